@@ -1,0 +1,52 @@
+//! Reading the audit trail.
+
+use crate::Dossier;
+use crate::convert;
+use crate::customers::page_limit;
+use crate::dto::{AuditEventView, Page};
+use crate::error::{Error, Reason, Result};
+
+impl Dossier {
+    /// Audit events in the order they happened, optionally for one entity.
+    pub fn audit_events(&self, entity: Option<&str>, limit: Option<usize>, after: Option<&str>) -> Result<Page<AuditEventView>> {
+        let entity = entity
+            .map(|e| {
+                uuid::Uuid::try_parse(e.trim()).map_err(|_| {
+                    Error::invalid_input(vec![Reason::field("entity", "invalid_id", "entity is not an id: expected a UUID")])
+                })
+            })
+            .transpose()?;
+        let after = after
+            .map(|a| {
+                a.parse::<i64>().map_err(|_| {
+                    Error::invalid_input(vec![Reason::field("after", "invalid_cursor", "after is not a cursor from a previous page")])
+                })
+            })
+            .transpose()?;
+        let limit = page_limit(limit)?;
+        self.read(|_, tx| {
+            let mut rows = tx.audit_events(entity, after, limit + 1)?;
+            let next = if rows.len() > limit {
+                rows.truncate(limit);
+                rows.last().map(|r| r.seq.to_string())
+            } else {
+                None
+            };
+            let items = rows
+                .into_iter()
+                .map(|r| AuditEventView {
+                    seq: r.seq,
+                    id: r.id.to_string(),
+                    at: convert::timestamp(r.at),
+                    actor: r.actor,
+                    action: r.action,
+                    entity_type: r.entity_kind,
+                    entity_id: r.entity_id.hyphenated().to_string(),
+                    reason: r.reason,
+                    summary: serde_json::from_str(&r.summary).unwrap_or(serde_json::Value::Null),
+                })
+                .collect();
+            Ok(Page { items, next })
+        })
+    }
+}

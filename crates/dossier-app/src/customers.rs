@@ -1,0 +1,484 @@
+//! Customer use cases: create, capture more data, verify contacts, the lifecycle with its gates,
+//! controls, and lists. Each write is one transaction holding the change and its audit event.
+
+use dossier_core::*;
+use dossier_store::{CustomerFilter, Tx};
+use serde_json::json;
+
+use crate::convert::{self, Ctx, Fields};
+use crate::dto::*;
+use crate::error::{Error, Problem, Reason, Result};
+use crate::{Dossier, Env};
+
+/// The lifecycle actions that need only a reason.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LifecycleCommand {
+    Reject,
+    Withdraw,
+    UndoRejection,
+    UndoWithdrawal,
+    Close,
+    Reactivate,
+}
+
+impl LifecycleCommand {
+    fn action(self) -> CustomerAction {
+        match self {
+            LifecycleCommand::Reject => CustomerAction::Reject,
+            LifecycleCommand::Withdraw => CustomerAction::Withdraw,
+            LifecycleCommand::UndoRejection => CustomerAction::UndoRejection,
+            LifecycleCommand::UndoWithdrawal => CustomerAction::UndoWithdrawal,
+            LifecycleCommand::Close => CustomerAction::Close,
+            LifecycleCommand::Reactivate => CustomerAction::Reactivate,
+        }
+    }
+}
+
+/// Which contact to mark verified, and how it was proven.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyContactInput {
+    pub kind: Option<String>,
+    pub method: Option<String>,
+    /// Needed only when the customer has several unverified contacts of that kind.
+    pub contact_id: Option<String>,
+}
+
+const DEFAULT_LIMIT: usize = 50;
+const MAX_LIMIT: usize = 500;
+
+pub(crate) fn parse_customer_id(raw: &str) -> Result<CustomerId> {
+    CustomerId::parse(raw).map_err(|_| {
+        Error::invalid_input(vec![Reason::field("id", "invalid_id", "id is not a customer id: expected a UUID")])
+    })
+}
+
+pub(crate) fn page_limit(limit: Option<usize>) -> Result<usize> {
+    match limit {
+        None => Ok(DEFAULT_LIMIT),
+        Some(n) if (1..=MAX_LIMIT).contains(&n) => Ok(n),
+        Some(_) => Err(Error::invalid_input(vec![Reason::field(
+            "limit",
+            "invalid_limit",
+            format!("limit must be from 1 to {MAX_LIMIT}"),
+        )])),
+    }
+}
+
+/// A free-text reason or note; `required` makes an absent or blank one an error.
+fn reason_text(field: &str, raw: Option<&str>, required: bool) -> Result<Option<Text>> {
+    match raw.map(str::trim) {
+        None | Some("") if !required => Ok(None),
+        raw => Text::parse(raw.unwrap_or(""), 1000)
+            .map(Some)
+            .map_err(|e| Error::invalid_input(vec![Reason::from_value_error(field, &e)])),
+    }
+}
+
+fn load(tx: &Tx<'_>, id: CustomerId) -> Result<Customer> {
+    tx.customer(id)?.ok_or_else(|| Error::not_found("customer"))
+}
+
+fn unprocessable(code: &str, message: &str) -> Error {
+    Error::Unprocessable(Problem::new(code, message).with_reasons(vec![Reason::new(code, message)]))
+}
+
+fn conflict(code: &str, message: &str) -> Error {
+    Error::Conflict(Problem::new(code, message).with_reasons(vec![Reason::new(code, message)]))
+}
+
+impl Env {
+    fn ctx(&self) -> Ctx<'_> {
+        Ctx { ids: self.ids.as_ref(), today: self.today() }
+    }
+
+    pub(crate) fn audit(
+        &self,
+        tx: &Tx<'_>,
+        actor: &Actor,
+        action: &'static str,
+        customer: CustomerId,
+        reason: Option<Text>,
+        summary: serde_json::Value,
+    ) -> Result<()> {
+        tx.append_audit(&AuditEvent {
+            id: AuditEventId::from_uuid(self.ids.next_id()),
+            at: self.clock.now(),
+            actor: actor.clone(),
+            action,
+            entity_kind: EntityKind::Customer,
+            entity_id: *customer.as_uuid(),
+            reason,
+            summary: summary.to_string(),
+        })?;
+        Ok(())
+    }
+}
+
+/// Members linked to customers must link to existing individuals.
+fn check_member_links(tx: &Tx<'_>, members: &[Member]) -> Result<()> {
+    for (i, m) in members.iter().enumerate() {
+        if let Some(person) = m.person_customer_id {
+            let field = format!("members[{i}].person_customer_id");
+            match tx.customer(person)? {
+                None => {
+                    return Err(Error::NotFound(Problem::new("customer_not_found", format!("{field}: no customer with that id"))));
+                }
+                Some(c) if c.kind() != CustomerKind::Individual => {
+                    return Err(Error::Unprocessable(
+                        Problem::new("member_not_a_person", format!("{field} must be an individual customer"))
+                            .with_reasons(vec![Reason::field(field, "member_not_a_person", "a member must be an individual")]),
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+impl Dossier {
+    /// Creates a customer in state `pending`. `ref_id` must be unique (409 `ref_id_exists`).
+    pub fn create_customer(&mut self, actor: &Actor, input: &CreateCustomerInput) -> Result<CustomerView> {
+        let now = self.env.clock.now();
+        let id = CustomerId::from_uuid(self.env.ids.next_id());
+        let customer = convert::new_customer(input, id, now, &self.env.ctx())?;
+        let summary = json!({
+            "type": customer.kind().as_str(),
+            "state": customer.state.name(),
+            "addresses": customer.addresses.len(),
+            "contacts": customer.contacts.len(),
+            "documents": customer.documents.len(),
+            "tax_details": customer.tax.details().len(),
+            "members": match &customer.party { Party::Institution { members, .. } => members.len(), Party::Person(_) => 0 },
+        });
+        self.write(|env, tx| {
+            if tx.customer_id_by_ref(&customer.ref_id)?.is_some() {
+                return Err(Error::Conflict(
+                    Problem::new("ref_id_exists", "a customer with this ref_id already exists: use another ref_id")
+                        .with_reasons(vec![Reason::field("ref_id", "ref_id_exists", "ref_id is already in use")]),
+                ));
+            }
+            if let Party::Institution { members, .. } = &customer.party {
+                check_member_links(tx, members)?;
+            }
+            tx.insert_customer(&customer)?;
+            env.audit(tx, actor, "customer.create", id, None, summary)?;
+            Ok(convert::customer_view(&load(tx, id)?, env.today()))
+        })
+    }
+
+    /// One customer with everything captured and what the verify gate still lacks today.
+    pub fn customer(&self, id: &str) -> Result<CustomerView> {
+        let id = parse_customer_id(id)?;
+        self.read(|env, tx| Ok(convert::customer_view(&load(tx, id)?, env.today())))
+    }
+
+    /// A page of customers, newest first, optionally in one state.
+    pub fn list_customers(
+        &self,
+        state: Option<&str>,
+        limit: Option<usize>,
+        after: Option<&str>,
+    ) -> Result<Page<CustomerSummary>> {
+        if let Some(state) = state
+            && !CustomerState::NAMES.contains(&state)
+        {
+            return Err(Error::invalid_input(vec![Reason::field(
+                "state",
+                "unknown_value",
+                format!("state is not one of: {}", CustomerState::NAMES.join(", ")),
+            )]));
+        }
+        let limit = page_limit(limit)?;
+        let after = after
+            .map(|c| {
+                CustomerId::parse(c).map_err(|_| {
+                    Error::invalid_input(vec![Reason::field("after", "invalid_cursor", "after is not a cursor from a previous page")])
+                })
+            })
+            .transpose()?;
+        let filter = CustomerFilter { state: state.map(str::to_owned) };
+        self.read(|_, tx| {
+            let mut rows = tx.list_customers(&filter, after, limit + 1)?;
+            let next = if rows.len() > limit {
+                rows.truncate(limit);
+                rows.last().map(|r| r.id.to_string())
+            } else {
+                None
+            };
+            let items = rows
+                .into_iter()
+                .map(|r| CustomerSummary {
+                    id: r.id.to_string(),
+                    kind: r.kind.as_str(),
+                    ref_id: r.ref_id,
+                    name: r.display_name,
+                    state: r.state.name(),
+                    verification_level: r.state.level().map(VerificationLevel::as_str),
+                    created_at: convert::timestamp(r.created_at),
+                    updated_at: convert::timestamp(r.updated_at),
+                })
+                .collect();
+            Ok(Page { items, next })
+        })
+    }
+
+    /// Runs `change` on one customer in a write transaction, then returns it as stored.
+    fn change_customer(
+        &mut self,
+        id: &str,
+        change: impl FnOnce(&Env, &Tx<'_>, Customer) -> Result<()>,
+    ) -> Result<CustomerView> {
+        let id = parse_customer_id(id)?;
+        self.write(|env, tx| {
+            let customer = load(tx, id)?;
+            change(env, tx, customer)?;
+            tx.touch_customer(id, env.clock.now())?;
+            Ok(convert::customer_view(&load(tx, id)?, env.today()))
+        })
+    }
+
+    /// Adds an address. A new primary address replaces the old primary one (which stays, non-primary).
+    pub fn add_address(&mut self, actor: &Actor, id: &str, input: &AddressInput) -> Result<CustomerView> {
+        let mut f = Fields::default();
+        let address = convert::address(&mut f, "address", input, &self.env.ctx());
+        f.finish()?;
+        let address = address.ok_or_else(internal)?;
+        self.change_customer(id, |env, tx, c| {
+            let replaced = c.addresses.iter().find(|a| a.primary && address.primary).map(|a| a.id.to_string());
+            if address.primary {
+                tx.clear_primary_address(c.id)?;
+            }
+            tx.insert_address(c.id, &address)?;
+            let summary = json!({
+                "address_id": address.id.to_string(), "kind": address.kind.as_str(),
+                "primary": address.primary, "country": address.country.as_str(), "replaced_primary": replaced,
+            });
+            env.audit(tx, actor, "customer.add_address", c.id, None, summary)
+        })
+    }
+
+    pub fn add_contact(&mut self, actor: &Actor, id: &str, input: &ContactInput) -> Result<CustomerView> {
+        let mut f = Fields::default();
+        let contact = convert::contact(&mut f, "contact", input, &self.env.ctx());
+        f.finish()?;
+        let contact = contact.ok_or_else(internal)?;
+        self.change_customer(id, |env, tx, c| {
+            if c.contacts.iter().any(|k| k.value == contact.value) {
+                return Err(conflict("contact_exists", "the customer already has this contact"));
+            }
+            tx.insert_contact(c.id, &contact)?;
+            let summary = json!({ "contact_id": contact.id.to_string(), "kind": contact.kind().as_str() });
+            env.audit(tx, actor, "customer.add_contact", c.id, None, summary)
+        })
+    }
+
+    pub fn add_document(&mut self, actor: &Actor, id: &str, input: &DocumentInput) -> Result<CustomerView> {
+        let mut f = Fields::default();
+        let document = convert::document(&mut f, "document", input, &self.env.ctx());
+        f.finish()?;
+        let document = document.ok_or_else(internal)?;
+        self.change_customer(id, |env, tx, c| {
+            tx.insert_document(c.id, &document)?;
+            let summary = json!({
+                "document_id": document.id.to_string(), "type": document.document_type.as_str(),
+                "issuing_country": document.issuing_country.as_str(), "files": document.files.len(),
+            });
+            env.audit(tx, actor, "customer.add_document", c.id, None, summary)
+        })
+    }
+
+    /// Adds a tax detail; it also withdraws a previous "tax details not required" statement.
+    pub fn add_tax_detail(&mut self, actor: &Actor, id: &str, input: &TaxDetailInput) -> Result<CustomerView> {
+        let mut f = Fields::default();
+        let detail = convert::tax_detail(&mut f, "tax_detail", input, &self.env.ctx());
+        f.finish()?;
+        let detail = detail.ok_or_else(internal)?;
+        self.change_customer(id, |env, tx, c| {
+            let was_not_required = matches!(c.tax, TaxDetails::NotRequired);
+            if was_not_required {
+                tx.set_tax_details_not_required(c.id, false)?;
+            }
+            tx.insert_tax_detail(c.id, &detail)?;
+            let summary = json!({
+                "tax_detail_id": detail.id.to_string(), "tax_id_type": detail.tax_id_type.as_str(),
+                "country": detail.country.as_str(), "cleared_not_required": was_not_required,
+            });
+            env.audit(tx, actor, "customer.add_tax_detail", c.id, None, summary)
+        })
+    }
+
+    /// Adds a member to a business customer.
+    pub fn add_member(&mut self, actor: &Actor, id: &str, input: &MemberInput) -> Result<CustomerView> {
+        let mut f = Fields::default();
+        let member = convert::member(&mut f, "member", input, &self.env.ctx());
+        f.finish()?;
+        let member = member.ok_or_else(internal)?;
+        self.change_customer(id, |env, tx, c| {
+            let Party::Institution { members, .. } = &c.party else {
+                return Err(unprocessable("not_a_business", "only business customers have members"));
+            };
+            let mut all = members.clone();
+            all.push(member.clone());
+            let mut f = Fields::default();
+            convert::check_ownership(&mut f, "member.ownership_percentage", &all);
+            f.finish()?;
+            check_member_links(tx, std::slice::from_ref(&member))?;
+            tx.insert_member(c.id, &member)?;
+            let summary = json!({
+                "member_id": member.id.to_string(),
+                "roles": member.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>(),
+                "ownership_percentage": member.ownership_percentage.map(|p| p.value().to_string()),
+                "is_control_person": member.is_control_person,
+            });
+            env.audit(tx, actor, "customer.add_member", c.id, None, summary)
+        })
+    }
+
+    /// Marks an email or mobile number as verified, recording how.
+    pub fn verify_contact(&mut self, actor: &Actor, id: &str, input: &VerifyContactInput) -> Result<CustomerView> {
+        let mut f = Fields::default();
+        let kind = f.req("kind", &input.kind, ContactKind::parse);
+        let method = f.req("method", &input.method, ContactVerificationMethod::parse);
+        let contact_id = f.opt("contact_id", &input.contact_id, |s| {
+            ContactId::parse(s).map_err(|_| ValueError::UnknownValue { allowed: "a contact id" })
+        });
+        f.finish()?;
+        let (kind, method, contact_id) = (kind.ok_or_else(internal)?, method.ok_or_else(internal)?, contact_id.map_err(|_| internal())?);
+        self.change_customer(id, |env, tx, c| {
+            let of_kind: Vec<&Contact> = c.contacts.iter().filter(|k| k.kind() == kind).collect();
+            let target = match contact_id {
+                Some(cid) => *of_kind.iter().find(|k| k.id == cid).ok_or_else(|| Error::not_found("contact"))?,
+                None => {
+                    let unverified: Vec<&&Contact> = of_kind.iter().filter(|k| !k.is_verified()).collect();
+                    match (of_kind.is_empty(), unverified.as_slice()) {
+                        (true, _) => {
+                            return Err(unprocessable(
+                                "contact_missing",
+                                &format!("the customer has no {kind} contact: add one first"),
+                            ));
+                        }
+                        (false, []) => {
+                            return Err(conflict("contact_already_verified", &format!("the customer's {kind} is already verified")));
+                        }
+                        (false, [one]) => **one,
+                        (false, _) => {
+                            return Err(unprocessable(
+                                "contact_ambiguous",
+                                &format!("the customer has several unverified {kind} contacts: name one with contact_id"),
+                            ));
+                        }
+                    }
+                }
+            };
+            if target.is_verified() {
+                return Err(conflict("contact_already_verified", "that contact is already verified"));
+            }
+            let verification = ContactVerification { method, verified_at: env.clock.now() };
+            tx.set_contact_verified(target.id, verification)?;
+            let summary = json!({ "contact_id": target.id.to_string(), "kind": kind.as_str(), "method": method.as_str() });
+            env.audit(tx, actor, "customer.verify_contact", c.id, None, summary)
+        })
+    }
+
+    /// Verifies a customer at `partial` or `full` level: the lifecycle must allow it (pending,
+    /// or an upgrade from partial to full) and the verify gate must pass, else 403 with every
+    /// missing item.
+    pub fn verify(&mut self, actor: &Actor, id: &str, level: &str, note: Option<&str>) -> Result<CustomerView> {
+        let level = VerificationLevel::parse(level)
+            .map_err(|e| Error::invalid_input(vec![Reason::from_value_error("level", &e)]))?;
+        let note = reason_text("note", note, false)?;
+        self.change_customer(id, |env, tx, c| {
+            let next = c.state.apply(CustomerAction::Verify(level))?;
+            let missing = verify_gate(&c, level, env.today());
+            if !missing.is_empty() {
+                return Err(Error::gate_refused("verify", &missing));
+            }
+            tx.set_customer_state(c.id, next, env.clock.now())?;
+            let summary = json!({ "from": c.state.name(), "to": next.name(), "level": level.as_str() });
+            env.audit(tx, actor, "customer.verify", c.id, note, summary)
+        })
+    }
+
+    /// Activates a verified customer, after re-checking the gate at its level and its controls.
+    pub fn activate(&mut self, actor: &Actor, id: &str) -> Result<CustomerView> {
+        self.change_customer(id, |env, tx, c| {
+            let next = c.state.apply(CustomerAction::Activate)?;
+            let missing = activate_gate(&c, env.today());
+            if !missing.is_empty() {
+                return Err(Error::gate_refused("activate", &missing));
+            }
+            tx.set_customer_state(c.id, next, env.clock.now())?;
+            let summary = json!({ "from": c.state.name(), "to": next.name(), "level": next.level().map(VerificationLevel::as_str) });
+            env.audit(tx, actor, "customer.activate", c.id, None, summary)
+        })
+    }
+
+    /// Reject, withdraw, close, reactivate, undo a rejection or a withdrawal; a reason is required.
+    pub fn lifecycle(&mut self, actor: &Actor, id: &str, command: LifecycleCommand, reason: Option<&str>) -> Result<CustomerView> {
+        let reason = reason_text("reason", reason, true)?;
+        let action = command.action();
+        self.change_customer(id, |env, tx, c| {
+            let next = c.state.apply(action)?;
+            tx.set_customer_state(c.id, next, env.clock.now())?;
+            let audit_action = match command {
+                LifecycleCommand::Reject => "customer.reject",
+                LifecycleCommand::Withdraw => "customer.withdraw",
+                LifecycleCommand::UndoRejection => "customer.undo_rejection",
+                LifecycleCommand::UndoWithdrawal => "customer.undo_withdrawal",
+                LifecycleCommand::Close => "customer.close",
+                LifecycleCommand::Reactivate => "customer.reactivate",
+            };
+            let summary = json!({ "from": c.state.name(), "to": next.name() });
+            env.audit(tx, actor, audit_action, c.id, reason, summary)
+        })
+    }
+
+    /// Places a control (dormant, frozen, closed, denied) on a customer. One of each type at a time.
+    pub fn add_control(&mut self, actor: &Actor, id: &str, input: &ControlInput, reason: Option<&str>) -> Result<CustomerView> {
+        let reason = reason_text("reason", reason, true)?;
+        let mut f = Fields::default();
+        let control_type = f.req("type", &input.control_type, ControlType::parse);
+        let set_by = f.req("set_by", &input.set_by, ControlSetBy::parse);
+        let reason_code = f.req("reason_code", &input.reason_code, ControlReasonCode::parse);
+        f.finish()?;
+        let control = Control {
+            id: ControlId::from_uuid(self.env.ids.next_id()),
+            control_type: control_type.ok_or_else(internal)?,
+            set_by: set_by.ok_or_else(internal)?,
+            reason_code: reason_code.ok_or_else(internal)?,
+            created_at: self.env.clock.now(),
+        };
+        self.change_customer(id, |env, tx, c| {
+            if c.has_control(control.control_type) {
+                return Err(conflict("control_exists", &format!("the customer already has a {} control", control.control_type)));
+            }
+            tx.insert_control(c.id, &control)?;
+            let summary = json!({
+                "control_id": control.id.to_string(), "type": control.control_type.as_str(),
+                "set_by": control.set_by.as_str(), "reason_code": control.reason_code.as_str(),
+            });
+            env.audit(tx, actor, "customer.add_control", c.id, reason, summary)
+        })
+    }
+
+    /// Lifts a control; the control stays in history with the time it was lifted.
+    pub fn remove_control(&mut self, actor: &Actor, id: &str, control_id: &str, reason: Option<&str>) -> Result<CustomerView> {
+        let reason = reason_text("reason", reason, true)?;
+        let control_id = ControlId::parse(control_id).map_err(|_| {
+            Error::invalid_input(vec![Reason::field("control_id", "invalid_id", "control_id is not a control id")])
+        })?;
+        self.change_customer(id, |env, tx, c| {
+            let control = c.controls.iter().find(|k| k.id == control_id).ok_or_else(|| Error::not_found("control"))?;
+            tx.remove_control(control.id, env.clock.now())?;
+            let summary = json!({ "control_id": control.id.to_string(), "type": control.control_type.as_str() });
+            env.audit(tx, actor, "customer.remove_control", c.id, reason, summary)
+        })
+    }
+}
+
+/// A conversion reported no error yet produced no value: a bug, not bad input.
+fn internal() -> Error {
+    Error::Unexpected(Problem::new("internal_error", "the input passed validation but could not be used: report this"))
+}

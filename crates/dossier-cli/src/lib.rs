@@ -1,0 +1,360 @@
+//! The `dossier` command line: parses arguments with clap, calls one dossier-app function, and
+//! prints JSON on stdout, for results and errors alike. The contract (commands, output shapes,
+//! exit codes) is documented in docs/cli.md and kept stable, since scripts depend on it.
+
+use std::ffi::OsString;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::error::{ContextKind, ErrorKind};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use dossier_app::dto::*;
+use dossier_app::{Clock, Dossier, Error, IdSource, LifecycleCommand, Reason, SystemClock, UuidV7, VerifyContactInput};
+use serde::Serialize;
+
+/// Exit codes, part of the contract.
+pub mod exit {
+    pub const OK: i32 = 0;
+    /// Anything else: storage failures, unexpected errors.
+    pub const OTHER: i32 = 1;
+    /// Usage errors and bad input (status 400): fix the command or its input.
+    pub const USAGE: i32 = 2;
+    /// Refused by a rule (status 403, 409 or 422).
+    pub const REFUSED: i32 = 3;
+    /// Not found (status 404).
+    pub const NOT_FOUND: i32 = 4;
+}
+
+#[derive(Parser, Debug)]
+#[command(name = "dossier", version, about = "Dossier: offline-first KYC and EDD case manager", long_about = None)]
+struct Cli {
+    /// Where the database lives (default: the platform data directory).
+    #[arg(long, global = true, env = "DOSSIER_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Who is acting, for the audit trail (default: the OS user).
+    #[arg(long, global = true, env = "DOSSIER_ACTOR", value_name = "NAME")]
+    actor: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Customers: capture, verify, activate and the rest of the lifecycle.
+    #[command(subcommand)]
+    Customer(CustomerCommand),
+    /// The audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Args, Debug)]
+struct InputArg {
+    /// A JSON document, or - for standard input.
+    #[arg(long, value_name = "FILE|-")]
+    input: String,
+}
+
+#[derive(Args, Debug)]
+struct ReasonArg {
+    /// Why: recorded in the audit trail.
+    #[arg(long)]
+    reason: String,
+}
+
+#[derive(Args, Debug)]
+struct PageArgs {
+    /// How many items at most (1 to 500, default 50).
+    #[arg(long)]
+    limit: Option<usize>,
+    /// The `next` cursor of the previous page.
+    #[arg(long, value_name = "CURSOR")]
+    after: Option<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum CustomerCommand {
+    /// Create a customer (state pending) from a JSON document.
+    Create(InputArg),
+    /// Show one customer, with what the verify gate still lacks.
+    Show { id: String },
+    /// List customers, newest first.
+    List {
+        #[arg(long, value_name = "STATE")]
+        state: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// Add an address (a new primary one replaces the old primary).
+    AddAddress { id: String, #[command(flatten)] input: InputArg },
+    /// Add an identity document.
+    AddDocument { id: String, #[command(flatten)] input: InputArg },
+    /// Add an email address or mobile number.
+    AddContact { id: String, #[command(flatten)] input: InputArg },
+    /// Add a tax detail.
+    AddTaxDetail { id: String, #[command(flatten)] input: InputArg },
+    /// Add a member to a business.
+    AddMember { id: String, #[command(flatten)] input: InputArg },
+    /// Mark a contact verified, recording how it was proven.
+    VerifyContact {
+        id: String,
+        #[arg(long, value_enum)]
+        kind: ContactKindArg,
+        #[arg(long, value_enum)]
+        method: MethodArg,
+        /// Which contact, when the customer has several unverified ones of that kind.
+        #[arg(long, value_name = "CONTACT_ID")]
+        contact: Option<String>,
+    },
+    /// Verify the customer (the verify gate must pass).
+    Verify {
+        id: String,
+        #[arg(long, value_enum)]
+        level: LevelArg,
+        #[arg(long)]
+        note: Option<String>,
+    },
+    /// Activate a verified customer.
+    Activate { id: String },
+    /// Reject a pending customer.
+    Reject { id: String, #[command(flatten)] reason: ReasonArg },
+    /// Withdraw a pending customer.
+    Withdraw { id: String, #[command(flatten)] reason: ReasonArg },
+    /// Close a verified or active customer.
+    Close { id: String, #[command(flatten)] reason: ReasonArg },
+    /// Return a closed customer to pending (verify and activate again).
+    Reactivate { id: String, #[command(flatten)] reason: ReasonArg },
+    /// Return a rejected customer to pending.
+    UndoRejection { id: String, #[command(flatten)] reason: ReasonArg },
+    /// Return a withdrawn customer to pending.
+    UndoWithdrawal { id: String, #[command(flatten)] reason: ReasonArg },
+    /// Place a control (dormant, frozen, closed, denied) on a customer.
+    AddControl {
+        id: String,
+        #[arg(long = "type", value_name = "TYPE")]
+        control_type: String,
+        #[arg(long, value_name = "firm|admin")]
+        set_by: String,
+        #[arg(long, value_name = "CODE")]
+        reason_code: String,
+        #[command(flatten)]
+        reason: ReasonArg,
+    },
+    /// Lift a control.
+    RemoveControl {
+        id: String,
+        #[arg(long, value_name = "CONTROL_ID")]
+        control: String,
+        #[command(flatten)]
+        reason: ReasonArg,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum AuditCommand {
+    /// List audit events in the order they happened.
+    List {
+        /// Only events about this entity (a customer id).
+        #[arg(long, value_name = "ID")]
+        entity: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum ContactKindArg {
+    Email,
+    Mobile,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum MethodArg {
+    Code,
+    InPerson,
+    Document,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum LevelArg {
+    Partial,
+    Full,
+}
+
+/// What a run printed and how it ended.
+#[derive(Debug)]
+pub struct Outcome {
+    pub exit_code: i32,
+    pub stdout: String,
+}
+
+/// What a run takes from its surroundings, so tests can fix the clock and the ids.
+pub struct Context {
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn IdSource>,
+    pub pretty: bool,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Self { clock: Arc::new(SystemClock), ids: Arc::new(UuidV7), pretty: false }
+    }
+}
+
+/// Runs one command line and returns what it printed and its exit code.
+pub fn run<I, T>(args: I, ctx: &Context) -> Outcome
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            return Outcome { exit_code: exit::OK, stdout: e.to_string() };
+        }
+        Err(e) => return failure(&usage_error(&e), ctx.pretty),
+    };
+    match execute(cli, ctx) {
+        Ok(json) => Outcome { exit_code: exit::OK, stdout: render(&json, ctx.pretty) },
+        Err(e) => failure(&e, ctx.pretty),
+    }
+}
+
+fn render<T: Serialize>(value: &T, pretty: bool) -> String {
+    let mut out = if pretty { serde_json::to_string_pretty(value) } else { serde_json::to_string(value) }
+        .expect("views always serialize");
+    out.push('\n');
+    out
+}
+
+fn failure(e: &Error, pretty: bool) -> Outcome {
+    let exit_code = match e.status() {
+        400 => exit::USAGE,
+        403 | 409 | 422 => exit::REFUSED,
+        404 => exit::NOT_FOUND,
+        _ => exit::OTHER,
+    };
+    Outcome { exit_code, stdout: render(&e.body(), pretty) }
+}
+
+/// A usage error in the shared shape. clap's own text can quote argument values, which may be
+/// personal data, so the message names only the argument.
+fn usage_error(e: &clap::Error) -> Error {
+    let arg = e.get(ContextKind::InvalidArg).map(|a| a.to_string());
+    let what = match e.kind() {
+        ErrorKind::InvalidValue | ErrorKind::ValueValidation => "invalid value",
+        ErrorKind::UnknownArgument => "unknown argument",
+        ErrorKind::InvalidSubcommand => "unknown command",
+        ErrorKind::MissingRequiredArgument => "missing required argument",
+        ErrorKind::MissingSubcommand | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => "missing command",
+        ErrorKind::ArgumentConflict => "conflicting arguments",
+        ErrorKind::TooManyValues | ErrorKind::WrongNumberOfValues | ErrorKind::TooFewValues => "wrong number of values",
+        _ => "invalid usage",
+    };
+    let mut message = match &arg {
+        Some(arg) => format!("{what}: {arg}"),
+        None => what.to_owned(),
+    };
+    if let Some(valid) = e.get(ContextKind::ValidValue) {
+        message.push_str(&format!(" (possible values: {valid})"));
+    }
+    message.push_str("; run dossier --help");
+    let reason = match arg {
+        Some(arg) => Reason::field(arg, "usage", message.clone()),
+        None => Reason::new("usage", message.clone()),
+    };
+    Error::BadInput(dossier_app::error::Problem::new("usage", message).with_reasons(vec![reason]))
+}
+
+fn default_data_dir() -> Result<PathBuf, Error> {
+    directories::ProjectDirs::from("", "", "dossier").map(|d| d.data_dir().to_path_buf()).ok_or_else(|| {
+        Error::Unexpected(dossier_app::error::Problem::new(
+            "data_dir_unavailable",
+            "could not find a data directory for this user: pass --data-dir or set DOSSIER_DATA_DIR",
+        ))
+    })
+}
+
+fn read_input<T: serde::de::DeserializeOwned>(arg: &InputArg) -> Result<T, Error> {
+    let text = if arg.input == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).map(|_| text)
+    } else {
+        std::fs::read_to_string(&arg.input)
+    }
+    .map_err(|e| {
+        Error::invalid_input(vec![Reason::field(
+            "input",
+            "input_unreadable",
+            format!("could not read the input: {}", e.kind()),
+        )])
+    })?;
+    dossier_app::input::from_json(&text)
+}
+
+fn json<T: Serialize>(value: T) -> Result<serde_json::Value, Error> {
+    Ok(serde_json::to_value(value).expect("views always serialize"))
+}
+
+fn execute(cli: Cli, ctx: &Context) -> Result<serde_json::Value, Error> {
+    let data_dir = match cli.data_dir {
+        Some(dir) => dir,
+        None => default_data_dir()?,
+    };
+    let actor_name = match cli.actor {
+        Some(name) => name,
+        None => whoami::username().unwrap_or_else(|_| "unknown".to_owned()),
+    };
+    let actor = dossier_app::actor(&actor_name)?;
+    let mut app = Dossier::open_with(&data_dir, ctx.clock.clone(), ctx.ids.clone())?;
+    match cli.command {
+        Command::Customer(command) => customer(&mut app, &actor, command),
+        Command::Audit(AuditCommand::List { entity, page }) => {
+            json(app.audit_events(entity.as_deref(), page.limit, page.after.as_deref())?)
+        }
+    }
+}
+
+fn customer(app: &mut Dossier, actor: &dossier_app::Actor, command: CustomerCommand) -> Result<serde_json::Value, Error> {
+    use CustomerCommand as C;
+    let lifecycle = |app: &mut Dossier, id: &str, command, reason: ReasonArg| {
+        app.lifecycle(actor, id, command, Some(&reason.reason))
+    };
+    match command {
+        C::Create(input) => json(app.create_customer(actor, &read_input::<CreateCustomerInput>(&input)?)?),
+        C::Show { id } => json(app.customer(&id)?),
+        C::List { state, page } => json(app.list_customers(state.as_deref(), page.limit, page.after.as_deref())?),
+        C::AddAddress { id, input } => json(app.add_address(actor, &id, &read_input(&input)?)?),
+        C::AddDocument { id, input } => json(app.add_document(actor, &id, &read_input(&input)?)?),
+        C::AddContact { id, input } => json(app.add_contact(actor, &id, &read_input(&input)?)?),
+        C::AddTaxDetail { id, input } => json(app.add_tax_detail(actor, &id, &read_input(&input)?)?),
+        C::AddMember { id, input } => json(app.add_member(actor, &id, &read_input(&input)?)?),
+        C::VerifyContact { id, kind, method, contact } => {
+            let input = VerifyContactInput {
+                kind: Some(value_name(kind)),
+                method: Some(value_name(method)),
+                contact_id: contact,
+            };
+            json(app.verify_contact(actor, &id, &input)?)
+        }
+        C::Verify { id, level, note } => json(app.verify(actor, &id, &value_name(level), note.as_deref())?),
+        C::Activate { id } => json(app.activate(actor, &id)?),
+        C::Reject { id, reason } => json(lifecycle(app, &id, LifecycleCommand::Reject, reason)?),
+        C::Withdraw { id, reason } => json(lifecycle(app, &id, LifecycleCommand::Withdraw, reason)?),
+        C::Close { id, reason } => json(lifecycle(app, &id, LifecycleCommand::Close, reason)?),
+        C::Reactivate { id, reason } => json(lifecycle(app, &id, LifecycleCommand::Reactivate, reason)?),
+        C::UndoRejection { id, reason } => json(lifecycle(app, &id, LifecycleCommand::UndoRejection, reason)?),
+        C::UndoWithdrawal { id, reason } => json(lifecycle(app, &id, LifecycleCommand::UndoWithdrawal, reason)?),
+        C::AddControl { id, control_type, set_by, reason_code, reason } => {
+            let input = ControlInput { control_type: Some(control_type), set_by: Some(set_by), reason_code: Some(reason_code) };
+            json(app.add_control(actor, &id, &input, Some(&reason.reason))?)
+        }
+        C::RemoveControl { id, control, reason } => json(app.remove_control(actor, &id, &control, Some(&reason.reason))?),
+    }
+}
+
+/// The wire word of a clap value (`in_person` for `InPerson`).
+fn value_name<T: ValueEnum>(value: T) -> String {
+    value.to_possible_value().map(|v| v.get_name().replace('-', "_")).unwrap_or_default()
+}

@@ -1,0 +1,18 @@
+//! Dossier's domain: ids, value types, the customer aggregate, its lifecycle and its gates.
+//!
+//! This crate does no IO: no SQLite, no HTTP, no clock, no randomness. The current time and
+//! new ids are always arguments, so every rule here is testable with plain values.
+
+pub mod audit;
+pub mod customer;
+pub mod gate;
+pub mod ids;
+pub mod lifecycle;
+pub mod values;
+
+pub use audit::{Actor, AuditEvent, EntityKind};
+pub use customer::*;
+pub use gate::{GateReason, activate_gate, verify_gate};
+pub use ids::*;
+pub use lifecycle::{CustomerAction, CustomerState, Refusal, TransitionError, VerificationLevel};
+pub use values::*;

@@ -1,0 +1,106 @@
+//! Dossier's SQLite store: the only crate that speaks SQL.
+//!
+//! A [`Store`] owns one connection opened with the house pragmas (WAL, foreign keys, busy
+//! timeout, `synchronous=NORMAL`) and migrated to the latest schema. Every change happens inside
+//! [`Store::write`], one `BEGIN IMMEDIATE` transaction per command, so a change, its audit event
+//! and (later) its outbox row commit together or not at all.
+
+mod audit;
+mod codec;
+mod customers;
+mod migrations;
+
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
+
+pub use audit::AuditRow;
+pub use customers::{CustomerFilter, CustomerRow};
+pub use migrations::{MIGRATIONS, schema_version};
+
+/// What can go wrong below the domain. Messages never contain row values.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("could not migrate the database: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error(
+        "this database was written by a newer version of Dossier (schema {found}; this build knows up to {supported}): \
+         upgrade Dossier to open it"
+    )]
+    TooNew { found: usize, supported: usize },
+    #[error("the database holds a value this build cannot read in {table}.{column}: restore a backup or report it")]
+    Corrupt { table: &'static str, column: &'static str },
+    #[error("could not open the database file: {0}")]
+    Open(String),
+}
+
+impl StoreError {
+    /// True when a uniqueness constraint refused the write.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, StoreError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// One open database.
+pub struct Store {
+    conn: Connection,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
+    /// A database from a newer build is refused before anything is written.
+    pub fn open(path: &Path) -> Result<Self> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let mut conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::Open(e.to_string()))?;
+        configure(&conn)?;
+        migrations::migrate(&mut conn)?;
+        Ok(Self { conn })
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction and commits when it returns `Ok`.
+    /// On `Err` the transaction rolls back and nothing is written.
+    pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+        let wrapped = Tx { tx };
+        let value = f(&wrapped)?;
+        wrapped.tx.commit().map_err(StoreError::from)?;
+        Ok(value)
+    }
+
+    /// Runs `f` in a read transaction, so everything it reads is one consistent snapshot.
+    pub fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let tx = self.conn.unchecked_transaction().map_err(StoreError::from)?;
+        let wrapped = Tx { tx };
+        let value = f(&wrapped)?;
+        // Reads only: ending the transaction cannot lose anything.
+        wrapped.tx.rollback().map_err(StoreError::from)?;
+        Ok(value)
+    }
+}
+
+/// An open transaction. All repository operations hang off it.
+pub struct Tx<'c> {
+    tx: rusqlite::Transaction<'c>,
+}
+
+impl Tx<'_> {
+    fn conn(&self) -> &Connection {
+        &self.tx
+    }
+}
+
+fn configure(conn: &Connection) -> Result<()> {
+    conn.busy_timeout(Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    conn.set_prepared_statement_cache_capacity(128);
+    Ok(())
+}

@@ -1,0 +1,1 @@
+//! Test-only package: the integration tests live in tests/it.
