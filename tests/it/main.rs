@@ -1,1 +1,11 @@
-fn main(){}
+//! Dossier's integration tests: one binary, one module per capability, a fresh SQLite file per
+//! test, a fixed clock, and tables of cases in `fixtures/`.
+
+mod audit;
+mod bad_input;
+mod cli;
+mod customers;
+mod gate;
+mod lifecycle;
+mod store;
+mod support;

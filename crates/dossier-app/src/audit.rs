@@ -8,18 +8,31 @@ use crate::error::{Error, Reason, Result};
 
 impl Dossier {
     /// Audit events in the order they happened, optionally for one entity.
-    pub fn audit_events(&self, entity: Option<&str>, limit: Option<usize>, after: Option<&str>) -> Result<Page<AuditEventView>> {
+    pub fn audit_events(
+        &self,
+        entity: Option<&str>,
+        limit: Option<usize>,
+        after: Option<&str>,
+    ) -> Result<Page<AuditEventView>> {
         let entity = entity
             .map(|e| {
                 uuid::Uuid::try_parse(e.trim()).map_err(|_| {
-                    Error::invalid_input(vec![Reason::field("entity", "invalid_id", "entity is not an id: expected a UUID")])
+                    Error::invalid_input(vec![Reason::field(
+                        "entity",
+                        "invalid_id",
+                        "entity is not an id: expected a UUID",
+                    )])
                 })
             })
             .transpose()?;
         let after = after
             .map(|a| {
                 a.parse::<i64>().map_err(|_| {
-                    Error::invalid_input(vec![Reason::field("after", "invalid_cursor", "after is not a cursor from a previous page")])
+                    Error::invalid_input(vec![Reason::field(
+                        "after",
+                        "invalid_cursor",
+                        "after is not a cursor from a previous page",
+                    )])
                 })
             })
             .transpose()?;

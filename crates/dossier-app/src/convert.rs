@@ -137,7 +137,11 @@ pub(crate) fn member(f: &mut Fields, path: &str, m: &MemberInput, ctx: &Ctx<'_>)
             None => roles = None,
         }
     }
-    let pct = f.opt(&format!("{path}.ownership_percentage"), &m.ownership_percentage.as_ref().map(DecimalInput::as_text), Percentage::parse);
+    let pct = f.opt(
+        &format!("{path}.ownership_percentage"),
+        &m.ownership_percentage.as_ref().map(DecimalInput::as_text),
+        Percentage::parse,
+    );
     let dob = f.opt(&format!("{path}.date_of_birth"), &m.date_of_birth, past_date(ctx.today));
     let person = f.opt(&format!("{path}.person_customer_id"), &m.person_customer_id, |s| {
         CustomerId::parse(s).map_err(|_| ValueError::UnknownValue { allowed: "a customer id" })
@@ -238,7 +242,12 @@ pub(crate) fn tax_detail(f: &mut Fields, path: &str, t: &TaxDetailInput, ctx: &C
     let country = f.req(&format!("{path}.country"), &t.country, CountryCode::parse);
     let kind = kind?;
     let number = f.req(&format!("{path}.tax_id"), &t.tax_id, |s| TaxIdNumber::parse(kind, s));
-    Some(TaxDetail { id: TaxDetailId::from_uuid(ctx.ids.next_id()), tax_id_type: kind, tax_id: number?, country: country? })
+    Some(TaxDetail {
+        id: TaxDetailId::from_uuid(ctx.ids.next_id()),
+        tax_id_type: kind,
+        tax_id: number?,
+        country: country?,
+    })
 }
 
 pub(crate) fn due_diligence(f: &mut Fields, d: &DueDiligenceInput) -> Option<DueDiligence> {
@@ -285,13 +294,7 @@ pub(crate) fn new_customer(
             match &input.institution {
                 Some(i) => {
                     let details = institution(&mut f, i, ctx);
-                    let members: Vec<Option<Member>> = i
-                        .members
-                        .iter()
-                        .enumerate()
-                        .map(|(n, m)| member(&mut f, &format!("institution.members[{n}]"), m, ctx))
-                        .collect();
-                    let members: Option<Vec<Member>> = members.into_iter().collect();
+                    let members = each(&i.members, |n, m| member(&mut f, &format!("institution.members[{n}]"), m, ctx));
                     if let Some(list) = &members {
                         check_ownership(&mut f, "institution.members", list);
                     }
@@ -305,25 +308,13 @@ pub(crate) fn new_customer(
         }
         None => None,
     };
-    let addresses: Option<Vec<Address>> =
-        input.addresses.iter().enumerate().map(|(i, a)| address(&mut f, &format!("addresses[{i}]"), a, ctx)).collect();
+    let addresses = each(&input.addresses, |i, a| address(&mut f, &format!("addresses[{i}]"), a, ctx));
     if input.addresses.iter().filter(|a| a.primary).count() > 1 {
         f.push(Reason::field("addresses", "multiple_primary_addresses", "only one address can be primary"));
     }
-    let contacts: Option<Vec<Contact>> =
-        input.contacts.iter().enumerate().map(|(i, c)| contact(&mut f, &format!("contacts[{i}]"), c, ctx)).collect();
-    let documents: Option<Vec<IdentityDocument>> = input
-        .documents
-        .iter()
-        .enumerate()
-        .map(|(i, d)| document(&mut f, &format!("documents[{i}]"), d, ctx))
-        .collect();
-    let taxes: Option<Vec<TaxDetail>> = input
-        .tax_details
-        .iter()
-        .enumerate()
-        .map(|(i, t)| tax_detail(&mut f, &format!("tax_details[{i}]"), t, ctx))
-        .collect();
+    let contacts = each(&input.contacts, |i, c| contact(&mut f, &format!("contacts[{i}]"), c, ctx));
+    let documents = each(&input.documents, |i, d| document(&mut f, &format!("documents[{i}]"), d, ctx));
+    let taxes = each(&input.tax_details, |i, t| tax_detail(&mut f, &format!("tax_details[{i}]"), t, ctx));
     if input.tax_details_not_required && !input.tax_details.is_empty() {
         f.push(Reason::field(
             "tax_details_not_required",
@@ -367,6 +358,12 @@ pub(crate) fn new_customer(
         created_at: now,
         updated_at: now,
     })
+}
+
+/// Converts every item (so every fault is reported), then yields all of them or none.
+fn each<I, T>(items: &[I], mut convert: impl FnMut(usize, &I) -> Option<T>) -> Option<Vec<T>> {
+    let converted: Vec<Option<T>> = items.iter().enumerate().map(|(i, item)| convert(i, item)).collect();
+    converted.into_iter().collect()
 }
 
 pub(crate) fn timestamp(at: OffsetDateTime) -> String {

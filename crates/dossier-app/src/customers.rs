@@ -122,12 +122,23 @@ fn check_member_links(tx: &Tx<'_>, members: &[Member]) -> Result<()> {
             let field = format!("members[{i}].person_customer_id");
             match tx.customer(person)? {
                 None => {
-                    return Err(Error::NotFound(Problem::new("customer_not_found", format!("{field}: no customer with that id"))));
+                    let message = format!("{field}: no customer with that id");
+                    return Err(Error::NotFound(
+                        Problem::new("customer_not_found", &message).with_reasons(vec![Reason::field(
+                            field,
+                            "customer_not_found",
+                            message,
+                        )]),
+                    ));
                 }
                 Some(c) if c.kind() != CustomerKind::Individual => {
                     return Err(Error::Unprocessable(
                         Problem::new("member_not_a_person", format!("{field} must be an individual customer"))
-                            .with_reasons(vec![Reason::field(field, "member_not_a_person", "a member must be an individual")]),
+                            .with_reasons(vec![Reason::field(
+                                field,
+                                "member_not_a_person",
+                                "a member must be an individual",
+                            )]),
                     ));
                 }
                 Some(_) => {}
@@ -156,7 +167,11 @@ impl Dossier {
             if tx.customer_id_by_ref(&customer.ref_id)?.is_some() {
                 return Err(Error::Conflict(
                     Problem::new("ref_id_exists", "a customer with this ref_id already exists: use another ref_id")
-                        .with_reasons(vec![Reason::field("ref_id", "ref_id_exists", "ref_id is already in use")]),
+                        .with_reasons(vec![Reason::field(
+                            "ref_id",
+                            "ref_id_exists",
+                            "ref_id is already in use: choose another",
+                        )]),
                 ));
             }
             if let Party::Institution { members, .. } = &customer.party {
@@ -194,7 +209,11 @@ impl Dossier {
         let after = after
             .map(|c| {
                 CustomerId::parse(c).map_err(|_| {
-                    Error::invalid_input(vec![Reason::field("after", "invalid_cursor", "after is not a cursor from a previous page")])
+                    Error::invalid_input(vec![Reason::field(
+                        "after",
+                        "invalid_cursor",
+                        "after is not a cursor from a previous page",
+                    )])
                 })
             })
             .transpose()?;
@@ -265,7 +284,8 @@ impl Dossier {
         f.finish()?;
         let contact = contact.ok_or_else(internal)?;
         self.change_customer(id, |env, tx, c| {
-            if c.contacts.iter().any(|k| k.value == contact.value) {
+            // Addresses differing only in letter case reach the same mailbox in practice.
+            if c.contacts.iter().any(|k| k.value.as_str().eq_ignore_ascii_case(contact.value.as_str())) {
                 return Err(conflict("contact_exists", "the customer already has this contact"));
             }
             tx.insert_contact(c.id, &contact)?;
@@ -345,7 +365,8 @@ impl Dossier {
             ContactId::parse(s).map_err(|_| ValueError::UnknownValue { allowed: "a contact id" })
         });
         f.finish()?;
-        let (kind, method, contact_id) = (kind.ok_or_else(internal)?, method.ok_or_else(internal)?, contact_id.map_err(|_| internal())?);
+        let (kind, method, contact_id) =
+            (kind.ok_or_else(internal)?, method.ok_or_else(internal)?, contact_id.map_err(|_| internal())?);
         self.change_customer(id, |env, tx, c| {
             let of_kind: Vec<&Contact> = c.contacts.iter().filter(|k| k.kind() == kind).collect();
             let target = match contact_id {
@@ -360,13 +381,18 @@ impl Dossier {
                             ));
                         }
                         (false, []) => {
-                            return Err(conflict("contact_already_verified", &format!("the customer's {kind} is already verified")));
+                            return Err(conflict(
+                                "contact_already_verified",
+                                &format!("the customer's {kind} is already verified"),
+                            ));
                         }
                         (false, [one]) => **one,
                         (false, _) => {
                             return Err(unprocessable(
                                 "contact_ambiguous",
-                                &format!("the customer has several unverified {kind} contacts: name one with contact_id"),
+                                &format!(
+                                    "the customer has several unverified {kind} contacts: name one with contact_id"
+                                ),
                             ));
                         }
                     }
@@ -377,7 +403,8 @@ impl Dossier {
             }
             let verification = ContactVerification { method, verified_at: env.clock.now() };
             tx.set_contact_verified(target.id, verification)?;
-            let summary = json!({ "contact_id": target.id.to_string(), "kind": kind.as_str(), "method": method.as_str() });
+            let summary =
+                json!({ "contact_id": target.id.to_string(), "kind": kind.as_str(), "method": method.as_str() });
             env.audit(tx, actor, "customer.verify_contact", c.id, None, summary)
         })
     }
@@ -416,7 +443,13 @@ impl Dossier {
     }
 
     /// Reject, withdraw, close, reactivate, undo a rejection or a withdrawal; a reason is required.
-    pub fn lifecycle(&mut self, actor: &Actor, id: &str, command: LifecycleCommand, reason: Option<&str>) -> Result<CustomerView> {
+    pub fn lifecycle(
+        &mut self,
+        actor: &Actor,
+        id: &str,
+        command: LifecycleCommand,
+        reason: Option<&str>,
+    ) -> Result<CustomerView> {
         let reason = reason_text("reason", reason, true)?;
         let action = command.action();
         self.change_customer(id, |env, tx, c| {
@@ -436,7 +469,13 @@ impl Dossier {
     }
 
     /// Places a control (dormant, frozen, closed, denied) on a customer. One of each type at a time.
-    pub fn add_control(&mut self, actor: &Actor, id: &str, input: &ControlInput, reason: Option<&str>) -> Result<CustomerView> {
+    pub fn add_control(
+        &mut self,
+        actor: &Actor,
+        id: &str,
+        input: &ControlInput,
+        reason: Option<&str>,
+    ) -> Result<CustomerView> {
         let reason = reason_text("reason", reason, true)?;
         let mut f = Fields::default();
         let control_type = f.req("type", &input.control_type, ControlType::parse);
@@ -452,7 +491,10 @@ impl Dossier {
         };
         self.change_customer(id, |env, tx, c| {
             if c.has_control(control.control_type) {
-                return Err(conflict("control_exists", &format!("the customer already has a {} control", control.control_type)));
+                return Err(conflict(
+                    "control_exists",
+                    &format!("the customer already has a {} control", control.control_type),
+                ));
             }
             tx.insert_control(c.id, &control)?;
             let summary = json!({
@@ -464,7 +506,13 @@ impl Dossier {
     }
 
     /// Lifts a control; the control stays in history with the time it was lifted.
-    pub fn remove_control(&mut self, actor: &Actor, id: &str, control_id: &str, reason: Option<&str>) -> Result<CustomerView> {
+    pub fn remove_control(
+        &mut self,
+        actor: &Actor,
+        id: &str,
+        control_id: &str,
+        reason: Option<&str>,
+    ) -> Result<CustomerView> {
         let reason = reason_text("reason", reason, true)?;
         let control_id = ControlId::parse(control_id).map_err(|_| {
             Error::invalid_input(vec![Reason::field("control_id", "invalid_id", "control_id is not a control id")])

@@ -109,7 +109,12 @@ impl Error {
 
     pub fn body(&self) -> ErrorBody {
         let p = self.problem();
-        ErrorBody { status: self.status(), code: p.code.clone(), message: p.message.clone(), reasons: p.reasons.clone() }
+        ErrorBody {
+            status: self.status(),
+            code: p.code.clone(),
+            message: p.message.clone(),
+            reasons: p.reasons.clone(),
+        }
     }
 
     /// Bad input listing every field at fault.
@@ -122,7 +127,9 @@ impl Error {
     }
 
     pub fn not_found(entity: &str) -> Self {
-        Error::NotFound(Problem::new(format!("{entity}_not_found"), format!("no {entity} with that id")))
+        let code = format!("{entity}_not_found");
+        let message = format!("no {entity} with that id: check the id");
+        Error::NotFound(Problem::new(&code, &message).with_reasons(vec![Reason::new(code, message)]))
     }
 
     /// A refused gate: 403 `domain_rule_violation` listing every failing rule in precedence order.

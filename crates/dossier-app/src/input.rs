@@ -11,17 +11,24 @@ pub fn from_json<T: DeserializeOwned>(text: &str) -> Result<T, Error> {
     serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.inner();
-        let field = if path == "." { None } else { Some(path.clone()) };
+        let field = if path == "." || path == "?" { None } else { Some(path.clone()) };
         let (code, message) = if inner.is_syntax() || inner.is_eof() {
             (
                 "malformed_json",
-                format!("the input is not valid JSON (line {}, column {}): fix the syntax", inner.line(), inner.column()),
+                format!(
+                    "the input is not valid JSON (line {}, column {}): fix the syntax",
+                    inner.line(),
+                    inner.column()
+                ),
             )
         } else {
             // serde's own text is safe for unknown and missing fields (it names keys only);
             // for type errors it quotes the value, so those get a message of our own.
             let text = inner.to_string();
-            if text.starts_with("unknown field") || text.starts_with("missing field") || text.starts_with("unknown variant") {
+            if text.starts_with("unknown field")
+                || text.starts_with("missing field")
+                || text.starts_with("unknown variant")
+            {
                 let first = text.split(" at line").next().unwrap_or(&text).to_owned();
                 let code = if text.starts_with("unknown field") { "unknown_field" } else { "invalid_field" };
                 (code, first.replace('`', "'"))

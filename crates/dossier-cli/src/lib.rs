@@ -87,15 +87,35 @@ enum CustomerCommand {
         page: PageArgs,
     },
     /// Add an address (a new primary one replaces the old primary).
-    AddAddress { id: String, #[command(flatten)] input: InputArg },
+    AddAddress {
+        id: String,
+        #[command(flatten)]
+        input: InputArg,
+    },
     /// Add an identity document.
-    AddDocument { id: String, #[command(flatten)] input: InputArg },
+    AddDocument {
+        id: String,
+        #[command(flatten)]
+        input: InputArg,
+    },
     /// Add an email address or mobile number.
-    AddContact { id: String, #[command(flatten)] input: InputArg },
+    AddContact {
+        id: String,
+        #[command(flatten)]
+        input: InputArg,
+    },
     /// Add a tax detail.
-    AddTaxDetail { id: String, #[command(flatten)] input: InputArg },
+    AddTaxDetail {
+        id: String,
+        #[command(flatten)]
+        input: InputArg,
+    },
     /// Add a member to a business.
-    AddMember { id: String, #[command(flatten)] input: InputArg },
+    AddMember {
+        id: String,
+        #[command(flatten)]
+        input: InputArg,
+    },
     /// Mark a contact verified, recording how it was proven.
     VerifyContact {
         id: String,
@@ -118,17 +138,41 @@ enum CustomerCommand {
     /// Activate a verified customer.
     Activate { id: String },
     /// Reject a pending customer.
-    Reject { id: String, #[command(flatten)] reason: ReasonArg },
+    Reject {
+        id: String,
+        #[command(flatten)]
+        reason: ReasonArg,
+    },
     /// Withdraw a pending customer.
-    Withdraw { id: String, #[command(flatten)] reason: ReasonArg },
+    Withdraw {
+        id: String,
+        #[command(flatten)]
+        reason: ReasonArg,
+    },
     /// Close a verified or active customer.
-    Close { id: String, #[command(flatten)] reason: ReasonArg },
+    Close {
+        id: String,
+        #[command(flatten)]
+        reason: ReasonArg,
+    },
     /// Return a closed customer to pending (verify and activate again).
-    Reactivate { id: String, #[command(flatten)] reason: ReasonArg },
+    Reactivate {
+        id: String,
+        #[command(flatten)]
+        reason: ReasonArg,
+    },
     /// Return a rejected customer to pending.
-    UndoRejection { id: String, #[command(flatten)] reason: ReasonArg },
+    UndoRejection {
+        id: String,
+        #[command(flatten)]
+        reason: ReasonArg,
+    },
     /// Return a withdrawn customer to pending.
-    UndoWithdrawal { id: String, #[command(flatten)] reason: ReasonArg },
+    UndoWithdrawal {
+        id: String,
+        #[command(flatten)]
+        reason: ReasonArg,
+    },
     /// Place a control (dormant, frozen, closed, denied) on a customer.
     AddControl {
         id: String,
@@ -172,6 +216,7 @@ enum ContactKindArg {
 #[derive(ValueEnum, Clone, Copy, Debug)]
 enum MethodArg {
     Code,
+    #[value(name = "in_person")]
     InPerson,
     Document,
 }
@@ -316,7 +361,11 @@ fn execute(cli: Cli, ctx: &Context) -> Result<serde_json::Value, Error> {
     }
 }
 
-fn customer(app: &mut Dossier, actor: &dossier_app::Actor, command: CustomerCommand) -> Result<serde_json::Value, Error> {
+fn customer(
+    app: &mut Dossier,
+    actor: &dossier_app::Actor,
+    command: CustomerCommand,
+) -> Result<serde_json::Value, Error> {
     use CustomerCommand as C;
     let lifecycle = |app: &mut Dossier, id: &str, command, reason: ReasonArg| {
         app.lifecycle(actor, id, command, Some(&reason.reason))
@@ -347,14 +396,17 @@ fn customer(app: &mut Dossier, actor: &dossier_app::Actor, command: CustomerComm
         C::UndoRejection { id, reason } => json(lifecycle(app, &id, LifecycleCommand::UndoRejection, reason)?),
         C::UndoWithdrawal { id, reason } => json(lifecycle(app, &id, LifecycleCommand::UndoWithdrawal, reason)?),
         C::AddControl { id, control_type, set_by, reason_code, reason } => {
-            let input = ControlInput { control_type: Some(control_type), set_by: Some(set_by), reason_code: Some(reason_code) };
+            let input =
+                ControlInput { control_type: Some(control_type), set_by: Some(set_by), reason_code: Some(reason_code) };
             json(app.add_control(actor, &id, &input, Some(&reason.reason))?)
         }
-        C::RemoveControl { id, control, reason } => json(app.remove_control(actor, &id, &control, Some(&reason.reason))?),
+        C::RemoveControl { id, control, reason } => {
+            json(app.remove_control(actor, &id, &control, Some(&reason.reason))?)
+        }
     }
 }
 
-/// The wire word of a clap value (`in_person` for `InPerson`).
+/// The wire word of a clap value, as dossier-app expects it.
 fn value_name<T: ValueEnum>(value: T) -> String {
-    value.to_possible_value().map(|v| v.get_name().replace('-', "_")).unwrap_or_default()
+    value.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default()
 }

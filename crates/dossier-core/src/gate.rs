@@ -5,8 +5,8 @@
 use time::Date;
 
 use crate::customer::{ContactKind, ControlType, Customer, CustomerKind};
-use crate::values::TaxIdType;
 use crate::lifecycle::VerificationLevel;
+use crate::values::TaxIdType;
 
 /// One failing gate rule. The variant order is the documented order of precedence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

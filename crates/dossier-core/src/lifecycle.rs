@@ -138,9 +138,7 @@ impl CustomerState {
     pub fn level(&self) -> Option<VerificationLevel> {
         match self {
             CustomerState::Verified { level } | CustomerState::Active { level } => Some(*level),
-            CustomerState::Pending | CustomerState::Rejected | CustomerState::Withdrawn | CustomerState::Closed => {
-                None
-            }
+            CustomerState::Pending | CustomerState::Rejected | CustomerState::Withdrawn | CustomerState::Closed => None,
         }
     }
 

@@ -426,7 +426,7 @@ mod tests {
     fn countries_are_iso_alpha2() {
         assert_eq!(CountryCode::parse("de").unwrap().as_str(), "DE");
         for bad in ["", "XX", "DEU", "U"] {
-            assert_eq!(CountryCode::parse(bad).is_err(), true, "{bad:?} should be refused");
+            assert!(CountryCode::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }
 

@@ -381,9 +381,7 @@ impl Tx<'_> {
         let state = CustomerState::from_parts(&state, level).or_corrupt(T, "state")?;
         let party = match kind {
             CustomerKind::Individual => Party::Person(self.person(id)?),
-            CustomerKind::Business => {
-                Party::Institution { details: self.institution(id)?, members: self.members(id)? }
-            }
+            CustomerKind::Business => Party::Institution { details: self.institution(id)?, members: self.members(id)? },
         };
         let tax = if not_required { TaxDetails::NotRequired } else { TaxDetails::Provided(self.tax_details(id)?) };
         Ok(Some(Customer {

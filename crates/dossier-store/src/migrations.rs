@@ -7,10 +7,8 @@ use rusqlite_migration::{M, Migrations};
 use crate::{Result, StoreError};
 
 /// Every migration, in order, as (file name, SQL).
-pub const MIGRATIONS: &[(&str, &str)] = &[(
-    "0001_customers_and_audit.sql",
-    include_str!("../../../migrations/0001_customers_and_audit.sql"),
-)];
+pub const MIGRATIONS: &[(&str, &str)] =
+    &[("0001_customers_and_audit.sql", include_str!("../../../migrations/0001_customers_and_audit.sql"))];
 
 fn migrations() -> Migrations<'static> {
     Migrations::new(MIGRATIONS.iter().map(|(_, sql)| M::up(sql)).collect())

@@ -1,0 +1,208 @@
+//! The CLI contract (docs/cli.md): JSON on stdout for every result and error, stable exit
+//! codes, and the onboarding journey as a user types it. Most tests run the CLI in-process with a
+//! fixed clock; the last ones run the real `dossier` binary.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+
+use dossier_app::{FixedClock, SequentialIds};
+use serde_json::{Value, json};
+
+use crate::support::{NOW, complete_individual, minimal_individual};
+
+struct Cli {
+    dir: tempfile::TempDir,
+    ctx: dossier_cli::Context,
+}
+
+impl Cli {
+    fn new() -> Self {
+        let ctx = dossier_cli::Context {
+            clock: Arc::new(FixedClock::new(NOW)),
+            ids: Arc::new(SequentialIds::default()),
+            pretty: false,
+        };
+        Self { dir: tempfile::tempdir().unwrap(), ctx }
+    }
+
+    /// Runs `dossier --data-dir DIR --actor clerk ARGS…` and parses its stdout.
+    fn run(&self, args: &[&str]) -> (i32, Value) {
+        let data = self.dir.path().join("data");
+        let mut argv: Vec<String> =
+            vec!["dossier".into(), "--data-dir".into(), data.display().to_string(), "--actor".into(), "clerk".into()];
+        argv.extend(args.iter().map(|a| a.to_string()));
+        let out = dossier_cli::run(argv, &self.ctx);
+        let value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.stdout));
+        (out.exit_code, value)
+    }
+
+    fn file(&self, name: &str, value: &Value) -> String {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, value.to_string()).unwrap();
+        path.display().to_string()
+    }
+}
+
+#[test]
+fn the_journey_from_the_command_line() {
+    let cli = Cli::new();
+    let mut input = complete_individual("CLI-1");
+    input["addresses"][0]["primary"] = json!(false);
+    input["documents"] = json!([]);
+    let (code, created) = cli.run(&["customer", "create", "--input", &cli.file("ana.json", &input)]);
+    assert_eq!(code, 0, "{created}");
+    assert_eq!(created["state"], "pending");
+    let id = created["id"].as_str().unwrap().to_owned();
+
+    let (code, refused) = cli.run(&["customer", "verify", &id, "--level", "partial"]);
+    assert_eq!(code, 3);
+    assert_eq!(refused["status"], 403);
+    assert_eq!(refused["code"], "domain_rule_violation");
+    let codes: Vec<&str> = refused["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
+    assert_eq!(
+        codes,
+        ["primary_address_missing", "identity_document_missing", "email_unverified", "mobile_unverified"]
+    );
+
+    let address = json!({"kind": "residential", "primary": true, "street_address": "1 Main St", "city": "Springfield", "country": "US"});
+    assert_eq!(cli.run(&["customer", "add-address", &id, "--input", &cli.file("a.json", &address)]).0, 0);
+    let document =
+        json!({"type": "passport", "number": "X1234567", "issuing_country": "US", "expires_on": "2031-01-01"});
+    assert_eq!(cli.run(&["customer", "add-document", &id, "--input", &cli.file("d.json", &document)]).0, 0);
+    assert_eq!(cli.run(&["customer", "verify-contact", &id, "--kind", "email", "--method", "code"]).0, 0);
+    let (code, shown) = cli.run(&["customer", "verify-contact", &id, "--kind", "mobile", "--method", "in_person"]);
+    assert_eq!(code, 0);
+    assert_eq!(shown["verification_gate"]["full"]["passes"], true);
+
+    let (code, verified) = cli.run(&["customer", "verify", &id, "--level", "full", "--note", "seen at counter"]);
+    assert_eq!(
+        (code, verified["state"].as_str(), verified["verification_level"].as_str()),
+        (0, Some("verified"), Some("full"))
+    );
+    let (code, active) = cli.run(&["customer", "activate", &id]);
+    assert_eq!((code, active["state"].as_str()), (0, Some("active")));
+    let (code, again) = cli.run(&["customer", "activate", &id]);
+    assert_eq!((code, again["code"].as_str()), (3, Some("customer_already_active")));
+
+    let (code, audit) = cli.run(&["audit", "list", "--entity", &id]);
+    assert_eq!(code, 0);
+    let actions: Vec<&str> = audit["items"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
+    assert_eq!(
+        actions,
+        [
+            "customer.create",
+            "customer.add_address",
+            "customer.add_document",
+            "customer.verify_contact",
+            "customer.verify_contact",
+            "customer.verify",
+            "customer.activate"
+        ]
+    );
+    assert!(audit["items"].as_array().unwrap().iter().all(|e| e["actor"] == "clerk"));
+    assert_eq!(audit["next"], Value::Null);
+
+    let (code, list) = cli.run(&["customer", "list", "--state", "active"]);
+    assert_eq!((code, list["items"][0]["id"].as_str()), (0, Some(id.as_str())));
+    let (code, shown) = cli.run(&["customer", "show", &id]);
+    assert_eq!((code, shown["ref_id"].as_str()), (0, Some("CLI-1")));
+}
+
+#[test]
+fn exit_codes_and_error_bodies() {
+    let cli = Cli::new();
+    let missing = "0190a000-0000-7000-8000-00000000ffff";
+    let (code, body) = cli.run(&["customer", "show", missing]);
+    assert_eq!((code, body["status"].as_u64(), body["code"].as_str()), (4, Some(404), Some("customer_not_found")));
+
+    let (code, body) = cli.run(&["customer", "explode"]);
+    assert_eq!((code, body["status"].as_u64(), body["code"].as_str()), (2, Some(400), Some("usage")));
+    let (code, body) = cli.run(&["customer", "verify", missing]);
+    assert_eq!((code, body["code"].as_str()), (2, Some("usage")), "missing --level");
+    assert!(body["message"].as_str().unwrap().contains("--level"));
+
+    let (code, body) = cli.run(&["customer", "create", "--input", "/nonexistent/input.json"]);
+    assert_eq!((code, body["reasons"][0]["code"].as_str()), (2, Some("input_unreadable")));
+    let bad = cli.file("bad.json", &json!({"type": "individual", "ref_id": "X", "person": {"first_name": "A"}}));
+    let (code, body) = cli.run(&["customer", "create", "--input", &bad]);
+    assert_eq!((code, body["code"].as_str()), (2, Some("invalid_input")));
+
+    let ok = cli.file("ok.json", &minimal_individual("DUP"));
+    assert_eq!(cli.run(&["customer", "create", "--input", &ok]).0, 0);
+    let (code, body) = cli.run(&["customer", "create", "--input", &ok]);
+    assert_eq!((code, body["status"].as_u64(), body["code"].as_str()), (3, Some(409), Some("ref_id_exists")));
+
+    let keys: Vec<&String> = body.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["status", "code", "message", "reasons"], "the error shape is stable");
+}
+
+#[test]
+fn usage_errors_do_not_echo_argument_values() {
+    let cli = Cli::new();
+    let (code, body) = cli.run(&["customer", "verify", "x", "--level", "Jane-Roe-123-45-6789"]);
+    assert_eq!(code, 2);
+    assert!(!body.to_string().contains("Jane"), "{body}");
+    assert!(body["message"].as_str().unwrap().contains("partial, full"), "{body}");
+}
+
+/// The real binary, next to this test executable in the target directory.
+fn binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().and_then(Path::parent).unwrap();
+    let bin = dir.join(format!("dossier{}", std::env::consts::EXE_SUFFIX));
+    assert!(bin.exists(), "{} is missing: run `cargo build --workspace` (make test does)", bin.display());
+    bin
+}
+
+fn real(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String) {
+    let mut child = Command::new(binary())
+        .arg("--data-dir")
+        .arg(dir)
+        .args(args)
+        .env_remove("DOSSIER_DATA_DIR")
+        .env("DOSSIER_ACTOR", "counter-1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    if let Some(text) = stdin {
+        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    }
+    drop(child.stdin.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.stderr.is_empty(), "nothing on stderr: {}", String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap())
+}
+
+#[test]
+fn the_real_binary_reads_stdin_prints_json_and_exits_with_the_contract_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = minimal_individual("BIN-1").to_string();
+    let (code, out) = real(dir.path(), &["customer", "create", "--input", "-"], Some(&input));
+    assert_eq!(code, 0, "{out}");
+    let created: Value = serde_json::from_str(&out).unwrap();
+    let id = created["id"].as_str().unwrap();
+    assert!(out.ends_with('\n'));
+
+    let (code, out) = real(dir.path(), &["customer", "activate", id], None);
+    assert_eq!(code, 3);
+    assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["code"], "customer_not_verified");
+
+    let (code, out) = real(dir.path(), &["audit", "list"], None);
+    assert_eq!(code, 0);
+    assert_eq!(
+        serde_json::from_str::<Value>(&out).unwrap()["items"][0]["actor"],
+        "counter-1",
+        "DOSSIER_ACTOR is honoured"
+    );
+
+    let (code, out) = real(dir.path(), &["customer", "create", "--input", "-"], Some("{not json"));
+    assert_eq!((code, serde_json::from_str::<Value>(&out).unwrap()["code"].as_str()), (2, Some("malformed_json")));
+
+    let (code, out) = real(dir.path(), &["--help"], None);
+    assert_eq!(code, 0);
+    assert!(out.contains("customer"));
+}

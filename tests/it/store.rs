@@ -1,0 +1,78 @@
+//! The store's promises: migrations on open, a newer database refused untouched, the house
+//! pragmas, and indexes behind every list filter.
+
+use std::sync::Arc;
+
+use dossier_app::{Dossier, FixedClock, SequentialIds};
+
+use crate::support::{NOW, TestApp, minimal_individual};
+
+fn open(dir: &std::path::Path) -> dossier_app::Result<Dossier> {
+    Dossier::open_with(dir, Arc::new(FixedClock::new(NOW)), Arc::new(SequentialIds::default()))
+}
+
+#[test]
+fn a_fresh_directory_is_created_and_migrated() {
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("nested").join("data");
+    open(&dir).unwrap();
+    let conn = rusqlite::Connection::open(Dossier::database_path(&dir)).unwrap();
+    let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
+    assert_eq!(version as usize, dossier_store::MIGRATIONS.len());
+    let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
+    assert_eq!(mode, "wal");
+}
+
+#[test]
+fn data_survives_reopening() {
+    let mut t = TestApp::new();
+    let id = t.create(minimal_individual("RE-1"));
+    let dir = t.dir.path().to_path_buf();
+    drop(t.app);
+    let again = open(&dir).unwrap();
+    assert_eq!(again.customer(&id).unwrap().ref_id, "RE-1");
+}
+
+#[test]
+fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
+    let t = TestApp::new();
+    let path = t.db_path();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let e = open(t.data_dir()).err().expect("refused");
+    assert_eq!((e.status(), e.code()), (409, "database_too_new"));
+    assert!(e.body().message.contains("newer version of Dossier"), "{}", e.body().message);
+    assert_eq!(std::fs::read(&path).unwrap(), before, "the file is not modified");
+}
+
+#[test]
+fn every_list_filter_is_served_by_an_index() {
+    let t = TestApp::new();
+    let conn = rusqlite::Connection::open(t.db_path()).unwrap();
+    let plan = |sql: &str| -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
+        rows.map(|r| r.unwrap()).collect::<Vec<_>>().join("; ")
+    };
+    for (sql, index) in [
+        (
+            "SELECT id FROM customers WHERE state = 'pending' AND id < x'00' ORDER BY id DESC LIMIT 51",
+            "customers_by_state",
+        ),
+        ("SELECT id FROM customers WHERE id < x'00' ORDER BY id DESC LIMIT 51", "sqlite_autoindex_customers_1"),
+        ("SELECT id FROM customers WHERE ref_id = 'R'", "sqlite_autoindex_customers_2"),
+        (
+            "SELECT seq FROM audit_events WHERE entity_id = x'00' AND seq > 5 ORDER BY seq LIMIT 51",
+            "audit_events_by_entity",
+        ),
+        ("SELECT id FROM addresses WHERE customer_id = x'00' ORDER BY position", "addresses_by_customer"),
+        ("SELECT id FROM contacts WHERE customer_id = x'00' ORDER BY position", "contacts_by_customer"),
+    ] {
+        let p = plan(sql);
+        assert!(p.contains(index), "{sql}\n  uses: {p}");
+        assert!(!p.contains("TEMP B-TREE"), "{sql}\n  sorts in memory: {p}");
+    }
+}

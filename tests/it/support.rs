@@ -1,0 +1,129 @@
+//! Shared test setup: a fresh data directory with a fixed clock, fixture loading, and raw row
+//! counts read straight from the SQLite file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use dossier_app::dto::CreateCustomerInput;
+use dossier_app::{Actor, Dossier, FixedClock, SequentialIds};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+/// The moment every test starts at.
+pub const NOW: OffsetDateTime = datetime!(2026-11-22 12:00:00 UTC);
+
+/// Every table Dossier writes, for "refused changes nothing" checks.
+pub const TABLES: &[&str] = &[
+    "customers",
+    "persons",
+    "institutions",
+    "institution_members",
+    "addresses",
+    "contacts",
+    "identity_documents",
+    "document_files",
+    "tax_details",
+    "due_diligence",
+    "controls",
+    "audit_events",
+];
+
+pub struct TestApp {
+    pub dir: tempfile::TempDir,
+    pub app: Dossier,
+    pub clock: Arc<FixedClock>,
+    pub actor: Actor,
+}
+
+impl TestApp {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let clock = Arc::new(FixedClock::new(NOW));
+        let app = Dossier::open_with(dir.path(), clock.clone(), Arc::new(SequentialIds::default())).expect("open");
+        let actor = dossier_app::actor("tester").expect("actor");
+        Self { dir, app, clock, actor }
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        Dossier::database_path(self.dir.path())
+    }
+
+    /// Row counts of every table, read through a separate connection.
+    pub fn counts(&self) -> BTreeMap<&'static str, i64> {
+        let conn = rusqlite::Connection::open(self.db_path()).expect("open db");
+        TABLES
+            .iter()
+            .map(|t| (*t, conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).expect("count")))
+            .collect()
+    }
+
+    /// Creates a customer from JSON and returns its id.
+    pub fn create(&mut self, input: Value) -> String {
+        let input: CreateCustomerInput = dossier_app::input::from_json(&input.to_string()).expect("valid input");
+        self.app.create_customer(&self.actor, &input).expect("created").id
+    }
+
+    /// Creates a customer with everything both gate levels need, contacts verified.
+    pub fn complete_individual(&mut self, ref_id: &str) -> String {
+        let id = self.create(complete_individual(ref_id));
+        for kind in ["email", "mobile"] {
+            self.verify_contact(&id, kind);
+        }
+        id
+    }
+
+    pub fn verify_contact(&mut self, id: &str, kind: &str) {
+        let input =
+            dossier_app::VerifyContactInput { kind: Some(kind.into()), method: Some("code".into()), contact_id: None };
+        self.app.verify_contact(&self.actor, id, &input).expect("contact verified");
+    }
+
+    pub fn state_of(&self, id: &str) -> String {
+        let c = self.app.customer(id).expect("customer");
+        match c.verification_level {
+            Some(level) => format!("{}({level})", c.state),
+            None => c.state.to_owned(),
+        }
+    }
+}
+
+/// Reads a fixture file as JSON.
+pub fn fixture(name: &str) -> Value {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(name);
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("fixture {name}: {e}"));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+/// An individual whose data passes both verify levels once its contacts are verified.
+pub fn complete_individual(ref_id: &str) -> Value {
+    json!({
+        "type": "individual",
+        "ref_id": ref_id,
+        "person": {"first_name": "Ana", "last_name": "Silva", "date_of_birth": "1988-04-12", "country_of_citizenship": "US"},
+        "addresses": [{"kind": "residential", "primary": true, "street_address": "1 Main St", "city": "Springfield", "postal_code": "12345", "country": "US"}],
+        "contacts": [{"kind": "email", "value": "ana@example.com"}, {"kind": "mobile", "value": "+14155550100"}],
+        "documents": [{"type": "passport", "number": "X1234567", "issuing_country": "US", "issued_on": "2021-01-01", "expires_on": "2031-01-01"}],
+        "tax_details": [{"tax_id_type": "SSN", "tax_id": "123-45-6789", "country": "US"}],
+        "customer_due_diligence": {"source_of_funds": "salary", "purpose_of_account": "savings", "expected_activity_level": "LOW"}
+    })
+}
+
+/// The smallest valid individual.
+pub fn minimal_individual(ref_id: &str) -> Value {
+    json!({
+        "type": "individual",
+        "ref_id": ref_id,
+        "person": {"first_name": "Ana", "last_name": "Silva", "date_of_birth": "1988-04-12"}
+    })
+}
+
+/// The body of an error, as JSON.
+pub fn body(e: &dossier_app::Error) -> Value {
+    serde_json::to_value(e.body()).expect("serializable")
+}
