@@ -27,7 +27,7 @@ fn audit_events_name_actor_action_entity_and_time_without_personal_data() {
     assert_eq!(create.actor, "tester");
     assert_eq!(create.entity_type, "customer");
     assert_eq!(create.entity_id, id);
-    assert_eq!(create.at, "2026-11-22T12:00:00Z");
+    assert_eq!(create.at, "2026-11-22T12:00:00.000000Z");
     assert_eq!(
         create.summary,
         serde_json::json!({"type": "individual", "state": "pending", "addresses": 1, "contacts": 2,

@@ -113,7 +113,7 @@ fn verifying_contacts_records_the_method_and_refuses_nonsense() {
     let second = t.app.customer(&id).unwrap().contacts[1].id.clone();
     let view = t.app.verify_contact(&a, &id, &verify("email", "in_person", Some(second.clone()))).unwrap();
     assert_eq!(view.contacts[1].verification_method, Some("in_person"));
-    assert_eq!(view.contacts[1].verified_at.as_deref(), Some("2026-11-22T12:00:00Z"));
+    assert_eq!(view.contacts[1].verified_at.as_deref(), Some("2026-11-22T12:00:00.000000Z"));
     assert!(!view.contacts[0].verified);
     let before = t.counts();
     let e = t.app.verify_contact(&a, &id, &verify("email", "code", Some(second))).unwrap_err();

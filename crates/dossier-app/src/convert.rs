@@ -3,7 +3,6 @@
 
 use dossier_core::*;
 use rust_decimal::Decimal;
-use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime};
 
 use crate::dto::*;
@@ -366,9 +365,13 @@ fn each<I, T>(items: &[I], mut convert: impl FnMut(usize, &I) -> Option<T>) -> O
     converted.into_iter().collect()
 }
 
+/// RFC 3339 in UTC with a fixed six-digit fraction, so outputs line up and sort as text.
 pub(crate) fn timestamp(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC).format(&Rfc3339).expect("a UTC time always formats")
+    at.to_offset(time::UtcOffset::UTC).format(TIMESTAMP).expect("a UTC time always formats")
 }
+
+const TIMESTAMP: &[time::format_description::FormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z");
 
 fn s(t: &Text) -> String {
     t.as_str().to_owned()

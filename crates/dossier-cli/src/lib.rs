@@ -35,6 +35,9 @@ struct Cli {
     /// Who is acting, for the audit trail (default: the OS user).
     #[arg(long, global = true, env = "DOSSIER_ACTOR", value_name = "NAME")]
     actor: Option<String>,
+    /// Indent the JSON output (the default when stdout is a terminal).
+    #[arg(long, global = true)]
+    pretty: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -254,15 +257,20 @@ where
     T: Into<OsString> + Clone,
 {
     let cli = match Cli::try_parse_from(args) {
+        Ok(cli) if cli.pretty => return run_parsed(cli, ctx, true),
         Ok(cli) => cli,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
             return Outcome { exit_code: exit::OK, stdout: e.to_string() };
         }
         Err(e) => return failure(&usage_error(&e), ctx.pretty),
     };
+    run_parsed(cli, ctx, ctx.pretty)
+}
+
+fn run_parsed(cli: Cli, ctx: &Context, pretty: bool) -> Outcome {
     match execute(cli, ctx) {
-        Ok(json) => Outcome { exit_code: exit::OK, stdout: render(&json, ctx.pretty) },
-        Err(e) => failure(&e, ctx.pretty),
+        Ok(json) => Outcome { exit_code: exit::OK, stdout: render(&json, pretty) },
+        Err(e) => failure(&e, pretty),
     }
 }
 

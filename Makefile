@@ -1,0 +1,52 @@
+# Dossier — the commands people use. `make run` and `make test` are the two that matter.
+# Targets install what they need on a fresh Debian/Ubuntu machine (as root, or with sudo).
+
+CARGO ?= cargo
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian packages the build needs: a C compiler for the bundled SQLite.
+APT_PACKAGES := build-essential pkg-config
+
+.PHONY: run demo test check lint fmt build deps deps-system deps-rust clean
+
+## run: build what is missing and start Dossier (for now: the CLI onboarding journey on a fresh data directory)
+run: build
+	@scripts/demo.sh
+
+## demo: the same journey on DATA_DIR (default: a fresh temporary directory)
+demo: build
+	@scripts/demo.sh $(DATA_DIR)
+
+## test: everything CI runs: formatting, lints, unit and integration tests, and the demo journey
+test: deps build lint
+	$(CARGO) test --workspace --locked
+	@scripts/demo.sh >/dev/null && echo "demo journey: ok"
+
+build: deps
+	$(CARGO) build --workspace --locked
+
+lint: deps
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+
+fmt:
+	$(CARGO) fmt --all
+
+deps: deps-system deps-rust
+
+# Installs the Debian packages only when a compiler is missing, so a ready machine is not touched.
+deps-system:
+	@if ! command -v cc >/dev/null 2>&1 || ! command -v pkg-config >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing $(APT_PACKAGES)"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
+	  else \
+	    echo "a C compiler and pkg-config are needed: install them with your package manager" >&2; exit 1; \
+	  fi; \
+	fi
+
+deps-rust:
+	@command -v $(CARGO) >/dev/null 2>&1 || { echo "Rust is needed: install it from https://rustup.rs (stable, 1.95 or newer)" >&2; exit 1; }
+	@rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt clippy 2>/dev/null || true
+
+clean:
+	$(CARGO) clean
