@@ -2,6 +2,8 @@
 # Targets install what they need on a fresh Debian/Ubuntu machine (as root, or with sudo).
 
 CARGO ?= cargo
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages the build needs: a C compiler for the bundled SQLite.
 APT_PACKAGES := build-essential pkg-config
@@ -18,8 +20,10 @@ demo: build
 
 ## test: everything CI runs: formatting, lints, unit and integration tests, and the demo journey
 test: deps build lint
-	$(CARGO) test --workspace --locked
+	@mkdir -p target
+	$(CARGO) test --workspace --locked 2>&1 | tee target/test.log
 	@scripts/demo.sh >/dev/null && echo "demo journey: ok"
+	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "all cargo tests: %d passed, %d failed\n", p, f }' target/test.log
 
 build: deps
 	$(CARGO) build --workspace --locked
