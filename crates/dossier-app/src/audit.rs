@@ -2,7 +2,7 @@
 
 use crate::Dossier;
 use crate::convert;
-use crate::customers::page_limit;
+use crate::customers::{cut_page, page_limit};
 use crate::dto::{AuditEventView, Page};
 use crate::error::{Error, Reason, Result};
 
@@ -38,16 +38,12 @@ impl Dossier {
             .transpose()?;
         let limit = page_limit(limit)?;
         self.read(|_, tx| {
-            let mut rows = tx.audit_events(entity, after, limit + 1)?;
-            let next = if rows.len() > limit {
-                rows.truncate(limit);
-                rows.last().map(|r| r.seq.to_string())
-            } else {
-                None
-            };
-            let items = rows
-                .into_iter()
-                .map(|r| AuditEventView {
+            let rows = tx.audit_events(entity, after, limit + 1)?;
+            Ok(cut_page(
+                rows,
+                limit,
+                |r| r.seq.to_string(),
+                |r| AuditEventView {
                     seq: r.seq,
                     id: r.id.to_string(),
                     at: convert::timestamp(r.at),
@@ -57,9 +53,8 @@ impl Dossier {
                     entity_id: r.entity_id.hyphenated().to_string(),
                     reason: r.reason,
                     summary: serde_json::from_str(&r.summary).unwrap_or(serde_json::Value::Null),
-                })
-                .collect();
-            Ok(Page { items, next })
+                },
+            ))
         })
     }
 }

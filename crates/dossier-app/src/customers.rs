@@ -53,6 +53,23 @@ pub(crate) fn parse_customer_id(raw: &str) -> Result<CustomerId> {
     })
 }
 
+/// Cuts a page from `limit + 1` fetched rows: the extra row only says that a next page exists,
+/// and the cursor is taken from the last row kept.
+pub(crate) fn cut_page<R, T>(
+    mut rows: Vec<R>,
+    limit: usize,
+    cursor: impl Fn(&R) -> String,
+    view: impl FnMut(R) -> T,
+) -> Page<T> {
+    let next = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(&cursor)
+    } else {
+        None
+    };
+    Page { items: rows.into_iter().map(view).collect(), next }
+}
+
 pub(crate) fn page_limit(limit: Option<usize>) -> Result<usize> {
     match limit {
         None => Ok(DEFAULT_LIMIT),
@@ -219,16 +236,12 @@ impl Dossier {
             .transpose()?;
         let filter = CustomerFilter { state: state.map(str::to_owned) };
         self.read(|_, tx| {
-            let mut rows = tx.list_customers(&filter, after, limit + 1)?;
-            let next = if rows.len() > limit {
-                rows.truncate(limit);
-                rows.last().map(|r| r.id.to_string())
-            } else {
-                None
-            };
-            let items = rows
-                .into_iter()
-                .map(|r| CustomerSummary {
+            let rows = tx.list_customers(&filter, after, limit + 1)?;
+            Ok(cut_page(
+                rows,
+                limit,
+                |r| r.id.to_string(),
+                |r| CustomerSummary {
                     id: r.id.to_string(),
                     kind: r.kind.as_str(),
                     ref_id: r.ref_id,
@@ -237,9 +250,8 @@ impl Dossier {
                     verification_level: r.state.level().map(VerificationLevel::as_str),
                     created_at: convert::timestamp(r.created_at),
                     updated_at: convert::timestamp(r.updated_at),
-                })
-                .collect();
-            Ok(Page { items, next })
+                },
+            ))
         })
     }
 

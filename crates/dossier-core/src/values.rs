@@ -255,10 +255,9 @@ impl DocumentNumber {
         }
         Ok(Self(trimmed.to_ascii_uppercase()))
     }
-    /// The last four characters, for display next to a masked number.
-    pub fn suffix(&self) -> &str {
-        let start = self.0.len().saturating_sub(4);
-        &self.0[start..]
+    /// Masked for display: only the last four characters remain.
+    pub fn masked(&self) -> String {
+        mask_all_but_last_four(&self.0)
     }
 }
 
@@ -348,10 +347,15 @@ impl TaxIdNumber {
     }
     /// Masked for display: only the last four characters remain.
     pub fn masked(&self) -> String {
-        let n = self.0.chars().count();
-        let tail: String = self.0.chars().skip(n.saturating_sub(4)).collect();
-        format!("{}{}", "*".repeat(n.saturating_sub(4)), tail)
+        mask_all_but_last_four(&self.0)
     }
+}
+
+/// Replaces every character but the last four with `*` (`*****6789`).
+fn mask_all_but_last_four(value: &str) -> String {
+    let n = value.chars().count();
+    let tail: String = value.chars().skip(n.saturating_sub(4)).collect();
+    format!("{}{}", "*".repeat(n.saturating_sub(4)), tail)
 }
 
 /// An ownership share in percent, 0 to 100 inclusive, exact.

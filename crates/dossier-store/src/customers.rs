@@ -37,15 +37,22 @@ fn id_from(bytes: Vec<u8>, table: &'static str, column: &'static str) -> Result<
     bytes.try_into().or_corrupt(table, column)
 }
 
-fn opt_text(value: Option<String>, max: usize, table: &'static str, column: &'static str) -> Result<Option<Text>> {
+fn text(r: &Row<'_>, idx: usize, max: usize, table: &'static str, column: &'static str) -> Result<Text> {
+    Text::parse(&r.get::<_, String>(idx)?, max).or_corrupt(table, column)
+}
+
+fn opt_text(r: &Row<'_>, idx: usize, max: usize, table: &'static str, column: &'static str) -> Result<Option<Text>> {
+    let value: Option<String> = r.get(idx)?;
     value.map(|v| Text::parse(&v, max)).transpose().or_corrupt(table, column)
 }
 
-fn opt_country(value: Option<String>, table: &'static str, column: &'static str) -> Result<Option<CountryCode>> {
+fn opt_country(r: &Row<'_>, idx: usize, table: &'static str, column: &'static str) -> Result<Option<CountryCode>> {
+    let value: Option<String> = r.get(idx)?;
     value.map(|v| CountryCode::parse(&v)).transpose().or_corrupt(table, column)
 }
 
-fn opt_date(value: Option<String>, table: &'static str, column: &'static str) -> Result<Option<time::Date>> {
+fn opt_date(r: &Row<'_>, idx: usize, table: &'static str, column: &'static str) -> Result<Option<time::Date>> {
+    let value: Option<String> = r.get(idx)?;
     value.map(|v| codec::parse_date(&v, table, column)).transpose()
 }
 
@@ -346,39 +353,27 @@ impl Tx<'_> {
 
     /// Loads the whole aggregate, or `None` when there is no such customer.
     pub fn customer(&self, id: CustomerId) -> Result<Option<Customer>> {
-        let key = blob(id.as_bytes());
-        let head = self
-            .conn()
-            .prepare_cached(
-                "SELECT kind, ref_id, state, verification_level, state_changed_at, is_merchant,
-                    tax_details_not_required, last_kyc_refresh_date, metadata, created_at, updated_at
-                 FROM customers WHERE id = ?1",
-            )?
-            .query_row([key], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, bool>(5)?,
-                    r.get::<_, bool>(6)?,
-                    r.get::<_, Option<String>>(7)?,
-                    r.get::<_, String>(8)?,
-                    r.get::<_, String>(9)?,
-                    r.get::<_, String>(10)?,
-                ))
-            })
-            .optional()?;
-        let Some((kind, ref_id, state, level, changed, is_merchant, not_required, refresh, meta, created, updated)) =
-            head
-        else {
-            return Ok(None);
-        };
         const T: &str = "customers";
-        let kind = CustomerKind::parse(&kind).or_corrupt(T, "kind")?;
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT kind, ref_id, state, verification_level, state_changed_at, is_merchant,
+                tax_details_not_required, last_kyc_refresh_date, metadata, created_at, updated_at
+             FROM customers WHERE id = ?1",
+        )?;
+        let mut rows = stmt.query([blob(id.as_bytes())])?;
+        let Some(r) = rows.next()? else { return Ok(None) };
+        let kind = CustomerKind::parse(&r.get::<_, String>(0)?).or_corrupt(T, "kind")?;
+        let level: Option<String> = r.get(3)?;
         let level = level.map(|l| VerificationLevel::parse(&l)).transpose().or_corrupt(T, "verification_level")?;
-        let state = CustomerState::from_parts(&state, level).or_corrupt(T, "state")?;
+        let state = CustomerState::from_parts(&r.get::<_, String>(2)?, level).or_corrupt(T, "state")?;
+        let not_required: bool = r.get(6)?;
+        let ref_id = RefId::parse(&r.get::<_, String>(1)?).or_corrupt(T, "ref_id")?;
+        let state_changed_at = codec::parse_timestamp(&r.get::<_, String>(4)?, T, "state_changed_at")?;
+        let is_merchant = r.get(5)?;
+        let last_kyc_refresh_date = opt_date(r, 7, T, "last_kyc_refresh_date")?;
+        let metadata = parse_metadata(&r.get::<_, String>(8)?).or_corrupt(T, "metadata")?;
+        let created_at = codec::parse_timestamp(&r.get::<_, String>(9)?, T, "created_at")?;
+        let updated_at = codec::parse_timestamp(&r.get::<_, String>(10)?, T, "updated_at")?;
+        drop(rows);
         let party = match kind {
             CustomerKind::Individual => Party::Person(self.person(id)?),
             CustomerKind::Business => Party::Institution { details: self.institution(id)?, members: self.members(id)? },
@@ -386,9 +381,9 @@ impl Tx<'_> {
         let tax = if not_required { TaxDetails::NotRequired } else { TaxDetails::Provided(self.tax_details(id)?) };
         Ok(Some(Customer {
             id,
-            ref_id: RefId::parse(&ref_id).or_corrupt(T, "ref_id")?,
+            ref_id,
             state,
-            state_changed_at: codec::parse_timestamp(&changed, T, "state_changed_at")?,
+            state_changed_at,
             party,
             addresses: self.addresses(id)?,
             contacts: self.contacts(id)?,
@@ -397,10 +392,10 @@ impl Tx<'_> {
             due_diligence: self.due_diligence(id)?,
             controls: self.controls(id)?,
             is_merchant,
-            last_kyc_refresh_date: opt_date(refresh, T, "last_kyc_refresh_date")?,
-            metadata: parse_metadata(&meta).or_corrupt(T, "metadata")?,
-            created_at: codec::parse_timestamp(&created, T, "created_at")?,
-            updated_at: codec::parse_timestamp(&updated, T, "updated_at")?,
+            last_kyc_refresh_date,
+            metadata,
+            created_at,
+            updated_at,
         }))
     }
 
@@ -410,28 +405,16 @@ impl Tx<'_> {
             "SELECT first_name, middle_name, last_name, date_of_birth, country_of_citizenship, country_of_birth,
                 occupation FROM persons WHERE customer_id = ?1",
         )?;
-        let row = stmt
-            .query_row([blob(id.as_bytes())], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                ))
-            })
-            .optional()?
-            .or_corrupt(T, "customer_id")?;
+        let mut rows = stmt.query([blob(id.as_bytes())])?;
+        let r = rows.next()?.or_corrupt(T, "customer_id")?;
         Ok(PersonDetails {
-            first_name: Text::parse(&row.0, 100).or_corrupt(T, "first_name")?,
-            middle_name: opt_text(row.1, 100, T, "middle_name")?,
-            last_name: Text::parse(&row.2, 100).or_corrupt(T, "last_name")?,
-            date_of_birth: codec::parse_date(&row.3, T, "date_of_birth")?,
-            country_of_citizenship: opt_country(row.4, T, "country_of_citizenship")?,
-            country_of_birth: opt_country(row.5, T, "country_of_birth")?,
-            occupation: opt_text(row.6, 200, T, "occupation")?,
+            first_name: text(r, 0, 100, T, "first_name")?,
+            middle_name: opt_text(r, 1, 100, T, "middle_name")?,
+            last_name: text(r, 2, 100, T, "last_name")?,
+            date_of_birth: codec::parse_date(&r.get::<_, String>(3)?, T, "date_of_birth")?,
+            country_of_citizenship: opt_country(r, 4, T, "country_of_citizenship")?,
+            country_of_birth: opt_country(r, 5, T, "country_of_birth")?,
+            occupation: opt_text(r, 6, 200, T, "occupation")?,
         })
     }
 
@@ -441,30 +424,17 @@ impl Tx<'_> {
             "SELECT legal_name, doing_business_as_name, incorporation_date, country_of_formation, industry_type,
                 legal_entity_type, website, business_description FROM institutions WHERE customer_id = ?1",
         )?;
-        let row = stmt
-            .query_row([blob(id.as_bytes())], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, Option<String>>(6)?,
-                    r.get::<_, Option<String>>(7)?,
-                ))
-            })
-            .optional()?
-            .or_corrupt(T, "customer_id")?;
+        let mut rows = stmt.query([blob(id.as_bytes())])?;
+        let r = rows.next()?.or_corrupt(T, "customer_id")?;
         Ok(InstitutionDetails {
-            legal_name: Text::parse(&row.0, 200).or_corrupt(T, "legal_name")?,
-            doing_business_as_name: opt_text(row.1, 200, T, "doing_business_as_name")?,
-            incorporation_date: opt_date(row.2, T, "incorporation_date")?,
-            country_of_formation: CountryCode::parse(&row.3).or_corrupt(T, "country_of_formation")?,
-            industry_type: opt_text(row.4, 100, T, "industry_type")?,
-            legal_entity_type: opt_text(row.5, 100, T, "legal_entity_type")?,
-            website: opt_text(row.6, 200, T, "website")?,
-            business_description: opt_text(row.7, 2000, T, "business_description")?,
+            legal_name: text(r, 0, 200, T, "legal_name")?,
+            doing_business_as_name: opt_text(r, 1, 200, T, "doing_business_as_name")?,
+            incorporation_date: opt_date(r, 2, T, "incorporation_date")?,
+            country_of_formation: CountryCode::parse(&r.get::<_, String>(3)?).or_corrupt(T, "country_of_formation")?,
+            industry_type: opt_text(r, 4, 100, T, "industry_type")?,
+            legal_entity_type: opt_text(r, 5, 100, T, "legal_entity_type")?,
+            website: opt_text(r, 6, 200, T, "website")?,
+            business_description: opt_text(r, 7, 2000, T, "business_description")?,
         })
     }
 
@@ -474,42 +444,30 @@ impl Tx<'_> {
             "SELECT id, first_name, last_name, title, roles, ownership_percentage, date_of_birth, is_control_person,
                 person_customer_id FROM institution_members WHERE customer_id = ?1 ORDER BY position",
         )?;
-        let rows = stmt.query_map([blob(id.as_bytes())], |r: &Row<'_>| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, bool>(7)?,
-                r.get::<_, Option<Vec<u8>>>(8)?,
-            ))
-        })?;
+        let mut rows = stmt.query([blob(id.as_bytes())])?;
         let mut out = Vec::new();
-        for row in rows {
-            let row = row?;
-            let roles = if row.4.is_empty() {
+        while let Some(r) = rows.next()? {
+            let roles: String = r.get(4)?;
+            let roles = if roles.is_empty() {
                 Vec::new()
             } else {
-                row.4.split(',').map(MemberRole::parse).collect::<Result<Vec<_>, _>>().or_corrupt(T, "roles")?
+                roles.split(',').map(MemberRole::parse).collect::<Result<Vec<_>, _>>().or_corrupt(T, "roles")?
             };
+            let pct: Option<String> = r.get(5)?;
+            let person: Option<Vec<u8>> = r.get(8)?;
             out.push(Member {
-                id: MemberId::from_bytes(id_from(row.0, T, "id")?),
-                first_name: Text::parse(&row.1, 100).or_corrupt(T, "first_name")?,
-                last_name: Text::parse(&row.2, 100).or_corrupt(T, "last_name")?,
-                title: opt_text(row.3, 100, T, "title")?,
+                id: MemberId::from_bytes(id_from(r.get(0)?, T, "id")?),
+                first_name: text(r, 1, 100, T, "first_name")?,
+                last_name: text(r, 2, 100, T, "last_name")?,
+                title: opt_text(r, 3, 100, T, "title")?,
                 roles,
-                ownership_percentage: row
-                    .5
+                ownership_percentage: pct
                     .map(|p| Percentage::parse(&p))
                     .transpose()
                     .or_corrupt(T, "ownership_percentage")?,
-                date_of_birth: opt_date(row.6, T, "date_of_birth")?,
-                is_control_person: row.7,
-                person_customer_id: row
-                    .8
+                date_of_birth: opt_date(r, 6, T, "date_of_birth")?,
+                is_control_person: r.get(7)?,
+                person_customer_id: person
                     .map(|b| id_from(b, T, "person_customer_id").map(CustomerId::from_bytes))
                     .transpose()?,
             });
@@ -523,32 +481,19 @@ impl Tx<'_> {
             "SELECT id, kind, is_primary, street_address, street_address_2, city, state, postal_code, country
              FROM addresses WHERE customer_id = ?1 ORDER BY position",
         )?;
-        let rows = stmt.query_map([blob(id.as_bytes())], |r| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, bool>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, Option<String>>(7)?,
-                r.get::<_, String>(8)?,
-            ))
-        })?;
+        let mut rows = stmt.query([blob(id.as_bytes())])?;
         let mut out = Vec::new();
-        for row in rows {
-            let row = row?;
+        while let Some(r) = rows.next()? {
             out.push(Address {
-                id: AddressId::from_bytes(id_from(row.0, T, "id")?),
-                kind: AddressKind::parse(&row.1).or_corrupt(T, "kind")?,
-                primary: row.2,
-                street_address: Text::parse(&row.3, 200).or_corrupt(T, "street_address")?,
-                street_address_2: opt_text(row.4, 200, T, "street_address_2")?,
-                city: Text::parse(&row.5, 100).or_corrupt(T, "city")?,
-                state: opt_text(row.6, 100, T, "state")?,
-                postal_code: opt_text(row.7, 20, T, "postal_code")?,
-                country: CountryCode::parse(&row.8).or_corrupt(T, "country")?,
+                id: AddressId::from_bytes(id_from(r.get(0)?, T, "id")?),
+                kind: AddressKind::parse(&r.get::<_, String>(1)?).or_corrupt(T, "kind")?,
+                primary: r.get(2)?,
+                street_address: text(r, 3, 200, T, "street_address")?,
+                street_address_2: opt_text(r, 4, 200, T, "street_address_2")?,
+                city: text(r, 5, 100, T, "city")?,
+                state: opt_text(r, 6, 100, T, "state")?,
+                postal_code: opt_text(r, 7, 20, T, "postal_code")?,
+                country: CountryCode::parse(&r.get::<_, String>(8)?).or_corrupt(T, "country")?,
             });
         }
         Ok(out)
@@ -560,20 +505,11 @@ impl Tx<'_> {
             "SELECT id, kind, value, verification_method, verified_at FROM contacts
              WHERE customer_id = ?1 ORDER BY position",
         )?;
-        let rows = stmt.query_map([blob(id.as_bytes())], |r| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<String>>(4)?,
-            ))
-        })?;
+        let mut rows = stmt.query([blob(id.as_bytes())])?;
         let mut out = Vec::new();
-        for row in rows {
-            let row = row?;
-            let kind = ContactKind::parse(&row.1).or_corrupt(T, "kind")?;
-            let verification = match (row.3, row.4) {
+        while let Some(r) = rows.next()? {
+            let kind = ContactKind::parse(&r.get::<_, String>(1)?).or_corrupt(T, "kind")?;
+            let verification = match (r.get::<_, Option<String>>(3)?, r.get::<_, Option<String>>(4)?) {
                 (Some(method), Some(at)) => Some(ContactVerification {
                     method: ContactVerificationMethod::parse(&method).or_corrupt(T, "verification_method")?,
                     verified_at: codec::parse_timestamp(&at, T, "verified_at")?,
@@ -581,8 +517,8 @@ impl Tx<'_> {
                 _ => None,
             };
             out.push(Contact {
-                id: ContactId::from_bytes(id_from(row.0, T, "id")?),
-                value: ContactValue::parse(kind, &row.2).or_corrupt(T, "value")?,
+                id: ContactId::from_bytes(id_from(r.get(0)?, T, "id")?),
+                value: ContactValue::parse(kind, &r.get::<_, String>(2)?).or_corrupt(T, "value")?,
                 verification,
             });
         }
@@ -595,29 +531,18 @@ impl Tx<'_> {
             "SELECT id, document_type, number, issuing_country, issued_on, expires_on, status
              FROM identity_documents WHERE customer_id = ?1 ORDER BY position",
         )?;
-        let rows = stmt.query_map([blob(id.as_bytes())], |r| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, String>(6)?,
-            ))
-        })?;
+        let mut rows = stmt.query([blob(id.as_bytes())])?;
         let mut out = Vec::new();
-        for row in rows {
-            let row = row?;
-            let doc_id = DocumentId::from_bytes(id_from(row.0, T, "id")?);
+        while let Some(r) = rows.next()? {
+            let doc_id = DocumentId::from_bytes(id_from(r.get(0)?, T, "id")?);
             out.push(IdentityDocument {
                 id: doc_id,
-                document_type: DocumentType::parse(&row.1).or_corrupt(T, "document_type")?,
-                number: DocumentNumber::parse(&row.2).or_corrupt(T, "number")?,
-                issuing_country: CountryCode::parse(&row.3).or_corrupt(T, "issuing_country")?,
-                issued_on: opt_date(row.4, T, "issued_on")?,
-                expires_on: opt_date(row.5, T, "expires_on")?,
-                status: DocumentStatus::parse(&row.6).or_corrupt(T, "status")?,
+                document_type: DocumentType::parse(&r.get::<_, String>(1)?).or_corrupt(T, "document_type")?,
+                number: DocumentNumber::parse(&r.get::<_, String>(2)?).or_corrupt(T, "number")?,
+                issuing_country: CountryCode::parse(&r.get::<_, String>(3)?).or_corrupt(T, "issuing_country")?,
+                issued_on: opt_date(r, 4, T, "issued_on")?,
+                expires_on: opt_date(r, 5, T, "expires_on")?,
+                status: DocumentStatus::parse(&r.get::<_, String>(6)?).or_corrupt(T, "status")?,
                 files: self.document_files(doc_id)?,
             });
         }
@@ -629,13 +554,12 @@ impl Tx<'_> {
         let mut stmt = self
             .conn()
             .prepare_cached("SELECT role, reference FROM document_files WHERE document_id = ?1 ORDER BY position")?;
-        let rows = stmt.query_map([blob(id.as_bytes())], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut rows = stmt.query([blob(id.as_bytes())])?;
         let mut out = Vec::new();
-        for row in rows {
-            let (role, reference) = row?;
+        while let Some(r) = rows.next()? {
             out.push(DocumentFile {
-                role: DocumentFileRole::parse(&role).or_corrupt(T, "role")?,
-                reference: Text::parse(&reference, 1024).or_corrupt(T, "reference")?,
+                role: DocumentFileRole::parse(&r.get::<_, String>(0)?).or_corrupt(T, "role")?,
+                reference: text(r, 1, 1024, T, "reference")?,
             });
         }
         Ok(out)
@@ -646,18 +570,15 @@ impl Tx<'_> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT id, tax_id_type, tax_id, country FROM tax_details WHERE customer_id = ?1 ORDER BY position",
         )?;
-        let rows = stmt.query_map([blob(id.as_bytes())], |r| {
-            Ok((r.get::<_, Vec<u8>>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
-        })?;
+        let mut rows = stmt.query([blob(id.as_bytes())])?;
         let mut out = Vec::new();
-        for row in rows {
-            let row = row?;
-            let kind = TaxIdType::parse(&row.1).or_corrupt(T, "tax_id_type")?;
+        while let Some(r) = rows.next()? {
+            let kind = TaxIdType::parse(&r.get::<_, String>(1)?).or_corrupt(T, "tax_id_type")?;
             out.push(TaxDetail {
-                id: TaxDetailId::from_bytes(id_from(row.0, T, "id")?),
+                id: TaxDetailId::from_bytes(id_from(r.get(0)?, T, "id")?),
                 tax_id_type: kind,
-                tax_id: TaxIdNumber::parse(kind, &row.2).or_corrupt(T, "tax_id")?,
-                country: CountryCode::parse(&row.3).or_corrupt(T, "country")?,
+                tax_id: TaxIdNumber::parse(kind, &r.get::<_, String>(2)?).or_corrupt(T, "tax_id")?,
+                country: CountryCode::parse(&r.get::<_, String>(3)?).or_corrupt(T, "country")?,
             });
         }
         Ok(out)
@@ -669,23 +590,14 @@ impl Tx<'_> {
             "SELECT source_of_funds, source_of_wealth, purpose_of_account, expected_activity_level
              FROM due_diligence WHERE customer_id = ?1",
         )?;
-        let row = stmt
-            .query_row([blob(id.as_bytes())], |r| {
-                Ok((
-                    r.get::<_, Option<String>>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                ))
-            })
-            .optional()?;
-        let Some(row) = row else { return Ok(None) };
+        let mut rows = stmt.query([blob(id.as_bytes())])?;
+        let Some(r) = rows.next()? else { return Ok(None) };
+        let level: Option<String> = r.get(3)?;
         Ok(Some(DueDiligence {
-            source_of_funds: opt_text(row.0, 200, T, "source_of_funds")?,
-            source_of_wealth: opt_text(row.1, 200, T, "source_of_wealth")?,
-            purpose_of_account: opt_text(row.2, 200, T, "purpose_of_account")?,
-            expected_activity_level: row
-                .3
+            source_of_funds: opt_text(r, 0, 200, T, "source_of_funds")?,
+            source_of_wealth: opt_text(r, 1, 200, T, "source_of_wealth")?,
+            purpose_of_account: opt_text(r, 2, 200, T, "purpose_of_account")?,
+            expected_activity_level: level
                 .map(|v| ExpectedActivity::parse(&v))
                 .transpose()
                 .or_corrupt(T, "expected_activity_level")?,
@@ -698,24 +610,15 @@ impl Tx<'_> {
             "SELECT id, control_type, set_by, reason_code, created_at FROM controls
              WHERE customer_id = ?1 AND removed_at IS NULL ORDER BY created_at, id",
         )?;
-        let rows = stmt.query_map([blob(id.as_bytes())], |r| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-            ))
-        })?;
+        let mut rows = stmt.query([blob(id.as_bytes())])?;
         let mut out = Vec::new();
-        for row in rows {
-            let row = row?;
+        while let Some(r) = rows.next()? {
             out.push(Control {
-                id: ControlId::from_bytes(id_from(row.0, T, "id")?),
-                control_type: ControlType::parse(&row.1).or_corrupt(T, "control_type")?,
-                set_by: ControlSetBy::parse(&row.2).or_corrupt(T, "set_by")?,
-                reason_code: ControlReasonCode::parse(&row.3).or_corrupt(T, "reason_code")?,
-                created_at: codec::parse_timestamp(&row.4, T, "created_at")?,
+                id: ControlId::from_bytes(id_from(r.get(0)?, T, "id")?),
+                control_type: ControlType::parse(&r.get::<_, String>(1)?).or_corrupt(T, "control_type")?,
+                set_by: ControlSetBy::parse(&r.get::<_, String>(2)?).or_corrupt(T, "set_by")?,
+                reason_code: ControlReasonCode::parse(&r.get::<_, String>(3)?).or_corrupt(T, "reason_code")?,
+                created_at: codec::parse_timestamp(&r.get::<_, String>(4)?, T, "created_at")?,
             });
         }
         Ok(out)
@@ -745,31 +648,20 @@ impl Tx<'_> {
         args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
         sql.push_str(&format!(" ORDER BY id DESC LIMIT ?{}", args.len()));
         let mut stmt = self.conn().prepare_cached(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
-            Ok((
-                r.get::<_, Vec<u8>>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-            ))
-        })?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
         const T: &str = "customers";
         let mut out = Vec::new();
-        for row in rows {
-            let row = row?;
-            let level = row.4.map(|l| VerificationLevel::parse(&l)).transpose().or_corrupt(T, "verification_level")?;
+        while let Some(r) = rows.next()? {
+            let level: Option<String> = r.get(4)?;
+            let level = level.map(|l| VerificationLevel::parse(&l)).transpose().or_corrupt(T, "verification_level")?;
             out.push(CustomerRow {
-                id: CustomerId::from_bytes(id_from(row.0, T, "id")?),
-                kind: CustomerKind::parse(&row.1).or_corrupt(T, "kind")?,
-                ref_id: row.2,
-                state: CustomerState::from_parts(&row.3, level).or_corrupt(T, "state")?,
-                display_name: row.5,
-                created_at: codec::parse_timestamp(&row.6, T, "created_at")?,
-                updated_at: codec::parse_timestamp(&row.7, T, "updated_at")?,
+                id: CustomerId::from_bytes(id_from(r.get(0)?, T, "id")?),
+                kind: CustomerKind::parse(&r.get::<_, String>(1)?).or_corrupt(T, "kind")?,
+                ref_id: r.get(2)?,
+                state: CustomerState::from_parts(&r.get::<_, String>(3)?, level).or_corrupt(T, "state")?,
+                display_name: r.get(5)?,
+                created_at: codec::parse_timestamp(&r.get::<_, String>(6)?, T, "created_at")?,
+                updated_at: codec::parse_timestamp(&r.get::<_, String>(7)?, T, "updated_at")?,
             });
         }
         Ok(out)
