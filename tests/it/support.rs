@@ -28,6 +28,15 @@ pub const TABLES: &[&str] = &[
     "due_diligence",
     "controls",
     "audit_events",
+    "identity_verifications",
+    "compliance_checks",
+    "compliance_decisions",
+    "edd_evidence",
+    "case_notes",
+    "decisions",
+    "kyc_results",
+    "risk_assessments",
+    "settings",
 ];
 
 pub struct TestApp {

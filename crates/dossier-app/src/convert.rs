@@ -352,6 +352,7 @@ pub(crate) fn new_customer(
         due_diligence: dd.map(|d| d.ok_or_else(unexpected)).transpose()?,
         controls: Vec::new(),
         is_merchant: input.is_merchant,
+        politically_exposed: input.politically_exposed,
         last_kyc_refresh_date: refresh.map_err(|_| unexpected())?,
         metadata: input.metadata.clone(),
         created_at: now,
@@ -522,10 +523,17 @@ pub(crate) fn customer_view(c: &Customer, today: Date) -> CustomerView {
             })
             .collect(),
         is_merchant: c.is_merchant,
+        politically_exposed: c.politically_exposed,
         last_kyc_refresh_date: c.last_kyc_refresh_date.map(format_date),
         metadata: c.metadata.clone(),
         created_at: timestamp(c.created_at),
         updated_at: timestamp(c.updated_at),
         verification_gate: gate_view(c, today),
+        // Filled in from the derived columns by `Env::customer_view`.
+        risk_rating: "",
+        identity_status: "",
+        edd_status: "",
+        kyc_refresh_due_on: None,
+        activity_limits: None,
     }
 }

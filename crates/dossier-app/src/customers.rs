@@ -92,7 +92,7 @@ fn reason_text(field: &str, raw: Option<&str>, required: bool) -> Result<Option<
     }
 }
 
-fn load(tx: &Tx<'_>, id: CustomerId) -> Result<Customer> {
+pub(crate) fn load(tx: &Tx<'_>, id: CustomerId) -> Result<Customer> {
     tx.customer(id)?.ok_or_else(|| Error::not_found("customer"))
 }
 
@@ -105,7 +105,20 @@ fn conflict(code: &str, message: &str) -> Error {
 }
 
 impl Env {
-    fn ctx(&self) -> Ctx<'_> {
+    /// The customer as shown: its data, the gate checklist, and what is derived from it.
+    pub(crate) fn customer_view(&self, tx: &Tx<'_>, policy: &Policy, id: CustomerId) -> Result<CustomerView> {
+        let customer = load(tx, id)?;
+        let derived = tx.derived(id)?;
+        let mut view = convert::customer_view(&customer, self.today());
+        view.risk_rating = derived.risk_rating.as_str();
+        view.identity_status = derived.identity_status.as_str();
+        view.edd_status = derived.edd_status.as_str();
+        view.kyc_refresh_due_on = derived.kyc_refresh_due_on.map(format_date);
+        view.activity_limits = crate::kyc::limits_view(&customer, &derived, policy);
+        Ok(view)
+    }
+
+    pub(crate) fn ctx(&self) -> Ctx<'_> {
         Ctx { ids: self.ids.as_ref(), today: self.today() }
     }
 
@@ -196,14 +209,19 @@ impl Dossier {
             }
             tx.insert_customer(&customer)?;
             env.audit(tx, actor, "customer.create", id, None, summary)?;
-            Ok(convert::customer_view(&load(tx, id)?, env.today()))
+            let policy = crate::policy::load(tx)?;
+            env.refresh_derived(tx, &policy, id)?;
+            env.customer_view(tx, &policy, id)
         })
     }
 
     /// One customer with everything captured and what the verify gate still lacks today.
     pub fn customer(&self, id: &str) -> Result<CustomerView> {
         let id = parse_customer_id(id)?;
-        self.read(|env, tx| Ok(convert::customer_view(&load(tx, id)?, env.today())))
+        self.read(|env, tx| {
+            let policy = crate::policy::load(tx)?;
+            env.customer_view(tx, &policy, id)
+        })
     }
 
     /// A page of customers, newest first, optionally in one state.
@@ -266,7 +284,9 @@ impl Dossier {
             let customer = load(tx, id)?;
             change(env, tx, customer)?;
             tx.touch_customer(id, env.clock.now())?;
-            Ok(convert::customer_view(&load(tx, id)?, env.today()))
+            let policy = crate::policy::load(tx)?;
+            env.refresh_derived(tx, &policy, id)?;
+            env.customer_view(tx, &policy, id)
         })
     }
 
@@ -539,6 +559,6 @@ impl Dossier {
 }
 
 /// A conversion reported no error yet produced no value: a bug, not bad input.
-fn internal() -> Error {
+pub(crate) fn internal() -> Error {
     Error::Unexpected(Problem::new("internal_error", "the input passed validation but could not be used: report this"))
 }

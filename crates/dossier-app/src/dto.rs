@@ -44,6 +44,9 @@ pub struct CreateCustomerInput {
     pub customer_due_diligence: Option<DueDiligenceInput>,
     #[serde(default)]
     pub is_merchant: bool,
+    /// Declared a politically exposed person (raises the risk rating).
+    #[serde(default)]
+    pub politically_exposed: bool,
     pub last_kyc_refresh_date: Option<String>,
     #[serde(default)]
     pub metadata: BTreeMap<String, String>,
@@ -188,12 +191,37 @@ pub struct CustomerView {
     pub customer_due_diligence: Option<DueDiligenceView>,
     pub controls: Vec<ControlView>,
     pub is_merchant: bool,
+    pub politically_exposed: bool,
     pub last_kyc_refresh_date: Option<String>,
     pub metadata: BTreeMap<String, String>,
     pub created_at: String,
     pub updated_at: String,
     /// What the verify gate still lacks today, per level, in precedence order.
     pub verification_gate: GateView,
+    pub risk_rating: &'static str,
+    /// `PENDING`, `ERROR`, `APPROVED`, `DENIED` or `DISABLED`; `identity status` explains it.
+    pub identity_status: &'static str,
+    /// `none`, `in_progress`, `passed` or `failed`.
+    pub edd_status: &'static str,
+    pub kyc_refresh_due_on: Option<String>,
+    /// The limits of the customer's tier (`null` while it is not verified).
+    pub activity_limits: Option<LimitsView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LimitsView {
+    /// `partial`, `full` or `edd`.
+    pub tier: &'static str,
+    pub limits: Vec<ActivityLimitView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ActivityLimitView {
+    pub activity: String,
+    /// A decimal string: money is never a float.
+    pub amount: String,
+    pub currency: String,
+    pub interval: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -349,4 +377,348 @@ pub struct AuditEventView {
     pub entity_id: String,
     pub reason: Option<String>,
     pub summary: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateVerificationInput {
+    pub customer_id: Option<String>,
+    #[serde(rename = "type")]
+    pub verification_type: Option<String>,
+    pub method: Option<String>,
+    /// The provider's inquiry or reference, when known.
+    pub external_reference: Option<String>,
+}
+
+/// Moves a verification along: `to` is `waiting`, `pending`, `reviewing`, `completed` (with an
+/// `outcome`) or `expired`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AdvanceVerificationInput {
+    pub to: Option<String>,
+    pub outcome: Option<String>,
+    #[serde(default)]
+    pub failure_codes: Vec<String>,
+    /// Compliance checks as `{type, outcome, failure_codes}`.
+    #[serde(default)]
+    pub compliance_checks: Vec<ComplianceCheckInput>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ComplianceCheckInput {
+    #[serde(rename = "type")]
+    pub check_type: Option<String>,
+    pub outcome: Option<String>,
+    #[serde(default)]
+    pub failure_codes: Vec<String>,
+}
+
+/// An officer's decision on a verification or EDD case.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecideInput {
+    pub outcome: Option<String>,
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub failure_codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceInput {
+    /// The checklist item this evidence is for.
+    pub item: Option<String>,
+    /// Where the document is (a file reference).
+    pub reference: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Filters for listing verifications.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationQuery {
+    pub customer_id: Option<String>,
+    #[serde(rename = "type")]
+    pub verification_type: Option<String>,
+    pub method: Option<String>,
+    #[serde(default)]
+    pub states: Vec<String>,
+    pub outcome: Option<String>,
+    pub limit: Option<usize>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct VerificationView {
+    pub id: String,
+    pub customer_id: String,
+    #[serde(rename = "type")]
+    pub verification_type: &'static str,
+    pub method: &'static str,
+    pub state: &'static str,
+    pub outcome: Option<&'static str>,
+    pub failure_codes: Vec<String>,
+    pub compliance_checks: Vec<ComplianceCheckView>,
+    pub compliance_decisions: Vec<ComplianceDecisionView>,
+    pub external_reference: Option<String>,
+    pub expires_at: Option<String>,
+    pub completed_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub assignee: Option<String>,
+    pub sla_due_at: Option<String>,
+    pub sla_breached: bool,
+    pub snoozed_until: Option<String>,
+    /// EDD cases only: the checklist with its evidence.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checklist: Option<Vec<ChecklistItemView>>,
+    pub notes: Vec<NoteView>,
+    pub decisions: Vec<DecisionView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComplianceCheckView {
+    #[serde(rename = "type")]
+    pub check_type: &'static str,
+    pub outcome: &'static str,
+    pub failure_codes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ComplianceDecisionView {
+    #[serde(rename = "type")]
+    pub decision_type: &'static str,
+    pub state: &'static str,
+    pub failure_codes: Vec<String>,
+    pub expired_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ChecklistItemView {
+    pub item: String,
+    pub satisfied: bool,
+    pub evidence: Vec<EvidenceView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EvidenceView {
+    pub id: String,
+    pub reference: String,
+    pub description: Option<String>,
+    pub added_by: String,
+    pub added_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteView {
+    pub id: String,
+    pub author: String,
+    pub text: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionView {
+    pub id: String,
+    pub verification_id: Option<String>,
+    pub kind: &'static str,
+    pub outcome: &'static str,
+    pub reason: String,
+    pub failure_codes: Vec<String>,
+    pub evidence: Vec<String>,
+    pub decided_by: String,
+    pub decided_at: String,
+}
+
+/// Qolo's perform-KYC request.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PerformKycInput {
+    pub perform_kyc: Option<bool>,
+    pub notes: Option<String>,
+    #[serde(default)]
+    pub identifications: Vec<IdentificationInput>,
+    #[serde(default)]
+    pub answers: Vec<AnswerInput>,
+    pub document: Option<KycDocumentInput>,
+    pub client_verification: Option<ClientVerificationInput>,
+    pub program_guid: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IdentificationInput {
+    pub govt_id_type: Option<String>,
+    pub govt_id_number: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AnswerInput {
+    pub key: Option<String>,
+    pub answer: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KycDocumentInput {
+    pub document_type: Option<String>,
+    pub file_type: Option<String>,
+    pub issuing_country: Option<String>,
+    pub front: Option<String>,
+    pub back: Option<String>,
+    pub face_image: Option<String>,
+    pub liveness_detected: Option<bool>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClientVerificationInput {
+    pub document_approved: Option<bool>,
+    pub person_status_update: Option<bool>,
+    pub override_sanction_check: Option<bool>,
+    pub verification_datetime: Option<String>,
+    pub verification_provider: Option<String>,
+    pub verification_provider_refnumber: Option<String>,
+    pub verification_level: Option<String>,
+    /// Why the firm overrides: required.
+    pub reason: Option<String>,
+    pub document: Option<KycDocumentInput>,
+}
+
+/// A KYC result as a provider reports it (Qolo's response shape), recorded by sync or by hand.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KycReportInput {
+    pub verification_mode: Option<String>,
+    pub verification_level: Option<String>,
+    pub additional_desc: Option<String>,
+    #[serde(default, rename = "verificationResults")]
+    pub verification_results: Vec<KycReportResultInput>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KycReportResultInput {
+    pub verification_method: Option<String>,
+    pub verification_date: Option<String>,
+    pub response_code: Option<String>,
+    pub verification_results: Option<String>,
+    pub reason_code: Option<String>,
+    #[serde(default)]
+    pub questions: Vec<QuestionInput>,
+    pub provider_reference: Option<String>,
+    pub provider_name: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionInput {
+    pub prompt: Option<String>,
+    pub key: Option<String>,
+    #[serde(default)]
+    pub options: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KycResultView {
+    pub id: String,
+    pub action: &'static str,
+    pub status: &'static str,
+    pub verification_level: Option<String>,
+    pub provider: Option<String>,
+    pub provider_reference: Option<String>,
+    pub response_code: Option<String>,
+    pub reason_codes: Vec<String>,
+    pub questions: Vec<QuestionView>,
+    pub actor: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QuestionView {
+    pub key: String,
+    pub prompt: String,
+    pub options: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct KycResultsView {
+    pub customer_id: String,
+    pub results: Vec<KycResultView>,
+    /// Questions from the latest provider result that have not been answered since.
+    pub open_questions: Vec<QuestionView>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentityStatusView {
+    pub customer_id: String,
+    pub status: &'static str,
+    /// Paxos' keyed object: one entry per detail that applies, each with a message.
+    pub status_details: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RiskView {
+    pub customer_id: String,
+    pub rating: &'static str,
+    pub score: u32,
+    pub factors: Vec<RiskFactorView>,
+    pub assessed_at: Option<String>,
+    pub requires_edd: bool,
+    pub last_kyc_refresh_date: Option<String>,
+    pub kyc_refresh_due_on: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RiskFactorView {
+    pub code: &'static str,
+    pub points: u32,
+    pub detail: String,
+}
+
+/// The work-queue filters (all optional; they combine with AND).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueQuery {
+    pub state: Option<String>,
+    pub verification_state: Option<String>,
+    pub verification_method: Option<String>,
+    /// `none`, `in_progress`, `passed`, `failed`.
+    pub edd: Option<String>,
+    pub risk: Option<String>,
+    pub identity_status: Option<String>,
+    pub refresh_due_before: Option<String>,
+    pub assignee: Option<String>,
+    #[serde(default)]
+    pub sla_breached: bool,
+    /// `newest` (default), `oldest`, `refresh_due`.
+    pub sort: Option<String>,
+    pub limit: Option<usize>,
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueItem {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub ref_id: String,
+    pub name: String,
+    pub state: &'static str,
+    pub verification_level: Option<&'static str>,
+    pub risk_rating: &'static str,
+    pub identity_status: &'static str,
+    pub edd_status: &'static str,
+    pub kyc_refresh_due_on: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TickReport {
+    pub now: String,
+    pub verifications_expired: usize,
+    pub decisions_expired: usize,
+    pub customers_needing_kyc_again: usize,
 }

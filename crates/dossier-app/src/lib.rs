@@ -5,10 +5,13 @@
 mod audit;
 mod convert;
 mod customers;
+mod derived;
 pub mod dto;
 pub mod error;
 pub mod ids;
 pub mod input;
+mod kyc;
+pub mod policy;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

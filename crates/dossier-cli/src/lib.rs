@@ -47,9 +47,251 @@ enum Command {
     /// Customers: capture, verify, activate and the rest of the lifecycle.
     #[command(subcommand)]
     Customer(CustomerCommand),
+    /// Identity verifications (Cybrid's model): create, advance, decide, case work.
+    #[command(subcommand)]
+    Idv(IdvCommand),
+    /// Enhanced due diligence cases.
+    #[command(subcommand)]
+    Edd(EddCommand),
+    /// Perform KYC (Qolo's actions) and KYC results.
+    #[command(subcommand)]
+    Kyc(KycCommand),
+    /// The identity status and why.
+    #[command(subcommand)]
+    Identity(IdentityCommand),
+    /// The risk rating and its factors.
+    #[command(subcommand)]
+    Risk(RiskCommand),
+    /// Officers' decisions.
+    #[command(subcommand)]
+    Decision(DecisionCommand),
+    /// Work queues over customers and cases.
+    #[command(subcommand)]
+    Queue(QueueCommand),
+    /// Time-driven transitions.
+    #[command(subcommand)]
+    Maintenance(MaintenanceCommand),
+    /// The firm's policy: deadlines, SLAs, EDD checklist, limits, risk model.
+    #[command(subcommand)]
+    Settings(SettingsCommand),
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+}
+
+#[derive(Args, Debug)]
+struct DecideArgs {
+    #[arg(long, value_enum)]
+    outcome: OutcomeArg,
+    /// Why: recorded with the decision.
+    #[arg(long)]
+    reason: String,
+    /// A failure code (repeatable).
+    #[arg(long = "failure-code", value_name = "CODE")]
+    failure_codes: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+enum CaseCommand {
+    /// Add a note to the case.
+    Note {
+        id: String,
+        #[arg(long)]
+        text: String,
+    },
+    /// Assign the case to someone (or --unassign).
+    Assign {
+        id: String,
+        #[arg(long = "to", value_name = "NAME", conflicts_with = "unassign", required_unless_present = "unassign")]
+        assignee: Option<String>,
+        #[arg(long)]
+        unassign: bool,
+    },
+    /// Hide the case from work queues until a date (or --wake it).
+    Snooze {
+        id: String,
+        #[arg(long, value_name = "DATE", conflicts_with = "wake", required_unless_present = "wake")]
+        until: Option<String>,
+        #[arg(long)]
+        wake: bool,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum IdvCommand {
+    /// Create an identity verification (state storing).
+    Create {
+        #[arg(long, value_name = "ID")]
+        customer: String,
+        #[arg(long = "type", value_name = "TYPE")]
+        verification_type: String,
+        #[arg(long, value_name = "METHOD")]
+        method: String,
+        /// The provider's inquiry or reference.
+        #[arg(long, value_name = "REF")]
+        reference: Option<String>,
+    },
+    /// Show one verification with its checks, decisions and case work.
+    Show { id: String },
+    /// List verifications, newest first.
+    List {
+        #[arg(long, value_name = "ID")]
+        customer: Option<String>,
+        #[arg(long = "type", value_name = "TYPE")]
+        verification_type: Option<String>,
+        #[arg(long, value_name = "METHOD")]
+        method: Option<String>,
+        /// States, comma-separated (storing,waiting).
+        #[arg(long, value_name = "S1,S2", value_delimiter = ',')]
+        state: Vec<String>,
+        #[arg(long, value_name = "OUTCOME")]
+        outcome: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// Move a verification to its next state.
+    Advance {
+        id: String,
+        #[arg(long, value_name = "STATE")]
+        to: String,
+        #[arg(long, value_enum)]
+        outcome: Option<OutcomeArg>,
+        #[arg(long = "failure-code", value_name = "CODE")]
+        failure_codes: Vec<String>,
+        /// A compliance check as TYPE=OUTCOME (repeatable).
+        #[arg(long = "check", value_name = "TYPE=OUTCOME")]
+        checks: Vec<String>,
+    },
+    /// An officer's decision on a verification.
+    Decide {
+        id: String,
+        #[command(flatten)]
+        decision: DecideArgs,
+    },
+    #[command(flatten)]
+    Case(CaseCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum EddCommand {
+    /// Open an EDD case for a verified customer.
+    Open {
+        #[arg(long, value_name = "ID")]
+        customer: String,
+    },
+    /// Show an EDD case: checklist, evidence, notes, decisions.
+    Show { id: String },
+    /// Attach evidence to a checklist item.
+    Evidence {
+        id: String,
+        #[arg(long)]
+        item: String,
+        #[arg(long)]
+        reference: String,
+        #[arg(long)]
+        description: Option<String>,
+    },
+    /// Decide the case (passing needs evidence for every checklist item).
+    Decide {
+        id: String,
+        #[command(flatten)]
+        decision: DecideArgs,
+    },
+    #[command(flatten)]
+    Case(CaseCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum KycCommand {
+    /// Perform KYC from a Qolo-shaped JSON request.
+    Perform {
+        customer_id: String,
+        #[command(flatten)]
+        input: InputArg,
+    },
+    /// Record a KYC result a provider reported (Qolo's response shape).
+    Record {
+        customer_id: String,
+        #[command(flatten)]
+        input: InputArg,
+    },
+    /// Every attempt and result, with the open questions.
+    Results { customer_id: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum IdentityCommand {
+    /// The identity status with its status details.
+    Status { customer_id: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum RiskCommand {
+    /// The rating, each factor's points, and the next KYC refresh.
+    Show { customer_id: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum DecisionCommand {
+    /// A customer's decisions, oldest first.
+    List {
+        #[arg(long, value_name = "ID")]
+        customer: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum QueueCommand {
+    /// Customers matching every filter given.
+    List {
+        #[arg(long, value_name = "STATE")]
+        state: Option<String>,
+        #[arg(long, value_name = "STATE")]
+        verification_state: Option<String>,
+        #[arg(long, value_name = "METHOD")]
+        verification_method: Option<String>,
+        #[arg(long, value_name = "none|in_progress|passed|failed")]
+        edd: Option<String>,
+        #[arg(long, value_name = "RATING")]
+        risk: Option<String>,
+        #[arg(long, value_name = "STATUS")]
+        identity_status: Option<String>,
+        #[arg(long, value_name = "DATE")]
+        refresh_due_before: Option<String>,
+        #[arg(long, value_name = "NAME")]
+        assignee: Option<String>,
+        #[arg(long)]
+        sla_breached: bool,
+        #[arg(long, value_name = "newest|oldest|refresh_due")]
+        sort: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum MaintenanceCommand {
+    /// Apply time-driven transitions (expiries) as of now or --now.
+    Tick {
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<String>,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum SettingsCommand {
+    /// Print the policy in force.
+    Show,
+    /// Replace the policy with a JSON document (as `settings show` prints it).
+    Set(InputArg),
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum OutcomeArg {
+    Passed,
+    Failed,
 }
 
 #[derive(Args, Debug)]
@@ -363,6 +605,47 @@ fn execute(cli: Cli, ctx: &Context) -> Result<serde_json::Value, Error> {
     let mut app = Dossier::open_with(&data_dir, ctx.clock.clone(), ctx.ids.clone())?;
     match cli.command {
         Command::Customer(command) => customer(&mut app, &actor, command),
+        Command::Idv(command) => idv(&mut app, &actor, command),
+        Command::Edd(command) => edd(&mut app, &actor, command),
+        Command::Kyc(KycCommand::Perform { customer_id, input }) => {
+            json(app.perform_kyc(&actor, &customer_id, &read_input(&input)?)?)
+        }
+        Command::Kyc(KycCommand::Record { customer_id, input }) => {
+            json(app.record_kyc_report(&actor, &customer_id, &read_input(&input)?)?)
+        }
+        Command::Kyc(KycCommand::Results { customer_id }) => json(app.kyc_results(&customer_id)?),
+        Command::Identity(IdentityCommand::Status { customer_id }) => json(app.identity_status(&customer_id)?),
+        Command::Risk(RiskCommand::Show { customer_id }) => json(app.risk(&customer_id)?),
+        Command::Decision(DecisionCommand::List { customer }) => json(app.decisions(&customer)?),
+        Command::Queue(QueueCommand::List {
+            state,
+            verification_state,
+            verification_method,
+            edd,
+            risk,
+            identity_status,
+            refresh_due_before,
+            assignee,
+            sla_breached,
+            sort,
+            page,
+        }) => json(app.queue(&QueueQuery {
+            state,
+            verification_state,
+            verification_method,
+            edd,
+            risk,
+            identity_status,
+            refresh_due_before,
+            assignee,
+            sla_breached,
+            sort,
+            limit: page.limit,
+            after: page.after,
+        })?),
+        Command::Maintenance(MaintenanceCommand::Tick { now }) => json(app.tick(&actor, now.as_deref())?),
+        Command::Settings(SettingsCommand::Show) => json(app.policy()?),
+        Command::Settings(SettingsCommand::Set(input)) => json(app.set_policy(&actor, &read_input(&input)?)?),
         Command::Audit(AuditCommand::List { entity, page }) => {
             json(app.audit_events(entity.as_deref(), page.limit, page.after.as_deref())?)
         }
@@ -411,6 +694,81 @@ fn customer(
         C::RemoveControl { id, control, reason } => {
             json(app.remove_control(actor, &id, &control, Some(&reason.reason))?)
         }
+    }
+}
+
+fn decide_input(d: DecideArgs) -> DecideInput {
+    DecideInput { outcome: Some(value_name(d.outcome)), reason: Some(d.reason), failure_codes: d.failure_codes }
+}
+
+fn case(app: &mut Dossier, actor: &dossier_app::Actor, command: CaseCommand) -> Result<serde_json::Value, Error> {
+    match command {
+        CaseCommand::Note { id, text } => json(app.add_note(actor, &id, Some(&text))?),
+        CaseCommand::Assign { id, assignee, .. } => json(app.assign(actor, &id, assignee.as_deref())?),
+        CaseCommand::Snooze { id, until, reason, .. } => {
+            json(app.snooze(actor, &id, until.as_deref(), reason.as_deref())?)
+        }
+    }
+}
+
+fn idv(app: &mut Dossier, actor: &dossier_app::Actor, command: IdvCommand) -> Result<serde_json::Value, Error> {
+    match command {
+        IdvCommand::Create { customer, verification_type, method, reference } => {
+            let input = CreateVerificationInput {
+                customer_id: Some(customer),
+                verification_type: Some(verification_type),
+                method: Some(method),
+                external_reference: reference,
+            };
+            json(app.create_verification(actor, &input)?)
+        }
+        IdvCommand::Show { id } => json(app.verification(&id)?),
+        IdvCommand::List { customer, verification_type, method, state, outcome, page } => {
+            json(app.list_verifications(&VerificationQuery {
+                customer_id: customer,
+                verification_type,
+                method,
+                states: state,
+                outcome,
+                limit: page.limit,
+                after: page.after,
+            })?)
+        }
+        IdvCommand::Advance { id, to, outcome, failure_codes, checks } => {
+            let mut compliance_checks = Vec::new();
+            for check in checks {
+                let (check_type, outcome) = check.split_once('=').ok_or_else(|| {
+                    Error::invalid_input(vec![Reason::field("--check", "usage", "--check takes TYPE=OUTCOME")])
+                })?;
+                compliance_checks.push(ComplianceCheckInput {
+                    check_type: Some(check_type.to_owned()),
+                    outcome: Some(outcome.to_owned()),
+                    failure_codes: Vec::new(),
+                });
+            }
+            let input = AdvanceVerificationInput {
+                to: Some(to),
+                outcome: outcome.map(value_name),
+                failure_codes,
+                compliance_checks,
+            };
+            json(app.advance_verification(actor, &id, &input)?)
+        }
+        IdvCommand::Decide { id, decision } => json(app.decide_verification(actor, &id, &decide_input(decision))?),
+        IdvCommand::Case(command) => case(app, actor, command),
+    }
+}
+
+fn edd(app: &mut Dossier, actor: &dossier_app::Actor, command: EddCommand) -> Result<serde_json::Value, Error> {
+    match command {
+        EddCommand::Open { customer } => json(app.open_edd(actor, &customer)?),
+        EddCommand::Show { id } => json(app.verification(&id)?),
+        EddCommand::Evidence { id, item, reference, description } => {
+            let input = EvidenceInput { item: Some(item), reference: Some(reference), description };
+            json(app.add_evidence(actor, &id, &input)?)
+        }
+        EddCommand::Decide { id, decision } => json(app.decide_verification(actor, &id, &decide_input(decision))?),
+        EddCommand::Case(command) => case(app, actor, command),
     }
 }
 

@@ -25,6 +25,7 @@ word_enum!(
     /// The kind of entity an audit event is about.
     EntityKind {
         Customer = "customer",
+        Settings = "settings",
     }
 );
 

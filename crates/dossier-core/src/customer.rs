@@ -379,6 +379,8 @@ pub struct Customer {
     pub due_diligence: Option<DueDiligence>,
     pub controls: Vec<Control>,
     pub is_merchant: bool,
+    /// Declared a politically exposed person (a risk factor).
+    pub politically_exposed: bool,
     pub last_kyc_refresh_date: Option<Date>,
     pub metadata: BTreeMap<String, String>,
     pub created_at: OffsetDateTime,

@@ -55,4 +55,16 @@ define_id!(
     ControlId,
     /// One audit event.
     AuditEventId,
+    /// One identity verification (an EDD case is one too).
+    VerificationId,
+    /// One piece of EDD evidence.
+    EvidenceId,
+    /// One note on a case.
+    NoteId,
+    /// One appended decision.
+    DecisionId,
+    /// One perform-KYC attempt and its result.
+    KycResultId,
+    /// One risk assessment.
+    RiskAssessmentId,
 );

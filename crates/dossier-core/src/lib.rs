@@ -4,15 +4,25 @@
 //! new ids are always arguments, so every rule here is testable with plain values.
 
 pub mod audit;
+pub mod case;
 pub mod customer;
 pub mod gate;
+pub mod identity;
 pub mod ids;
 pub mod lifecycle;
+pub mod policy;
+pub mod risk;
 pub mod values;
+pub mod verification;
 
 pub use audit::{Actor, AuditEvent, EntityKind};
+pub use case::*;
 pub use customer::*;
 pub use gate::{GateReason, activate_gate, verify_gate};
+pub use identity::{EddStatus, IdentityFacts, IdentityStatus, StatusDetail, derive_status, edd_status, status_details};
 pub use ids::*;
 pub use lifecycle::{CustomerAction, CustomerState, Refusal, TransitionError, VerificationLevel};
+pub use policy::*;
+pub use risk::{RiskAssessment, RiskFactor, RiskFactorCode, RiskModel, RiskRating, assess};
 pub use values::*;
+pub use verification::*;

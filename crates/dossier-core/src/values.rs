@@ -33,6 +33,12 @@ pub enum ValueError {
     InvalidPercentage,
     #[error("is not one of: {allowed}")]
     UnknownValue { allowed: &'static str },
+    #[error("is not a code: use lower-case letters, digits and underscores (1 to 64)")]
+    InvalidCode,
+    #[error("must be a decimal amount of at least 0")]
+    InvalidAmount,
+    #[error("is not a valid time: use RFC 3339, like 2026-11-22T14:03:00Z")]
+    InvalidTimestamp,
 }
 
 impl ValueError {
@@ -50,6 +56,9 @@ impl ValueError {
             ValueError::InvalidDocumentNumber => "invalid_document_number",
             ValueError::InvalidPercentage => "invalid_percentage",
             ValueError::UnknownValue { .. } => "unknown_value",
+            ValueError::InvalidCode => "invalid_code",
+            ValueError::InvalidAmount => "invalid_amount",
+            ValueError::InvalidTimestamp => "invalid_timestamp",
         }
     }
 }

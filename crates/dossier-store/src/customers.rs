@@ -29,11 +29,11 @@ pub struct CustomerFilter {
     pub state: Option<String>,
 }
 
-fn blob(bytes: &[u8; 16]) -> &[u8] {
+pub(crate) fn blob(bytes: &[u8; 16]) -> &[u8] {
     bytes
 }
 
-fn id_from(bytes: Vec<u8>, table: &'static str, column: &'static str) -> Result<[u8; 16]> {
+pub(crate) fn id_from(bytes: Vec<u8>, table: &'static str, column: &'static str) -> Result<[u8; 16]> {
     bytes.try_into().or_corrupt(table, column)
 }
 
@@ -70,8 +70,9 @@ impl Tx<'_> {
         self.conn()
             .prepare_cached(
                 "INSERT INTO customers (id, kind, ref_id, state, verification_level, state_changed_at, display_name,
-                    is_merchant, tax_details_not_required, last_kyc_refresh_date, metadata, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+                    is_merchant, tax_details_not_required, last_kyc_refresh_date, metadata, created_at, updated_at,
+                    politically_exposed)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?
             .execute(params![
                 blob(c.id.as_bytes()),
@@ -87,6 +88,7 @@ impl Tx<'_> {
                 metadata,
                 codec::timestamp(c.created_at),
                 codec::timestamp(c.updated_at),
+                c.politically_exposed,
             ])?;
         match &c.party {
             Party::Person(p) => {
@@ -356,7 +358,7 @@ impl Tx<'_> {
         const T: &str = "customers";
         let mut stmt = self.conn().prepare_cached(
             "SELECT kind, ref_id, state, verification_level, state_changed_at, is_merchant,
-                tax_details_not_required, last_kyc_refresh_date, metadata, created_at, updated_at
+                tax_details_not_required, last_kyc_refresh_date, metadata, created_at, updated_at, politically_exposed
              FROM customers WHERE id = ?1",
         )?;
         let mut rows = stmt.query([blob(id.as_bytes())])?;
@@ -373,6 +375,7 @@ impl Tx<'_> {
         let metadata = parse_metadata(&r.get::<_, String>(8)?).or_corrupt(T, "metadata")?;
         let created_at = codec::parse_timestamp(&r.get::<_, String>(9)?, T, "created_at")?;
         let updated_at = codec::parse_timestamp(&r.get::<_, String>(10)?, T, "updated_at")?;
+        let politically_exposed = r.get(11)?;
         drop(rows);
         let party = match kind {
             CustomerKind::Individual => Party::Person(self.person(id)?),
@@ -392,6 +395,7 @@ impl Tx<'_> {
             due_diligence: self.due_diligence(id)?,
             controls: self.controls(id)?,
             is_merchant,
+            politically_exposed,
             last_kyc_refresh_date,
             metadata,
             created_at,

@@ -8,6 +8,7 @@
 mod audit;
 mod codec;
 mod customers;
+mod kyc;
 mod migrations;
 
 use std::path::Path;
@@ -17,6 +18,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use audit::AuditRow;
 pub use customers::{CustomerFilter, CustomerRow};
+pub use kyc::{Derived, QueueCursor, QueueFilter, QueueRow, QueueSort, VerificationFilter};
 pub use migrations::{MIGRATIONS, schema_version};
 
 /// What can go wrong below the domain. Messages never contain row values.

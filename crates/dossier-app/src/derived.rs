@@ -1,0 +1,125 @@
+//! Keeps each customer's derived columns (risk rating, identity status, EDD status, next KYC
+//! refresh) true after every change, in the same transaction, so the work queues can filter on
+//! them through indexes.
+
+use dossier_core::*;
+use dossier_store::{Derived, Tx};
+use serde_json::json;
+use time::Date;
+
+use crate::Env;
+use crate::error::Result;
+
+/// Everything derived about one customer, with the reasons.
+pub(crate) struct Assessment {
+    pub risk: RiskAssessment,
+    pub details: Vec<StatusDetail>,
+    pub derived: Derived,
+}
+
+/// Computes the derived values of `customer` without writing anything.
+pub(crate) fn assess_customer(
+    tx: &Tx<'_>,
+    policy: &Policy,
+    customer: &Customer,
+    verified_on: Option<Date>,
+) -> Result<Assessment> {
+    let verifications = tx.verifications_of(customer.id)?;
+    let risk = assess(customer, customer.politically_exposed, &policy.risk);
+    let members = match &customer.party {
+        Party::Person(_) => Vec::new(),
+        Party::Institution { members, .. } => {
+            let mut out = Vec::with_capacity(members.len());
+            for m in members {
+                let status = match m.person_customer_id {
+                    Some(person) => tx.identity_status_of(person)?,
+                    None => None,
+                };
+                out.push((m.id, status));
+            }
+            out
+        }
+    };
+    let facts = IdentityFacts {
+        state: customer.state,
+        controls: &customer.controls,
+        risk: risk.rating,
+        verifications: &verifications,
+        members,
+    };
+    let details = status_details(&facts);
+    let identity_status = derive_status(&details);
+    let refresh_from = customer.last_kyc_refresh_date.or(verified_on);
+    let years = match risk.rating {
+        RiskRating::Low => Some(policy.refresh_years[0]),
+        RiskRating::Medium => Some(policy.refresh_years[1]),
+        RiskRating::High => Some(policy.refresh_years[2]),
+        RiskRating::Prohibited => None,
+    };
+    let kyc_refresh_due_on = match (refresh_from, years) {
+        (Some(from), Some(years)) => from.replace_year(from.year() + years).ok().or_else(|| {
+            // 29 February plus a non-leap number of years: due on 28 February.
+            from.replace_day(28).ok().and_then(|d| d.replace_year(from.year() + years).ok())
+        }),
+        _ => None,
+    };
+    let derived = Derived {
+        risk_rating: risk.rating,
+        identity_status,
+        edd_status: edd_status(&verifications),
+        kyc_refresh_due_on,
+        verified_on,
+    };
+    Ok(Assessment { risk, details, derived })
+}
+
+pub(crate) fn factors_json(risk: &RiskAssessment) -> String {
+    json!(
+        risk.factors
+            .iter()
+            .map(|f| json!({"code": f.code.as_str(), "points": f.points, "detail": f.detail}))
+            .collect::<Vec<_>>()
+    )
+    .to_string()
+}
+
+impl Env {
+    /// Recomputes and stores the derived values of a customer, records a new risk assessment
+    /// when the assessment changed, and follows a changed identity status to the businesses the
+    /// customer is a member of.
+    pub(crate) fn refresh_derived(&self, tx: &Tx<'_>, policy: &Policy, id: CustomerId) -> Result<Derived> {
+        let Some(customer) = tx.customer(id)? else { return Err(crate::Error::not_found("customer")) };
+        let before = tx.derived(id)?;
+        // The date it last became verified: verification (and a full upgrade) moves
+        // `state_changed_at`; activation keeps the date it was verified on.
+        let verified_on = match customer.state {
+            CustomerState::Verified { .. } => Some(customer.state_changed_at.date()),
+            CustomerState::Active { .. } => before.verified_on.or(Some(customer.state_changed_at.date())),
+            _ => before.verified_on,
+        };
+        let a = assess_customer(tx, policy, &customer, verified_on)?;
+        let factors = factors_json(&a.risk);
+        let changed_risk = match tx.latest_risk_assessment(id)? {
+            Some((rating, score, stored, _)) => rating != a.risk.rating || score != a.risk.score || stored != factors,
+            None => true,
+        };
+        if changed_risk {
+            tx.insert_risk_assessment(
+                RiskAssessmentId::from_uuid(self.ids.next_id()),
+                id,
+                &a.risk,
+                &factors,
+                self.clock.now(),
+            )?;
+        }
+        if a.derived != before {
+            tx.set_derived(id, &a.derived)?;
+        }
+        if a.derived.identity_status != before.identity_status && customer.kind() == CustomerKind::Individual {
+            for business in tx.businesses_with_member(id)? {
+                self.refresh_derived(tx, policy, business)?;
+            }
+        }
+        Ok(a.derived)
+    }
+}

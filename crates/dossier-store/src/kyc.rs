@@ -1,0 +1,787 @@
+//! Verifications (EDD cases included) with their compliance checks and decisions, case work
+//! (evidence, notes, appended decisions), perform-KYC results, risk assessments, settings, the
+//! customers' derived columns, and the work-queue query.
+
+use dossier_core::*;
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, Row, params};
+use time::{Date, OffsetDateTime};
+
+use crate::codec::{self, OrCorrupt};
+use crate::customers::{blob, id_from};
+use crate::{Result, Tx};
+
+fn codes_text<'a>(codes: impl IntoIterator<Item = &'a str>) -> String {
+    codes.into_iter().collect::<Vec<_>>().join(",")
+}
+
+fn split(text: &str) -> impl Iterator<Item = &str> {
+    text.split(',').filter(|s| !s.is_empty())
+}
+
+fn failure_codes(text: &str, table: &'static str, column: &'static str) -> Result<Vec<FailureCodeValue>> {
+    split(text).map(FailureCodeValue::parse).collect::<Result<Vec<_>, _>>().or_corrupt(table, column)
+}
+
+fn opt_ts(value: Option<String>, table: &'static str, column: &'static str) -> Result<Option<OffsetDateTime>> {
+    value.map(|v| codec::parse_timestamp(&v, table, column)).transpose()
+}
+
+fn actor(value: String, table: &'static str, column: &'static str) -> Result<Actor> {
+    Actor::parse(&value).or_corrupt(table, column)
+}
+
+const VERIFICATION_COLUMNS: &str = "id, customer_id, verification_type, method, state, outcome, failure_codes, \
+     completed_at, expired_at, external_reference, expires_at, assignee, sla_due_at, snoozed_until, checklist, \
+     created_at, updated_at";
+
+/// Filters for [`Tx::list_verifications`].
+#[derive(Debug, Clone, Default)]
+pub struct VerificationFilter {
+    pub customer: Option<CustomerId>,
+    pub verification_type: Option<String>,
+    pub method: Option<String>,
+    pub states: Vec<String>,
+    pub outcome: Option<String>,
+}
+
+/// The work-queue filters. Customer filters use the customers' derived columns; verification
+/// filters all apply to one and the same verification of the customer.
+#[derive(Debug, Clone, Default)]
+pub struct QueueFilter {
+    pub state: Option<String>,
+    pub risk: Option<String>,
+    pub identity_status: Option<String>,
+    pub edd_status: Option<String>,
+    pub refresh_due_before: Option<Date>,
+    pub verification_state: Option<String>,
+    pub verification_method: Option<String>,
+    pub assignee: Option<String>,
+    /// Open cases past their SLA due time at this moment.
+    pub sla_breached_at: Option<OffsetDateTime>,
+    /// Snoozed cases stay out of verification filters until this date.
+    pub today: Option<Date>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueSort {
+    Newest,
+    Oldest,
+    RefreshDue,
+}
+
+/// A queue cursor: the sort key of the last row of the previous page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueCursor {
+    pub id: CustomerId,
+    pub refresh_due_on: Option<Date>,
+}
+
+/// One row of a work queue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueRow {
+    pub id: CustomerId,
+    pub kind: CustomerKind,
+    pub ref_id: String,
+    pub display_name: String,
+    pub state: CustomerState,
+    pub risk_rating: RiskRating,
+    pub identity_status: IdentityStatus,
+    pub edd_status: EddStatus,
+    pub kyc_refresh_due_on: Option<Date>,
+    pub created_at: OffsetDateTime,
+}
+
+/// The values derived from a customer's data, kept on the customer row for the queues.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Derived {
+    pub risk_rating: RiskRating,
+    pub identity_status: IdentityStatus,
+    pub edd_status: EddStatus,
+    pub kyc_refresh_due_on: Option<Date>,
+    pub verified_on: Option<Date>,
+}
+
+impl Tx<'_> {
+    pub fn insert_verification(&self, v: &Verification) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO identity_verifications (id, customer_id, verification_type, method, state, created_at,
+                    updated_at) VALUES (?1, ?2, ?3, ?4, 'storing', ?5, ?5)",
+            )?
+            .execute(params![
+                blob(v.id.as_bytes()),
+                blob(v.customer_id.as_bytes()),
+                v.verification_type.as_str(),
+                v.method.as_str(),
+                codec::timestamp(v.created_at),
+            ])?;
+        self.update_verification(v)
+    }
+
+    /// Writes every changeable column of a verification and replaces its checks and decisions.
+    pub fn update_verification(&self, v: &Verification) -> Result<()> {
+        let (completed_at, expired_at) = match &v.state {
+            VerificationState::Completed { completed_at, .. } => (Some(codec::timestamp(*completed_at)), None),
+            VerificationState::Expired { expired_at } => (None, Some(codec::timestamp(*expired_at))),
+            _ => (None, None),
+        };
+        self.conn()
+            .prepare_cached(
+                "UPDATE identity_verifications SET state = ?2, outcome = ?3, failure_codes = ?4, completed_at = ?5,
+                    expired_at = ?6, external_reference = ?7, expires_at = ?8, assignee = ?9, sla_due_at = ?10,
+                    snoozed_until = ?11, checklist = ?12, updated_at = ?13 WHERE id = ?1",
+            )?
+            .execute(params![
+                blob(v.id.as_bytes()),
+                v.state.name(),
+                v.state.outcome().map(Outcome::as_str),
+                codes_text(v.state.failure_codes().iter().map(FailureCodeValue::as_str)),
+                completed_at,
+                expired_at,
+                v.external_reference.as_ref().map(Text::as_str),
+                v.expires_at.map(codec::timestamp),
+                v.assignee.as_ref().map(Actor::as_str),
+                v.sla_due_at.map(codec::timestamp),
+                v.snoozed_until.map(codec::date),
+                codes_text(v.checklist.iter().map(String::as_str)),
+                codec::timestamp(v.updated_at),
+            ])?;
+        let key = blob(v.id.as_bytes());
+        self.conn().prepare_cached("DELETE FROM compliance_checks WHERE verification_id = ?1")?.execute([key])?;
+        self.conn().prepare_cached("DELETE FROM compliance_decisions WHERE verification_id = ?1")?.execute([key])?;
+        let mut checks = self.conn().prepare_cached(
+            "INSERT INTO compliance_checks (verification_id, position, check_type, outcome, failure_codes)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+        )?;
+        for (i, c) in v.compliance_checks.iter().enumerate() {
+            checks.execute(params![
+                key,
+                i as i64,
+                c.check_type.as_str(),
+                c.outcome.as_str(),
+                codes_text(c.failure_codes.iter().map(FailureCodeValue::as_str)),
+            ])?;
+        }
+        let mut decisions = self.conn().prepare_cached(
+            "INSERT INTO compliance_decisions (verification_id, position, decision_type, state, failure_codes, expired_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for (i, d) in v.compliance_decisions.iter().enumerate() {
+            decisions.execute(params![
+                key,
+                i as i64,
+                d.decision_type.as_str(),
+                d.state.as_str(),
+                codes_text(d.failure_codes.iter().map(FailureCodeValue::as_str)),
+                d.expired_at.map(codec::timestamp),
+            ])?;
+        }
+        Ok(())
+    }
+
+    fn read_verification(&self, r: &Row<'_>) -> Result<Verification> {
+        const T: &str = "identity_verifications";
+        let id = VerificationId::from_bytes(id_from(r.get(0)?, T, "id")?);
+        let outcome: Option<String> = r.get(5)?;
+        let state = match r.get::<_, String>(4)?.as_str() {
+            "storing" => VerificationState::Storing,
+            "waiting" => VerificationState::Waiting,
+            "pending" => VerificationState::Pending,
+            "reviewing" => VerificationState::Reviewing,
+            "completed" => VerificationState::Completed {
+                outcome: Outcome::parse(&outcome.unwrap_or_default()).or_corrupt(T, "outcome")?,
+                failure_codes: failure_codes(&r.get::<_, String>(6)?, T, "failure_codes")?,
+                completed_at: opt_ts(r.get(7)?, T, "completed_at")?.or_corrupt(T, "completed_at")?,
+            },
+            "expired" => VerificationState::Expired {
+                expired_at: opt_ts(r.get(8)?, T, "expired_at")?.or_corrupt(T, "expired_at")?,
+            },
+            _ => return Err(crate::StoreError::Corrupt { table: T, column: "state" }),
+        };
+        let reference: Option<String> = r.get(9)?;
+        let assignee: Option<String> = r.get(11)?;
+        let snoozed: Option<String> = r.get(13)?;
+        Ok(Verification {
+            id,
+            customer_id: CustomerId::from_bytes(id_from(r.get(1)?, T, "customer_id")?),
+            verification_type: VerificationType::parse(&r.get::<_, String>(2)?).or_corrupt(T, "verification_type")?,
+            method: VerificationMethod::parse(&r.get::<_, String>(3)?).or_corrupt(T, "method")?,
+            state,
+            compliance_checks: self.compliance_checks(id)?,
+            compliance_decisions: self.compliance_decisions(id)?,
+            external_reference: reference
+                .map(|v| Text::parse(&v, 200))
+                .transpose()
+                .or_corrupt(T, "external_reference")?,
+            expires_at: opt_ts(r.get(10)?, T, "expires_at")?,
+            assignee: assignee.map(|a| actor(a, T, "assignee")).transpose()?,
+            sla_due_at: opt_ts(r.get(12)?, T, "sla_due_at")?,
+            snoozed_until: snoozed.map(|d| codec::parse_date(&d, T, "snoozed_until")).transpose()?,
+            checklist: split(&r.get::<_, String>(14)?).map(str::to_owned).collect(),
+            created_at: codec::parse_timestamp(&r.get::<_, String>(15)?, T, "created_at")?,
+            updated_at: codec::parse_timestamp(&r.get::<_, String>(16)?, T, "updated_at")?,
+        })
+    }
+
+    fn compliance_checks(&self, id: VerificationId) -> Result<Vec<ComplianceCheck>> {
+        const T: &str = "compliance_checks";
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT check_type, outcome, failure_codes FROM compliance_checks WHERE verification_id = ?1 ORDER BY position",
+        )?;
+        let mut rows = stmt.query([blob(id.as_bytes())])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(ComplianceCheck {
+                check_type: ComplianceType::parse(&r.get::<_, String>(0)?).or_corrupt(T, "check_type")?,
+                outcome: CheckOutcome::parse(&r.get::<_, String>(1)?).or_corrupt(T, "outcome")?,
+                failure_codes: failure_codes(&r.get::<_, String>(2)?, T, "failure_codes")?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn compliance_decisions(&self, id: VerificationId) -> Result<Vec<ComplianceDecision>> {
+        const T: &str = "compliance_decisions";
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT decision_type, state, failure_codes, expired_at FROM compliance_decisions
+             WHERE verification_id = ?1 ORDER BY position",
+        )?;
+        let mut rows = stmt.query([blob(id.as_bytes())])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(ComplianceDecision {
+                decision_type: ComplianceType::parse(&r.get::<_, String>(0)?).or_corrupt(T, "decision_type")?,
+                state: DecisionState::parse(&r.get::<_, String>(1)?).or_corrupt(T, "state")?,
+                failure_codes: failure_codes(&r.get::<_, String>(2)?, T, "failure_codes")?,
+                expired_at: opt_ts(r.get(3)?, T, "expired_at")?,
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn verification(&self, id: VerificationId) -> Result<Option<Verification>> {
+        let sql = format!("SELECT {VERIFICATION_COLUMNS} FROM identity_verifications WHERE id = ?1");
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query([blob(id.as_bytes())])?;
+        match rows.next()? {
+            Some(r) => Ok(Some(self.read_verification(r)?)),
+            None => Ok(None),
+        }
+    }
+
+    /// A customer's verifications, oldest first.
+    pub fn verifications_of(&self, customer: CustomerId) -> Result<Vec<Verification>> {
+        let sql = format!(
+            "SELECT {VERIFICATION_COLUMNS} FROM identity_verifications WHERE customer_id = ?1 ORDER BY created_at, id"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query([blob(customer.as_bytes())])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(self.read_verification(r)?);
+        }
+        Ok(out)
+    }
+
+    /// A page of verifications, newest first, after `after` (exclusive).
+    pub fn list_verifications(
+        &self,
+        filter: &VerificationFilter,
+        after: Option<VerificationId>,
+        limit: usize,
+    ) -> Result<Vec<Verification>> {
+        let mut sql = format!("SELECT {VERIFICATION_COLUMNS} FROM identity_verifications WHERE 1 = 1");
+        let mut args: Vec<Value> = Vec::new();
+        let mut push = |sql: &mut String, clause: &str, value: Value| {
+            args.push(value);
+            sql.push_str(&clause.replace('?', &format!("?{}", args.len())));
+        };
+        if let Some(c) = filter.customer {
+            push(&mut sql, " AND customer_id = ?", Value::Blob(c.as_bytes().to_vec()));
+        }
+        if let Some(t) = &filter.verification_type {
+            push(&mut sql, " AND verification_type = ?", Value::Text(t.clone()));
+        }
+        if let Some(m) = &filter.method {
+            push(&mut sql, " AND method = ?", Value::Text(m.clone()));
+        }
+        if !filter.states.is_empty() {
+            let mut parts = Vec::new();
+            for s in &filter.states {
+                args.push(Value::Text(s.clone()));
+                parts.push(format!("?{}", args.len()));
+            }
+            sql.push_str(&format!(" AND state IN ({})", parts.join(", ")));
+        }
+        if let Some(o) = &filter.outcome {
+            args.push(Value::Text(o.clone()));
+            sql.push_str(&format!(" AND outcome = ?{}", args.len()));
+        }
+        if let Some(a) = after {
+            args.push(Value::Blob(a.as_bytes().to_vec()));
+            sql.push_str(&format!(" AND id < ?{}", args.len()));
+        }
+        args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+        sql.push_str(&format!(" ORDER BY id DESC LIMIT ?{}", args.len()));
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(self.read_verification(r)?);
+        }
+        Ok(out)
+    }
+
+    /// Unfinished verifications whose deadline is at or before `now`.
+    pub fn verifications_past_deadline(&self, now: OffsetDateTime) -> Result<Vec<VerificationId>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id FROM identity_verifications
+             WHERE state IN ('waiting', 'pending') AND expires_at IS NOT NULL AND expires_at <= ?1",
+        )?;
+        let ids = stmt.query_map([codec::timestamp(now)], |r| r.get::<_, Vec<u8>>(0))?;
+        ids.map(|b| Ok(VerificationId::from_bytes(id_from(b?, "identity_verifications", "id")?))).collect()
+    }
+
+    /// Verifications holding a passed compliance decision that expires at or before `now`.
+    pub fn verifications_with_expiring_decisions(&self, now: OffsetDateTime) -> Result<Vec<VerificationId>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT DISTINCT verification_id FROM compliance_decisions
+             WHERE state = 'passed' AND expired_at IS NOT NULL AND expired_at <= ?1",
+        )?;
+        let ids = stmt.query_map([codec::timestamp(now)], |r| r.get::<_, Vec<u8>>(0))?;
+        ids.map(|b| Ok(VerificationId::from_bytes(id_from(b?, "compliance_decisions", "verification_id")?))).collect()
+    }
+
+    /// Customers whose KYC refresh fell due on or before `on` and is not yet in progress.
+    pub fn customers_due_for_refresh(&self, on: Date) -> Result<Vec<CustomerId>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id FROM customers WHERE kyc_refresh_due_on IS NOT NULL AND kyc_refresh_due_on <= ?1",
+        )?;
+        let ids = stmt.query_map([codec::date(on)], |r| r.get::<_, Vec<u8>>(0))?;
+        ids.map(|b| Ok(CustomerId::from_bytes(id_from(b?, "customers", "id")?))).collect()
+    }
+
+    pub fn insert_evidence(&self, e: &Evidence) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO edd_evidence (id, verification_id, item, reference, description, added_by, added_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                blob(e.id.as_bytes()),
+                blob(e.verification_id.as_bytes()),
+                e.item,
+                e.reference.as_str(),
+                e.description.as_ref().map(Text::as_str),
+                e.added_by.as_str(),
+                codec::timestamp(e.added_at),
+            ])?;
+        Ok(())
+    }
+
+    pub fn evidence_of(&self, verification: VerificationId) -> Result<Vec<Evidence>> {
+        const T: &str = "edd_evidence";
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, item, reference, description, added_by, added_at FROM edd_evidence
+             WHERE verification_id = ?1 ORDER BY added_at, id",
+        )?;
+        let mut rows = stmt.query([blob(verification.as_bytes())])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let description: Option<String> = r.get(3)?;
+            out.push(Evidence {
+                id: EvidenceId::from_bytes(id_from(r.get(0)?, T, "id")?),
+                verification_id: verification,
+                item: r.get(1)?,
+                reference: Text::parse(&r.get::<_, String>(2)?, 1024).or_corrupt(T, "reference")?,
+                description: description.map(|d| Text::parse(&d, 1000)).transpose().or_corrupt(T, "description")?,
+                added_by: actor(r.get(4)?, T, "added_by")?,
+                added_at: codec::parse_timestamp(&r.get::<_, String>(5)?, T, "added_at")?,
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn insert_note(&self, n: &Note) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO case_notes (id, verification_id, author, text, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
+            .execute(params![
+                blob(n.id.as_bytes()),
+                blob(n.verification_id.as_bytes()),
+                n.author.as_str(),
+                n.text.as_str(),
+                codec::timestamp(n.created_at),
+            ])?;
+        Ok(())
+    }
+
+    pub fn notes_of(&self, verification: VerificationId) -> Result<Vec<Note>> {
+        const T: &str = "case_notes";
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, author, text, created_at FROM case_notes WHERE verification_id = ?1 ORDER BY created_at, id",
+        )?;
+        let mut rows = stmt.query([blob(verification.as_bytes())])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(Note {
+                id: NoteId::from_bytes(id_from(r.get(0)?, T, "id")?),
+                verification_id: verification,
+                author: actor(r.get(1)?, T, "author")?,
+                text: Text::parse(&r.get::<_, String>(2)?, 4000).or_corrupt(T, "text")?,
+                created_at: codec::parse_timestamp(&r.get::<_, String>(3)?, T, "created_at")?,
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn insert_decision(&self, d: &Decision) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO decisions (id, customer_id, verification_id, kind, outcome, reason, failure_codes, evidence,
+                    decided_by, decided_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                blob(d.id.as_bytes()),
+                blob(d.customer_id.as_bytes()),
+                d.verification_id.map(|v| v.as_bytes().to_vec()),
+                d.kind.as_str(),
+                d.outcome.as_str(),
+                d.reason.as_str(),
+                codes_text(d.failure_codes.iter().map(FailureCodeValue::as_str)),
+                d.evidence.iter().map(|e| e.to_string()).collect::<Vec<_>>().join(","),
+                d.decided_by.as_str(),
+                codec::timestamp(d.decided_at),
+            ])?;
+        Ok(())
+    }
+
+    /// A customer's decisions, oldest first.
+    pub fn decisions_of(&self, customer: CustomerId) -> Result<Vec<Decision>> {
+        const T: &str = "decisions";
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, verification_id, kind, outcome, reason, failure_codes, evidence, decided_by, decided_at
+             FROM decisions WHERE customer_id = ?1 ORDER BY decided_at, id",
+        )?;
+        let mut rows = stmt.query([blob(customer.as_bytes())])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let verification: Option<Vec<u8>> = r.get(1)?;
+            let evidence: String = r.get(6)?;
+            out.push(Decision {
+                id: DecisionId::from_bytes(id_from(r.get(0)?, T, "id")?),
+                customer_id: customer,
+                verification_id: verification
+                    .map(|b| id_from(b, T, "verification_id").map(VerificationId::from_bytes))
+                    .transpose()?,
+                kind: DecisionKind::parse(&r.get::<_, String>(2)?).or_corrupt(T, "kind")?,
+                outcome: Outcome::parse(&r.get::<_, String>(3)?).or_corrupt(T, "outcome")?,
+                reason: Text::parse(&r.get::<_, String>(4)?, 1000).or_corrupt(T, "reason")?,
+                failure_codes: failure_codes(&r.get::<_, String>(5)?, T, "failure_codes")?,
+                evidence: split(&evidence)
+                    .map(EvidenceId::parse)
+                    .collect::<Result<Vec<_>, _>>()
+                    .or_corrupt(T, "evidence")?,
+                decided_by: actor(r.get(7)?, T, "decided_by")?,
+                decided_at: codec::parse_timestamp(&r.get::<_, String>(8)?, T, "decided_at")?,
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn insert_kyc_result(&self, k: &KycResult, questions_json: &str) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO kyc_results (id, customer_id, action, status, verification_level, provider,
+                    provider_reference, response_code, reason_codes, questions, detail, actor, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
+            )?
+            .execute(params![
+                blob(k.id.as_bytes()),
+                blob(k.customer_id.as_bytes()),
+                k.action.as_str(),
+                k.status.as_str(),
+                k.verification_level,
+                k.provider,
+                k.provider_reference,
+                k.response_code,
+                codes_text(k.reason_codes.iter().map(String::as_str)),
+                questions_json,
+                k.detail,
+                k.actor.as_str(),
+                codec::timestamp(k.created_at),
+            ])?;
+        Ok(())
+    }
+
+    /// A customer's KYC attempts and results, oldest first, each with its questions as stored JSON.
+    pub fn kyc_results_of(&self, customer: CustomerId) -> Result<Vec<(KycResult, String)>> {
+        const T: &str = "kyc_results";
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, action, status, verification_level, provider, provider_reference, response_code, reason_codes,
+                questions, detail, actor, created_at FROM kyc_results WHERE customer_id = ?1 ORDER BY created_at, id",
+        )?;
+        let mut rows = stmt.query([blob(customer.as_bytes())])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let reasons: String = r.get(7)?;
+            out.push((
+                KycResult {
+                    id: KycResultId::from_bytes(id_from(r.get(0)?, T, "id")?),
+                    customer_id: customer,
+                    action: KycAction::parse(&r.get::<_, String>(1)?).or_corrupt(T, "action")?,
+                    status: KycResultStatus::parse(&r.get::<_, String>(2)?).or_corrupt(T, "status")?,
+                    verification_level: r.get(3)?,
+                    provider: r.get(4)?,
+                    provider_reference: r.get(5)?,
+                    response_code: r.get(6)?,
+                    reason_codes: split(&reasons).map(str::to_owned).collect(),
+                    questions: Vec::new(),
+                    detail: r.get(9)?,
+                    actor: actor(r.get(10)?, T, "actor")?,
+                    created_at: codec::parse_timestamp(&r.get::<_, String>(11)?, T, "created_at")?,
+                },
+                r.get(8)?,
+            ));
+        }
+        Ok(out)
+    }
+
+    pub fn insert_risk_assessment(
+        &self,
+        id: RiskAssessmentId,
+        customer: CustomerId,
+        a: &RiskAssessment,
+        factors_json: &str,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO risk_assessments (id, customer_id, rating, score, factors, assessed_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![
+                blob(id.as_bytes()),
+                blob(customer.as_bytes()),
+                a.rating.as_str(),
+                a.score,
+                factors_json,
+                codec::timestamp(at)
+            ])?;
+        Ok(())
+    }
+
+    /// The latest stored assessment: (rating, score, factors JSON, assessed at).
+    pub fn latest_risk_assessment(
+        &self,
+        customer: CustomerId,
+    ) -> Result<Option<(RiskRating, u32, String, OffsetDateTime)>> {
+        const T: &str = "risk_assessments";
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT rating, score, factors, assessed_at FROM risk_assessments WHERE customer_id = ?1
+             ORDER BY assessed_at DESC, id DESC LIMIT 1",
+        )?;
+        let row = stmt
+            .query_row([blob(customer.as_bytes())], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, u32>(1)?, r.get::<_, String>(2)?, r.get::<_, String>(3)?))
+            })
+            .optional()?;
+        row.map(|(rating, score, factors, at)| {
+            Ok((
+                RiskRating::parse(&rating).or_corrupt(T, "rating")?,
+                score,
+                factors,
+                codec::parse_timestamp(&at, T, "assessed_at")?,
+            ))
+        })
+        .transpose()
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+            .query_row([key], |r| r.get(0))
+            .optional()?)
+    }
+
+    pub fn put_setting(&self, key: &str, value: &str, at: OffsetDateTime) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO settings (key, value, updated_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+            )?
+            .execute(params![key, value, codec::timestamp(at)])?;
+        Ok(())
+    }
+
+    pub fn derived(&self, customer: CustomerId) -> Result<Derived> {
+        const T: &str = "customers";
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT risk_rating, identity_status, edd_status, kyc_refresh_due_on, verified_on FROM customers WHERE id = ?1",
+        )?;
+        let mut rows = stmt.query([blob(customer.as_bytes())])?;
+        let r = rows.next()?.or_corrupt(T, "id")?;
+        let due: Option<String> = r.get(3)?;
+        let verified: Option<String> = r.get(4)?;
+        Ok(Derived {
+            risk_rating: RiskRating::parse(&r.get::<_, String>(0)?).or_corrupt(T, "risk_rating")?,
+            identity_status: IdentityStatus::parse(&r.get::<_, String>(1)?).or_corrupt(T, "identity_status")?,
+            edd_status: EddStatus::parse(&r.get::<_, String>(2)?).or_corrupt(T, "edd_status")?,
+            kyc_refresh_due_on: due.map(|d| codec::parse_date(&d, T, "kyc_refresh_due_on")).transpose()?,
+            verified_on: verified.map(|d| codec::parse_date(&d, T, "verified_on")).transpose()?,
+        })
+    }
+
+    pub fn set_derived(&self, customer: CustomerId, d: &Derived) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "UPDATE customers SET risk_rating = ?2, identity_status = ?3, edd_status = ?4, kyc_refresh_due_on = ?5,
+                    verified_on = ?6 WHERE id = ?1",
+            )?
+            .execute(params![
+                blob(customer.as_bytes()),
+                d.risk_rating.as_str(),
+                d.identity_status.as_str(),
+                d.edd_status.as_str(),
+                d.kyc_refresh_due_on.map(codec::date),
+                d.verified_on.map(codec::date),
+            ])?;
+        Ok(())
+    }
+
+    pub fn set_last_kyc_refresh_date(&self, customer: CustomerId, on: Date) -> Result<()> {
+        self.conn()
+            .prepare_cached("UPDATE customers SET last_kyc_refresh_date = ?2 WHERE id = ?1")?
+            .execute(params![blob(customer.as_bytes()), codec::date(on)])?;
+        Ok(())
+    }
+
+    /// Business customers that have this person as a member.
+    pub fn businesses_with_member(&self, person: CustomerId) -> Result<Vec<CustomerId>> {
+        let mut stmt = self
+            .conn()
+            .prepare_cached("SELECT DISTINCT customer_id FROM institution_members WHERE person_customer_id = ?1")?;
+        let ids = stmt.query_map([blob(person.as_bytes())], |r| r.get::<_, Vec<u8>>(0))?;
+        ids.map(|b| Ok(CustomerId::from_bytes(id_from(b?, "institution_members", "customer_id")?))).collect()
+    }
+
+    /// The identity status of each given customer.
+    pub fn identity_status_of(&self, customer: CustomerId) -> Result<Option<IdentityStatus>> {
+        let status: Option<String> = self
+            .conn()
+            .prepare_cached("SELECT identity_status FROM customers WHERE id = ?1")?
+            .query_row([blob(customer.as_bytes())], |r| r.get(0))
+            .optional()?;
+        status.map(|s| IdentityStatus::parse(&s).or_corrupt("customers", "identity_status")).transpose()
+    }
+
+    /// A page of the work queue. Every filter is served by an index (see the migrations), and
+    /// pages are keyset-based on the sort key and the id.
+    pub fn queue(
+        &self,
+        f: &QueueFilter,
+        sort: QueueSort,
+        after: Option<&QueueCursor>,
+        limit: usize,
+    ) -> Result<Vec<QueueRow>> {
+        let mut sql = String::from(
+            "SELECT c.id, c.kind, c.ref_id, c.display_name, c.state, c.verification_level, c.risk_rating,
+                c.identity_status, c.edd_status, c.kyc_refresh_due_on, c.created_at
+             FROM customers c WHERE 1 = 1",
+        );
+        let mut args: Vec<Value> = Vec::new();
+        let bind = |args: &mut Vec<Value>, v: Value| {
+            args.push(v);
+            format!("?{}", args.len())
+        };
+        for (column, value) in [
+            ("c.state", &f.state),
+            ("c.risk_rating", &f.risk),
+            ("c.identity_status", &f.identity_status),
+            ("c.edd_status", &f.edd_status),
+        ] {
+            if let Some(v) = value {
+                let p = bind(&mut args, Value::Text(v.clone()));
+                sql.push_str(&format!(" AND {column} = {p}"));
+            }
+        }
+        if let Some(d) = f.refresh_due_before {
+            let p = bind(&mut args, Value::Text(codec::date(d)));
+            sql.push_str(&format!(" AND c.kyc_refresh_due_on < {p}"));
+        }
+        let mut v_clauses = Vec::new();
+        if let Some(s) = &f.verification_state {
+            v_clauses.push(format!("v.state = {}", bind(&mut args, Value::Text(s.clone()))));
+        }
+        if let Some(m) = &f.verification_method {
+            v_clauses.push(format!("v.method = {}", bind(&mut args, Value::Text(m.clone()))));
+        }
+        if let Some(a) = &f.assignee {
+            v_clauses.push(format!("v.assignee = {}", bind(&mut args, Value::Text(a.clone()))));
+        }
+        if let Some(now) = f.sla_breached_at {
+            v_clauses.push("v.state IN ('storing', 'waiting', 'pending', 'reviewing')".to_owned());
+            v_clauses.push(format!("v.sla_due_at < {}", bind(&mut args, Value::Text(codec::timestamp(now)))));
+        }
+        if !v_clauses.is_empty() {
+            if let Some(today) = f.today {
+                let p = bind(&mut args, Value::Text(codec::date(today)));
+                v_clauses.push(format!("(v.snoozed_until IS NULL OR v.snoozed_until <= {p})"));
+            }
+            sql.push_str(&format!(
+                " AND c.id IN (SELECT v.customer_id FROM identity_verifications v WHERE {})",
+                v_clauses.join(" AND ")
+            ));
+        }
+        match (sort, after) {
+            (QueueSort::Newest, Some(c)) => {
+                let p = bind(&mut args, Value::Blob(c.id.as_bytes().to_vec()));
+                sql.push_str(&format!(" AND c.id < {p}"));
+            }
+            (QueueSort::Oldest, Some(c)) => {
+                let p = bind(&mut args, Value::Blob(c.id.as_bytes().to_vec()));
+                sql.push_str(&format!(" AND c.id > {p}"));
+            }
+            (QueueSort::RefreshDue, Some(c)) => {
+                let due = bind(&mut args, Value::Text(c.refresh_due_on.map(codec::date).unwrap_or_default()));
+                let id = bind(&mut args, Value::Blob(c.id.as_bytes().to_vec()));
+                sql.push_str(&format!(
+                    " AND (c.kyc_refresh_due_on > {due} OR (c.kyc_refresh_due_on = {due} AND c.id > {id}))"
+                ));
+            }
+            (_, None) => {}
+        }
+        sql.push_str(match sort {
+            QueueSort::Newest => " ORDER BY c.id DESC",
+            QueueSort::Oldest => " ORDER BY c.id ASC",
+            QueueSort::RefreshDue => " AND c.kyc_refresh_due_on IS NOT NULL ORDER BY c.kyc_refresh_due_on, c.id",
+        });
+        let p = bind(&mut args, Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+        sql.push_str(&format!(" LIMIT {p}"));
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        const T: &str = "customers";
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let level: Option<String> = r.get(5)?;
+            let level = level.map(|l| VerificationLevel::parse(&l)).transpose().or_corrupt(T, "verification_level")?;
+            let due: Option<String> = r.get(9)?;
+            out.push(QueueRow {
+                id: CustomerId::from_bytes(id_from(r.get(0)?, T, "id")?),
+                kind: CustomerKind::parse(&r.get::<_, String>(1)?).or_corrupt(T, "kind")?,
+                ref_id: r.get(2)?,
+                display_name: r.get(3)?,
+                state: CustomerState::from_parts(&r.get::<_, String>(4)?, level).or_corrupt(T, "state")?,
+                risk_rating: RiskRating::parse(&r.get::<_, String>(6)?).or_corrupt(T, "risk_rating")?,
+                identity_status: IdentityStatus::parse(&r.get::<_, String>(7)?).or_corrupt(T, "identity_status")?,
+                edd_status: EddStatus::parse(&r.get::<_, String>(8)?).or_corrupt(T, "edd_status")?,
+                kyc_refresh_due_on: due.map(|d| codec::parse_date(&d, T, "kyc_refresh_due_on")).transpose()?,
+                created_at: codec::parse_timestamp(&r.get::<_, String>(10)?, T, "created_at")?,
+            });
+        }
+        Ok(out)
+    }
+}
