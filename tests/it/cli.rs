@@ -206,3 +206,104 @@ fn the_real_binary_reads_stdin_prints_json_and_exits_with_the_contract_codes() {
     assert_eq!(code, 0);
     assert!(out.contains("customer"));
 }
+
+#[test]
+fn the_edd_journey_from_the_command_line() {
+    let cli = Cli::new();
+    let pending = cli.run(&["customer", "create", "--input", &cli.file("p.json", &minimal_individual("EDD-0"))]).1;
+    let (code, refused) = cli.run(&["edd", "open", "--customer", pending["id"].as_str().unwrap()]);
+    assert_eq!(
+        (code, refused["status"].as_u64(), refused["code"].as_str()),
+        (3, Some(422), Some("unverified_customer"))
+    );
+    assert_eq!(refused["message"], "Customer has not been verified");
+
+    let (_, created) = cli.run(&["customer", "create", "--input", &cli.file("c.json", &complete_individual("EDD-1"))]);
+    let id = created["id"].as_str().unwrap().to_owned();
+    for kind in ["email", "mobile"] {
+        assert_eq!(cli.run(&["customer", "verify-contact", &id, "--kind", kind, "--method", "code"]).0, 0);
+    }
+    assert_eq!(cli.run(&["customer", "verify", &id, "--level", "full"]).0, 0);
+    let (code, case) = cli.run(&["edd", "open", "--customer", &id]);
+    assert_eq!((code, case["state"].as_str()), (0, Some("storing")));
+    let case_id = case["id"].as_str().unwrap().to_owned();
+    let (code, again) = cli.run(&["edd", "open", "--customer", &id]);
+    assert_eq!((code, again["status"].as_u64(), again["code"].as_str()), (3, Some(409), Some("data_exists")));
+    assert_eq!(again["message"], "Identity verification in progress already exists");
+
+    for item in ["proof_of_address", "source_of_funds", "source_of_wealth", "purpose_of_account"] {
+        let (code, _) =
+            cli.run(&["edd", "evidence", &case_id, "--item", item, "--reference", &format!("scans/{item}.pdf")]);
+        assert_eq!(code, 0);
+    }
+    assert_eq!(cli.run(&["edd", "note", &case_id, "--text", "spoke to the customer"]).0, 0);
+    assert_eq!(cli.run(&["edd", "assign", &case_id, "--to", "olivia"]).0, 0);
+    let (code, decided) = cli.run(&["edd", "decide", &case_id, "--outcome", "passed", "--reason", "wealth documented"]);
+    assert_eq!((code, decided["outcome"].as_str()), (0, Some("passed")));
+
+    let (code, queue) = cli.run(&["queue", "list", "--edd", "passed"]);
+    assert_eq!(code, 0);
+    assert_eq!(queue["items"].as_array().unwrap().len(), 1);
+    assert_eq!(queue["items"][0]["id"], id.as_str());
+
+    let (code, status) = cli.run(&["identity", "status", &id]);
+    assert_eq!((code, status["status"].as_str()), (0, Some("APPROVED")));
+    let (code, status) = cli.run(&["identity", "status", pending["id"].as_str().unwrap()]);
+    assert_eq!((code, status["status"].as_str()), (0, Some("PENDING")));
+    assert!(status["status_details"]["pending_verifications"]["message"].is_string(), "it explains itself");
+
+    let (code, list) = cli.run(&[
+        "idv",
+        "list",
+        "--customer",
+        &id,
+        "--method",
+        "enhanced_due_diligence",
+        "--state",
+        "completed,expired",
+    ]);
+    assert_eq!((code, list["items"].as_array().unwrap().len()), (0, 1));
+    let (code, risk) = cli.run(&["risk", "show", &id]);
+    assert_eq!((code, risk["rating"].as_str()), (0, Some("LOW")));
+    let (code, decisions) = cli.run(&["decision", "list", "--customer", &id]);
+    assert_eq!((code, decisions[0]["kind"].as_str()), (0, Some("edd")));
+    let (code, tick) = cli.run(&["maintenance", "tick", "--now", "2026-11-23T00:00:00Z"]);
+    assert_eq!((code, tick["verifications_expired"].as_u64()), (0, Some(0)));
+}
+
+#[test]
+fn idv_commands_from_the_command_line() {
+    let cli = Cli::new();
+    let (_, created) = cli.run(&["customer", "create", "--input", &cli.file("c.json", &complete_individual("IDV-1"))]);
+    let id = created["id"].as_str().unwrap();
+    let (code, v) = cli.run(&["idv", "create", "--customer", id, "--type", "kyc", "--method", "id_and_selfie"]);
+    assert_eq!((code, v["state"].as_str(), v["outcome"].clone()), (0, Some("storing"), Value::Null));
+    let vid = v["id"].as_str().unwrap();
+    assert_eq!(cli.run(&["idv", "advance", vid, "--to", "waiting"]).0, 0);
+    let (code, bad) = cli.run(&["idv", "advance", vid, "--to", "completed", "--outcome", "passed"]);
+    assert_eq!((code, bad["code"].as_str()), (3, Some("invalid_verification_transition")));
+    assert_eq!(cli.run(&["idv", "advance", vid, "--to", "pending"]).0, 0);
+    let (code, done) = cli.run(&[
+        "idv",
+        "advance",
+        vid,
+        "--to",
+        "completed",
+        "--outcome",
+        "failed",
+        "--failure-code",
+        "selfie_failure",
+        "--check",
+        "person_gov_id_verification=failed",
+    ]);
+    assert_eq!(code, 0, "{done}");
+    assert_eq!(done["failure_codes"], json!(["selfie_failure"]));
+    assert_eq!(
+        done["compliance_checks"][0],
+        json!({"type": "person_gov_id_verification", "outcome": "failed", "failure_codes": []})
+    );
+    let (_, shown) = cli.run(&["customer", "show", id]);
+    assert_eq!(shown["state"], "rejected", "a failed selfie check rejects the pending customer");
+    let (code, usage) = cli.run(&["idv", "advance", vid, "--to", "completed", "--outcome", "maybe"]);
+    assert_eq!((code, usage["code"].as_str()), (2, Some("usage")));
+}

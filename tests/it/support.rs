@@ -136,3 +136,79 @@ pub fn minimal_individual(ref_id: &str) -> Value {
 pub fn body(e: &dossier_app::Error) -> Value {
     serde_json::to_value(e.body()).expect("serializable")
 }
+
+impl TestApp {
+    /// Creates a verification for `customer` and walks it into `state`.
+    pub fn verification_in(&mut self, customer: &str, method: &str, state: &str) -> String {
+        let input = dossier_app::dto::CreateVerificationInput {
+            customer_id: Some(customer.to_owned()),
+            verification_type: Some("kyc".into()),
+            method: Some(method.into()),
+            external_reference: None,
+        };
+        let id = self.app.create_verification(&self.actor, &input).expect("created").id;
+        let path: &[&str] = match state {
+            "storing" => &[],
+            "waiting" => &["waiting"],
+            "pending" => &["waiting", "pending"],
+            "reviewing" => &["waiting", "pending", "reviewing"],
+            "completed" => &["waiting", "pending", "completed"],
+            "expired" => &["waiting", "expired"],
+            other => panic!("unknown verification state {other}"),
+        };
+        for to in path {
+            self.advance(&id, to, if *to == "completed" { Some("passed") } else { None }, &[]).expect("advanced");
+        }
+        id
+    }
+
+    pub fn advance(
+        &mut self,
+        id: &str,
+        to: &str,
+        outcome: Option<&str>,
+        codes: &[&str],
+    ) -> dossier_app::Result<dossier_app::dto::VerificationView> {
+        let input = dossier_app::dto::AdvanceVerificationInput {
+            to: Some(to.into()),
+            outcome: outcome.map(str::to_owned),
+            failure_codes: codes.iter().map(|c| c.to_string()).collect(),
+            compliance_checks: Vec::new(),
+        };
+        self.app.advance_verification(&self.actor, id, &input)
+    }
+
+    pub fn decide(
+        &mut self,
+        id: &str,
+        outcome: &str,
+        codes: &[&str],
+    ) -> dossier_app::Result<dossier_app::dto::VerificationView> {
+        let input = dossier_app::dto::DecideInput {
+            outcome: Some(outcome.into()),
+            reason: Some("reviewed the evidence".into()),
+            failure_codes: codes.iter().map(|c| c.to_string()).collect(),
+        };
+        self.app.decide_verification(&self.actor, id, &input)
+    }
+
+    /// A complete individual verified at `level`.
+    pub fn verified_individual(&mut self, ref_id: &str, level: &str) -> String {
+        let id = self.complete_individual(ref_id);
+        self.app.verify(&self.actor, &id, level, None).expect("verified");
+        id
+    }
+
+    /// Attaches evidence for every item of an EDD case's checklist.
+    pub fn attach_all_evidence(&mut self, case: &str) {
+        let view = self.app.verification(case).expect("case");
+        for item in view.checklist.expect("an EDD case").iter().map(|i| i.item.clone()).collect::<Vec<_>>() {
+            let input = dossier_app::dto::EvidenceInput {
+                item: Some(item.clone()),
+                reference: Some(format!("scans/{item}.pdf")),
+                description: None,
+            };
+            self.app.add_evidence(&self.actor, case, &input).expect("evidence attached");
+        }
+    }
+}

@@ -731,8 +731,15 @@ impl Tx<'_> {
                 let p = bind(&mut args, Value::Text(codec::date(today)));
                 v_clauses.push(format!("(v.snoozed_until IS NULL OR v.snoozed_until <= {p})"));
             }
+            // With no other verification filter, "SLA breached" reads the partial index of open
+            // cases by due time; without statistics the planner would pick the state index.
+            let sla_only = f.sla_breached_at.is_some()
+                && f.verification_state.is_none()
+                && f.verification_method.is_none()
+                && f.assignee.is_none();
+            let hint = if sla_only { " INDEXED BY identity_verifications_open_by_sla" } else { "" };
             sql.push_str(&format!(
-                " AND c.id IN (SELECT v.customer_id FROM identity_verifications v WHERE {})",
+                " AND c.id IN (SELECT v.customer_id FROM identity_verifications v{hint} WHERE {})",
                 v_clauses.join(" AND ")
             ));
         }

@@ -1,0 +1,170 @@
+//! The work-queue API: every filter, keyset pagination, snoozing, and an index behind each
+//! filter (checked in the query plans).
+
+use dossier_app::dto::QueueQuery;
+use time::Duration;
+
+use crate::support::{NOW, TestApp, minimal_individual};
+
+fn ids(t: &TestApp, q: QueueQuery) -> Vec<String> {
+    t.app.queue(&q).unwrap().items.into_iter().map(|i| i.id).collect()
+}
+
+#[test]
+fn every_filter_finds_exactly_its_customers() {
+    let mut t = TestApp::new();
+    let pending = t.create(minimal_individual("Q-PEND"));
+    let edd_passed = t.verified_individual("Q-EDDP", "full");
+    let case = t.app.open_edd(&t.actor, &edd_passed).unwrap().id;
+    t.attach_all_evidence(&case);
+    t.decide(&case, "passed", &[]).unwrap();
+    let edd_open = t.verified_individual("Q-EDDO", "partial");
+    let open_case = t.app.open_edd(&t.actor, &edd_open).unwrap().id;
+    t.app.assign(&t.actor, &open_case, Some("olivia")).unwrap();
+    let reviewing = t.complete_individual("Q-REV");
+    let idv = t.verification_in(&reviewing, "id_and_selfie", "reviewing");
+    let mut risky = minimal_individual("Q-RISK");
+    risky["politically_exposed"] = serde_json::json!(true);
+    risky["customer_due_diligence"] = serde_json::json!({"expected_activity_level": "HIGH"});
+    let risky = t.create(risky);
+
+    let q = QueueQuery::default;
+    assert_eq!(ids(&t, QueueQuery { edd: Some("passed".into()), ..q() }), [edd_passed.clone()]);
+    assert_eq!(ids(&t, QueueQuery { edd: Some("in_progress".into()), ..q() }), [edd_open.clone()]);
+    assert_eq!(
+        ids(&t, QueueQuery { edd: Some("none".into()), ..q() }),
+        [risky.clone(), reviewing.clone(), pending.clone()]
+    );
+    assert_eq!(ids(&t, QueueQuery { state: Some("verified".into()), ..q() }), [edd_open.clone(), edd_passed.clone()]);
+    assert_eq!(ids(&t, QueueQuery { verification_state: Some("reviewing".into()), ..q() }), [reviewing.clone()]);
+    assert_eq!(
+        ids(&t, QueueQuery { verification_method: Some("enhanced_due_diligence".into()), ..q() }),
+        [edd_open.clone(), edd_passed.clone()]
+    );
+    assert_eq!(
+        ids(
+            &t,
+            QueueQuery {
+                verification_method: Some("enhanced_due_diligence".into()),
+                verification_state: Some("storing".into()),
+                ..q()
+            }
+        ),
+        [edd_open.clone()],
+        "verification filters apply to one and the same verification"
+    );
+    assert_eq!(ids(&t, QueueQuery { risk: Some("HIGH".into()), ..q() }), [risky.clone()]);
+    assert_eq!(ids(&t, QueueQuery { identity_status: Some("APPROVED".into()), ..q() }), [edd_passed.clone()]);
+    assert_eq!(ids(&t, QueueQuery { assignee: Some("olivia".into()), ..q() }), [edd_open.clone()]);
+    assert_eq!(
+        ids(&t, QueueQuery { refresh_due_before: Some("2029-11-23".into()), ..q() }).len(),
+        2,
+        "verified today, LOW: due 2029-11-22"
+    );
+    assert!(
+        ids(&t, QueueQuery { refresh_due_before: Some("2029-11-22".into()), ..q() }).is_empty(),
+        "before is exclusive"
+    );
+
+    assert!(ids(&t, QueueQuery { sla_breached: true, ..q() }).is_empty());
+    t.clock.set(NOW + Duration::days(3));
+    assert_eq!(ids(&t, QueueQuery { sla_breached: true, ..q() }), [reviewing.clone()], "KYC review SLA: 2 days");
+    t.clock.set(NOW + Duration::days(6));
+    assert_eq!(
+        ids(&t, QueueQuery { sla_breached: true, ..q() }),
+        [reviewing.clone(), edd_open.clone()],
+        "EDD SLA: 5 days"
+    );
+
+    // A snoozed case leaves the case queues until its date.
+    t.clock.set(NOW);
+    t.app.snooze(&t.actor, &idv, Some("2026-12-01"), None).unwrap();
+    assert!(ids(&t, QueueQuery { verification_state: Some("reviewing".into()), ..q() }).is_empty());
+    t.clock.set(NOW + Duration::days(9));
+    assert_eq!(ids(&t, QueueQuery { verification_state: Some("reviewing".into()), ..q() }), [reviewing.clone()]);
+}
+
+#[test]
+fn queues_page_by_keyset_in_every_sort() {
+    let mut t = TestApp::new();
+    let mut created = Vec::new();
+    for n in 0..5 {
+        created.push(t.verified_individual(&format!("QP-{n}"), "partial"));
+        t.clock.set(NOW + Duration::days(n + 1));
+    }
+    for (sort, expected) in [
+        ("newest", created.iter().rev().cloned().collect::<Vec<_>>()),
+        ("oldest", created.clone()),
+        ("refresh_due", created.clone()),
+    ] {
+        let mut seen = Vec::new();
+        let mut after = None;
+        loop {
+            let page = t
+                .app
+                .queue(&QueueQuery {
+                    sort: Some(sort.into()),
+                    limit: Some(2),
+                    after: after.clone(),
+                    ..Default::default()
+                })
+                .unwrap();
+            seen.extend(page.items.into_iter().map(|i| i.id));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        assert_eq!(seen, expected, "sort {sort}");
+    }
+    let e = t.app.queue(&QueueQuery { sort: Some("alphabetical".into()), ..Default::default() }).unwrap_err();
+    assert_eq!(e.status(), 400);
+    let e = t
+        .app
+        .queue(&QueueQuery { risk: Some("EXTREME".into()), edd: Some("maybe".into()), ..Default::default() })
+        .unwrap_err();
+    assert_eq!(e.body().reasons.len(), 2, "every bad filter is named");
+}
+
+#[test]
+fn every_queue_filter_is_served_by_an_index() {
+    let t = TestApp::new();
+    let conn = rusqlite::Connection::open(t.db_path()).unwrap();
+    let plan = |sql: &str| -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
+        rows.map(|r| r.unwrap()).collect::<Vec<_>>().join("; ")
+    };
+    let base = "SELECT c.id FROM customers c WHERE 1 = 1";
+    for (filter, index) in [
+        ("AND c.state = 'verified' ORDER BY c.id DESC", "customers_by_state"),
+        ("AND c.risk_rating = 'HIGH' ORDER BY c.id DESC", "customers_by_risk"),
+        ("AND c.identity_status = 'PENDING' ORDER BY c.id DESC", "customers_by_identity_status"),
+        ("AND c.edd_status = 'passed' ORDER BY c.id DESC", "customers_by_edd_status"),
+        (
+            "AND c.kyc_refresh_due_on < '2027-01-01' AND c.kyc_refresh_due_on IS NOT NULL ORDER BY c.kyc_refresh_due_on, c.id",
+            "customers_by_refresh_due",
+        ),
+        (
+            "AND c.id IN (SELECT v.customer_id FROM identity_verifications v WHERE v.state = 'reviewing') ORDER BY c.id DESC",
+            "identity_verifications_by_state",
+        ),
+        (
+            "AND c.id IN (SELECT v.customer_id FROM identity_verifications v WHERE v.method = 'enhanced_due_diligence') ORDER BY c.id DESC",
+            "identity_verifications_by_method",
+        ),
+        (
+            "AND c.id IN (SELECT v.customer_id FROM identity_verifications v WHERE v.assignee = 'olivia') ORDER BY c.id DESC",
+            "identity_verifications_by_assignee",
+        ),
+        (
+            "AND c.id IN (SELECT v.customer_id FROM identity_verifications v INDEXED BY identity_verifications_open_by_sla WHERE v.state IN ('storing', 'waiting', 'pending', 'reviewing') AND v.sla_due_at < '2026-11-22') ORDER BY c.id DESC",
+            "identity_verifications_open_by_sla",
+        ),
+    ] {
+        let sql = format!("{base} {filter} LIMIT 51");
+        let p = plan(&sql);
+        assert!(p.contains(index), "{filter}\n  uses: {p}");
+        assert!(!p.contains("SCAN c") || p.contains("USING"), "{filter}\n  scans customers without an index: {p}");
+    }
+}
