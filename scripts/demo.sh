@@ -36,6 +36,12 @@ step "Create a customer: it starts pending"
 expect 0 customer create --input "$demo/individual.json"
 id=$(field id)
 
+step "Its identity status is PENDING, and says why"
+expect 0 identity status "$id"
+
+step "EDD is refused while the customer is not verified (exit 3, 422)"
+expect 3 edd open --customer "$id"
+
 step "Verify (partial) is refused, listing everything still missing (exit 3)"
 expect 3 customer verify "$id" --level partial
 
@@ -53,7 +59,31 @@ expect 0 customer verify "$id" --level full --note "passport and SSN seen at the
 step "Activate"
 expect 0 customer activate "$id"
 
-step "The audit trail of this customer"
-expect 0 audit list --entity "$id"
+step "An officer opens an EDD case: a second one is refused while it is open (exit 3, 409)"
+expect 0 edd open --customer "$id" >/dev/null
+case_id=$(field id)
+expect 3 edd open --customer "$id"
 
-step "Done: customer $id is active"
+step "Passing needs evidence for every checklist item (exit 3, 403 edd_evidence_missing)"
+expect 3 edd decide "$case_id" --outcome passed --reason "documents seen"
+for item in proof_of_address source_of_funds source_of_wealth purpose_of_account; do
+  expect 0 edd evidence "$case_id" --item "$item" --reference "scans/$item.pdf" >/dev/null
+done
+expect 0 edd note "$case_id" --text "employer confirmed by phone" >/dev/null
+
+step "The officer decides: EDD passed, limits raised to the edd tier"
+expect 0 edd decide "$case_id" --outcome passed --reason "source of wealth documented" >/dev/null
+expect 0 customer show "$id" >/dev/null
+printf '%s\n' "$out" | grep -A12 '"activity_limits"'
+
+step "The work queue finds every customer whose EDD passed, in one call"
+expect 0 queue list --edd passed
+
+step "The identity status is now APPROVED, with nothing holding it back"
+expect 0 identity status "$id"
+
+step "The audit trail of this customer"
+expect 0 audit list --entity "$id" >/dev/null
+printf '%s\n' "$out" | grep '"action"'
+
+step "Done: customer $id is active with EDD passed"
