@@ -2,7 +2,7 @@
 //! controls, and lists. Each write is one transaction holding the change and its audit event.
 
 use dossier_core::*;
-use dossier_store::{CustomerFilter, Tx};
+use dossier_store::Tx;
 use serde_json::json;
 
 use crate::convert::{self, Ctx, Fields};
@@ -224,52 +224,18 @@ impl Dossier {
         })
     }
 
-    /// A page of customers, newest first, optionally in one state.
+    /// A page of customers, newest first, optionally in one state: the work queue with one filter.
     pub fn list_customers(
         &self,
         state: Option<&str>,
         limit: Option<usize>,
         after: Option<&str>,
-    ) -> Result<Page<CustomerSummary>> {
-        if let Some(state) = state
-            && !CustomerState::NAMES.contains(&state)
-        {
-            return Err(Error::invalid_input(vec![Reason::field(
-                "state",
-                "unknown_value",
-                format!("state is not one of: {}", CustomerState::NAMES.join(", ")),
-            )]));
-        }
-        let limit = page_limit(limit)?;
-        let after = after
-            .map(|c| {
-                CustomerId::parse(c).map_err(|_| {
-                    Error::invalid_input(vec![Reason::field(
-                        "after",
-                        "invalid_cursor",
-                        "after is not a cursor from a previous page",
-                    )])
-                })
-            })
-            .transpose()?;
-        let filter = CustomerFilter { state: state.map(str::to_owned) };
-        self.read(|_, tx| {
-            let rows = tx.list_customers(&filter, after, limit + 1)?;
-            Ok(cut_page(
-                rows,
-                limit,
-                |r| r.id.to_string(),
-                |r| CustomerSummary {
-                    id: r.id.to_string(),
-                    kind: r.kind.as_str(),
-                    ref_id: r.ref_id,
-                    name: r.display_name,
-                    state: r.state.name(),
-                    verification_level: r.state.level().map(VerificationLevel::as_str),
-                    created_at: convert::timestamp(r.created_at),
-                    updated_at: convert::timestamp(r.updated_at),
-                },
-            ))
+    ) -> Result<Page<QueueItem>> {
+        self.queue(&QueueQuery {
+            state: state.map(str::to_owned),
+            limit,
+            after: after.map(str::to_owned),
+            ..Default::default()
         })
     }
 

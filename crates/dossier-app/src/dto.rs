@@ -354,19 +354,6 @@ pub struct GateReasonView {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct CustomerSummary {
-    pub id: String,
-    #[serde(rename = "type")]
-    pub kind: &'static str,
-    pub ref_id: String,
-    pub name: String,
-    pub state: &'static str,
-    pub verification_level: Option<&'static str>,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
 pub struct AuditEventView {
     pub seq: i64,
     pub id: String,
@@ -713,6 +700,7 @@ pub struct QueueItem {
     pub edd_status: &'static str,
     pub kyc_refresh_due_on: Option<String>,
     pub created_at: String,
+    pub updated_at: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -1108,6 +1108,7 @@ impl Dossier {
                     edd_status: r.edd_status.as_str(),
                     kyc_refresh_due_on: r.kyc_refresh_due_on.map(format_date),
                     created_at: timestamp(r.created_at),
+                    updated_at: timestamp(r.updated_at),
                 },
             ))
         })

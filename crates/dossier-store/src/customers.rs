@@ -4,30 +4,11 @@
 use std::collections::BTreeMap;
 
 use dossier_core::*;
-use rusqlite::types::Value;
 use rusqlite::{OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
 use crate::codec::{self, OrCorrupt};
 use crate::{Result, Tx};
-
-/// One line of a customer list: what a table shows without loading the aggregate.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CustomerRow {
-    pub id: CustomerId,
-    pub kind: CustomerKind,
-    pub ref_id: String,
-    pub state: CustomerState,
-    pub display_name: String,
-    pub created_at: OffsetDateTime,
-    pub updated_at: OffsetDateTime,
-}
-
-/// Filters for [`Tx::list_customers`]. Each one is served by an index.
-#[derive(Debug, Clone, Default)]
-pub struct CustomerFilter {
-    pub state: Option<String>,
-}
 
 pub(crate) fn blob(bytes: &[u8; 16]) -> &[u8] {
     bytes
@@ -623,49 +604,6 @@ impl Tx<'_> {
                 set_by: ControlSetBy::parse(&r.get::<_, String>(2)?).or_corrupt(T, "set_by")?,
                 reason_code: ControlReasonCode::parse(&r.get::<_, String>(3)?).or_corrupt(T, "reason_code")?,
                 created_at: codec::parse_timestamp(&r.get::<_, String>(4)?, T, "created_at")?,
-            });
-        }
-        Ok(out)
-    }
-
-    /// A page of customers, newest first, after the `after` cursor (exclusive). Served by the
-    /// primary key, or by `customers_by_state` when filtered by state.
-    pub fn list_customers(
-        &self,
-        filter: &CustomerFilter,
-        after: Option<CustomerId>,
-        limit: usize,
-    ) -> Result<Vec<CustomerRow>> {
-        let mut sql = String::from(
-            "SELECT id, kind, ref_id, state, verification_level, display_name, created_at, updated_at
-             FROM customers WHERE 1 = 1",
-        );
-        let mut args: Vec<Value> = Vec::new();
-        if let Some(state) = &filter.state {
-            args.push(Value::Text(state.clone()));
-            sql.push_str(&format!(" AND state = ?{}", args.len()));
-        }
-        if let Some(after) = after {
-            args.push(Value::Blob(after.as_bytes().to_vec()));
-            sql.push_str(&format!(" AND id < ?{}", args.len()));
-        }
-        args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-        sql.push_str(&format!(" ORDER BY id DESC LIMIT ?{}", args.len()));
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
-        const T: &str = "customers";
-        let mut out = Vec::new();
-        while let Some(r) = rows.next()? {
-            let level: Option<String> = r.get(4)?;
-            let level = level.map(|l| VerificationLevel::parse(&l)).transpose().or_corrupt(T, "verification_level")?;
-            out.push(CustomerRow {
-                id: CustomerId::from_bytes(id_from(r.get(0)?, T, "id")?),
-                kind: CustomerKind::parse(&r.get::<_, String>(1)?).or_corrupt(T, "kind")?,
-                ref_id: r.get(2)?,
-                state: CustomerState::from_parts(&r.get::<_, String>(3)?, level).or_corrupt(T, "state")?,
-                display_name: r.get(5)?,
-                created_at: codec::parse_timestamp(&r.get::<_, String>(6)?, T, "created_at")?,
-                updated_at: codec::parse_timestamp(&r.get::<_, String>(7)?, T, "updated_at")?,
             });
         }
         Ok(out)

@@ -90,6 +90,7 @@ pub struct QueueRow {
     pub edd_status: EddStatus,
     pub kyc_refresh_due_on: Option<Date>,
     pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
 }
 
 /// The values derived from a customer's data, kept on the customer row for the queues.
@@ -689,7 +690,7 @@ impl Tx<'_> {
     ) -> Result<Vec<QueueRow>> {
         let mut sql = String::from(
             "SELECT c.id, c.kind, c.ref_id, c.display_name, c.state, c.verification_level, c.risk_rating,
-                c.identity_status, c.edd_status, c.kyc_refresh_due_on, c.created_at
+                c.identity_status, c.edd_status, c.kyc_refresh_due_on, c.created_at, c.updated_at
              FROM customers c WHERE 1 = 1",
         );
         let mut args: Vec<Value> = Vec::new();
@@ -787,6 +788,7 @@ impl Tx<'_> {
                 edd_status: EddStatus::parse(&r.get::<_, String>(8)?).or_corrupt(T, "edd_status")?,
                 kyc_refresh_due_on: due.map(|d| codec::parse_date(&d, T, "kyc_refresh_due_on")).transpose()?,
                 created_at: codec::parse_timestamp(&r.get::<_, String>(10)?, T, "created_at")?,
+                updated_at: codec::parse_timestamp(&r.get::<_, String>(11)?, T, "updated_at")?,
             });
         }
         Ok(out)

@@ -17,7 +17,6 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use audit::AuditRow;
-pub use customers::{CustomerFilter, CustomerRow};
 pub use kyc::{Derived, QueueCursor, QueueFilter, QueueRow, QueueSort, VerificationFilter};
 pub use migrations::{MIGRATIONS, schema_version};
 
