@@ -23,6 +23,7 @@ impl Cli {
             clock: Arc::new(FixedClock::new(NOW)),
             ids: Arc::new(SequentialIds::default()),
             pretty: false,
+            quiet_progress: true,
         };
         Self { dir: tempfile::tempdir().unwrap(), ctx }
     }

@@ -37,6 +37,10 @@ pub const TABLES: &[&str] = &[
     "kyc_results",
     "risk_assessments",
     "settings",
+    "providers",
+    "outbox",
+    "remote_ids",
+    "conflicts",
 ];
 
 pub struct TestApp {

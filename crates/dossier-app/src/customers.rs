@@ -209,6 +209,14 @@ impl Dossier {
             }
             tx.insert_customer(&customer)?;
             env.audit(tx, actor, "customer.create", id, None, summary)?;
+            crate::sync::enqueue(
+                env,
+                tx,
+                Operation::CustomerCreate,
+                id,
+                None,
+                crate::sync::customer_payload(&customer),
+            )?;
             let policy = crate::policy::load(tx)?;
             env.refresh_derived(tx, &policy, id)?;
             env.customer_view(tx, &policy, id)
@@ -421,6 +429,14 @@ impl Dossier {
                 return Err(Error::gate_refused("verify", &missing));
             }
             tx.set_customer_state(c.id, next, env.clock.now())?;
+            crate::sync::enqueue(
+                env,
+                tx,
+                Operation::CustomerVerify,
+                c.id,
+                None,
+                crate::sync::verify_payload(&c, level),
+            )?;
             let summary = json!({ "from": c.state.name(), "to": next.name(), "level": level.as_str() });
             env.audit(tx, actor, "customer.verify", c.id, note, summary)
         })
@@ -435,6 +451,8 @@ impl Dossier {
                 return Err(Error::gate_refused("activate", &missing));
             }
             tx.set_customer_state(c.id, next, env.clock.now())?;
+            let payload = json!({"v": 1, "activation_date": format_date(env.today())});
+            crate::sync::enqueue(env, tx, Operation::CustomerActivate, c.id, None, payload)?;
             let summary = json!({ "from": c.state.name(), "to": next.name(), "level": next.level().map(VerificationLevel::as_str) });
             env.audit(tx, actor, "customer.activate", c.id, None, summary)
         })

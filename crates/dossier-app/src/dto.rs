@@ -519,7 +519,7 @@ pub struct DecisionView {
 }
 
 /// Qolo's perform-KYC request.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct PerformKycInput {
     pub perform_kyc: Option<bool>,
@@ -533,21 +533,21 @@ pub struct PerformKycInput {
     pub program_guid: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct IdentificationInput {
     pub govt_id_type: Option<String>,
     pub govt_id_number: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerInput {
     pub key: Option<String>,
     pub answer: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct KycDocumentInput {
     pub document_type: Option<String>,
@@ -559,7 +559,7 @@ pub struct KycDocumentInput {
     pub liveness_detected: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ClientVerificationInput {
     pub document_approved: Option<bool>,

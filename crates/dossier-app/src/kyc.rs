@@ -191,7 +191,13 @@ impl Env {
     /// The compliance decision a completed verification yields, and what it does to the customer:
     /// a passed KYC may verify a pending customer (per policy); a failed government-ID or selfie
     /// check rejects a pending one.
-    fn after_completion(&self, tx: &Tx<'_>, policy: &Policy, actor: &Actor, v: &mut Verification) -> Result<Value> {
+    pub(crate) fn after_completion(
+        &self,
+        tx: &Tx<'_>,
+        policy: &Policy,
+        actor: &Actor,
+        v: &mut Verification,
+    ) -> Result<Value> {
         let (Some(outcome), codes) = (v.state.outcome(), v.state.failure_codes().to_vec()) else {
             return Ok(json!({}));
         };
@@ -237,6 +243,8 @@ impl Env {
                     if missing.is_empty() {
                         let next = customer.state.apply(CustomerAction::Verify(level))?;
                         tx.set_customer_state(customer.id, next, now)?;
+                        let payload = crate::sync::verify_payload(&customer, level);
+                        crate::sync::enqueue(self, tx, Operation::CustomerVerify, customer.id, None, payload)?;
                         let reason = Text::parse("a kyc verification passed (policy)", 100).ok();
                         let summary = json!({"from": "pending", "to": next.name(), "level": level.as_str(),
                             "verification_id": v.id.to_string()});
@@ -344,6 +352,14 @@ impl Dossier {
             }
             let v = env.new_verification(&policy, customer_id, vtype, method, reference);
             tx.insert_verification(&v)?;
+            crate::sync::enqueue(
+                env,
+                tx,
+                Operation::VerificationCreate,
+                customer_id,
+                Some(*v.id.as_uuid()),
+                crate::sync::verification_payload(&v),
+            )?;
             let action = if v.is_edd() { "edd.open" } else { "verification.create" };
             env.audit_verification(tx, actor, action, &v, None, json!({"type": vtype.as_str(), "state": "storing"}))?;
             env.refresh_derived(tx, &policy, customer_id)?;
@@ -755,6 +771,7 @@ impl Dossier {
                     let reference = Text::parse(cv.verification_provider_refnumber.as_deref().unwrap_or(""), 200).ok();
                     let mut v = env.new_verification(&policy, id, VerificationType::Kyc, VerificationMethod::Attested, reference);
                     tx.insert_verification(&v)?;
+                    crate::sync::enqueue(env, tx, Operation::VerificationCreate, id, Some(*v.id.as_uuid()), crate::sync::verification_payload(&v))?;
                     v.state = v.apply(VerificationStep::Complete { outcome: Outcome::Passed, failure_codes: vec![] }, now)
                         .map_err(|e| rule(e.code(), e.to_string(), vec![]))?;
                     let effects = env.after_completion(tx, &policy, actor, &mut v)?;
@@ -781,6 +798,12 @@ impl Dossier {
                 }
                 env.audit(tx, actor, "kyc.perform", customer.id, reason, summary)?;
             }
+            // Qolo hears the request as it was made (the override's reason is Dossier's own field).
+            let mut request = serde_json::to_value(input).expect("a request serializes");
+            if let Some(cv) = request.get_mut("client_verification").and_then(Value::as_object_mut) {
+                cv.remove("reason");
+            }
+            crate::sync::enqueue(env, tx, Operation::KycPerform, id, None, json!({"v": 1, "request": request}))?;
             tx.touch_customer(id, now)?;
             env.refresh_derived(tx, &policy, id)?;
             kyc_results_view(tx, id)

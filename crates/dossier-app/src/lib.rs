@@ -12,6 +12,7 @@ pub mod ids;
 pub mod input;
 mod kyc;
 pub mod policy;
+pub mod sync;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -31,6 +32,7 @@ pub const DATABASE_FILE: &str = "dossier.db";
 pub struct Dossier {
     store: Store,
     env: Env,
+    data_dir: PathBuf,
 }
 
 /// Where time and ids come from; kept apart from the store so a write can borrow both.
@@ -60,7 +62,7 @@ impl Dossier {
             ))
         })?;
         let store = Store::open(&Self::database_path(data_dir))?;
-        Ok(Self { store, env: Env { clock, ids } })
+        Ok(Self { store, env: Env { clock, ids }, data_dir: data_dir.to_path_buf() })
     }
 
     pub fn database_path(data_dir: &Path) -> PathBuf {

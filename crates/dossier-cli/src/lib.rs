@@ -3,13 +3,14 @@
 //! exit codes) is documented in docs/cli.md and kept stable, since scripts depend on it.
 
 use std::ffi::OsString;
-use std::io::Read;
+use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::error::{ContextKind, ErrorKind};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use dossier_app::dto::*;
+use dossier_app::sync::ProviderInput;
 use dossier_app::{Clock, Dossier, Error, IdSource, LifecycleCommand, Reason, SystemClock, UuidV7, VerifyContactInput};
 use serde::Serialize;
 
@@ -74,9 +75,66 @@ enum Command {
     /// The firm's policy: deadlines, SLAs, EDD checklist, limits, risk model.
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// The providers this firm syncs to.
+    #[command(subcommand)]
+    Provider(ProviderCommand),
+    /// The outbox: deliver to providers, see what waits, retry or discard.
+    #[command(subcommand)]
+    Sync(SyncCommand),
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+}
+
+#[derive(Subcommand, Debug)]
+enum ProviderCommand {
+    /// Configure and enable a provider (cybrid, paxos, qolo, mbanq).
+    Set {
+        name: String,
+        #[arg(long, value_name = "URL")]
+        base_url: String,
+        #[arg(long, value_name = "ID")]
+        client_id: Option<String>,
+        /// Stored in the credentials file (0600) beside the database, never in it.
+        #[arg(long, value_name = "SECRET", env = "DOSSIER_CLIENT_SECRET", hide_env_values = true)]
+        client_secret: Option<String>,
+        /// Mbanq's tenant; Qolo's program guid.
+        #[arg(long, value_name = "TENANT")]
+        tenant: Option<String>,
+    },
+    /// The configured providers.
+    List,
+    /// Stop telling a provider about changes.
+    Disable { name: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum SyncCommand {
+    /// Deliver the outbox and read results back (progress on stderr).
+    Run {
+        /// Stop when nothing is pending (only needs-attention items, or none, remain).
+        #[arg(long)]
+        once: bool,
+        #[arg(long, value_name = "NAME")]
+        provider: Option<String>,
+    },
+    /// Counts by provider and status, the oldest pending age, and whether each provider answers.
+    Status,
+    /// Outbox messages, oldest first.
+    List {
+        #[arg(long, value_name = "STATUS")]
+        status: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// Send a message that needs attention again.
+    Retry { id: String },
+    /// Give up on a message, with a reason.
+    Discard {
+        id: String,
+        #[command(flatten)]
+        reason: ReasonArg,
+    },
 }
 
 #[derive(Args, Debug)]
@@ -484,11 +542,13 @@ pub struct Context {
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn IdSource>,
     pub pretty: bool,
+    /// No progress lines on stderr (tests).
+    pub quiet_progress: bool,
 }
 
 impl Default for Context {
     fn default() -> Self {
-        Self { clock: Arc::new(SystemClock), ids: Arc::new(UuidV7), pretty: false }
+        Self { clock: Arc::new(SystemClock), ids: Arc::new(UuidV7), pretty: false, quiet_progress: false }
     }
 }
 
@@ -646,6 +706,31 @@ fn execute(cli: Cli, ctx: &Context) -> Result<serde_json::Value, Error> {
         Command::Maintenance(MaintenanceCommand::Tick { now }) => json(app.tick(&actor, now.as_deref())?),
         Command::Settings(SettingsCommand::Show) => json(app.policy()?),
         Command::Settings(SettingsCommand::Set(input)) => json(app.set_policy(&actor, &read_input(&input)?)?),
+        Command::Provider(ProviderCommand::Set { name, base_url, client_id, client_secret, tenant }) => {
+            let input = ProviderInput { name: Some(name), base_url: Some(base_url), client_id, client_secret, tenant };
+            json(app.set_provider(&actor, &input)?)
+        }
+        Command::Provider(ProviderCommand::List) => json(app.providers()?),
+        Command::Provider(ProviderCommand::Disable { name }) => json(app.disable_provider(&actor, &name)?),
+        Command::Sync(SyncCommand::Run { once, provider }) => {
+            let progress = std::io::stderr().is_terminal() && !ctx.quiet_progress;
+            json(app.sync_run(provider.as_deref(), once, |p| {
+                if progress {
+                    eprint!(
+                        "\rdelivered {}  retrying {}  needs attention {}  results read {}   ",
+                        p.delivered, p.retried, p.needs_attention, p.reconciled
+                    );
+                }
+            })?)
+        }
+        Command::Sync(SyncCommand::Status) => json(app.sync_status(true)?),
+        Command::Sync(SyncCommand::List { status, page }) => {
+            json(app.sync_list(status.as_deref(), page.limit, page.after.as_deref())?)
+        }
+        Command::Sync(SyncCommand::Retry { id }) => json(app.sync_retry(&actor, &id)?),
+        Command::Sync(SyncCommand::Discard { id, reason }) => {
+            json(app.sync_discard(&actor, &id, Some(&reason.reason))?)
+        }
         Command::Audit(AuditCommand::List { entity, page }) => {
             json(app.audit_events(entity.as_deref(), page.limit, page.after.as_deref())?)
         }

@@ -67,4 +67,8 @@ define_id!(
     KycResultId,
     /// One risk assessment.
     RiskAssessmentId,
+    /// One outbox message.
+    OutboxId,
+    /// One conflict case.
+    ConflictId,
 );

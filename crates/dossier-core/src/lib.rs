@@ -12,6 +12,7 @@ pub mod ids;
 pub mod lifecycle;
 pub mod policy;
 pub mod risk;
+pub mod sync;
 pub mod values;
 pub mod verification;
 
@@ -24,5 +25,6 @@ pub use ids::*;
 pub use lifecycle::{CustomerAction, CustomerState, Refusal, TransitionError, VerificationLevel};
 pub use policy::*;
 pub use risk::{RiskAssessment, RiskFactor, RiskFactorCode, RiskModel, RiskRating, assess};
+pub use sync::{Operation, OutboxStatus, Provider, RetryPolicy};
 pub use values::*;
 pub use verification::*;

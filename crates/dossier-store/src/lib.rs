@@ -10,6 +10,7 @@ mod codec;
 mod customers;
 mod kyc;
 mod migrations;
+mod outbox;
 
 use std::path::Path;
 use std::time::Duration;
@@ -19,6 +20,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 pub use audit::AuditRow;
 pub use kyc::{Derived, QueueCursor, QueueFilter, QueueRow, QueueSort, VerificationFilter};
 pub use migrations::{MIGRATIONS, schema_version};
+pub use outbox::{Claimed, ConflictRow, NewOutbox, OutboxCount, OutboxRow, ProviderRow};
 
 /// What can go wrong below the domain. Messages never contain row values.
 #[derive(Debug, thiserror::Error)]

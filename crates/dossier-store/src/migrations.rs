@@ -10,6 +10,7 @@ use crate::{Result, StoreError};
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_customers_and_audit.sql", include_str!("../../../migrations/0001_customers_and_audit.sql")),
     ("0002_kyc_edd_cases.sql", include_str!("../../../migrations/0002_kyc_edd_cases.sql")),
+    ("0003_sync_outbox.sql", include_str!("../../../migrations/0003_sync_outbox.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

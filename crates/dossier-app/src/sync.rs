@@ -1,0 +1,711 @@
+//! Sync use cases: writing outbox messages in the transaction of the change they announce, the
+//! providers a firm uses (secrets in a 0600 file beside the database, never in it), the outbox
+//! views and a person's retry/discard, and the worker's side of delivery and reconciliation.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration as StdDuration;
+
+use dossier_core::*;
+use dossier_store::{NewOutbox, OutboxRow, ProviderRow, Tx};
+use dossier_sync::{
+    Adapters, Delivery, DeliveryResult, OutboxPort, PortError, ProviderConfig, RemoteVerification, RunOptions,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use time::Duration;
+use uuid::Uuid;
+
+use crate::convert::timestamp;
+use crate::customers::page_limit;
+use crate::dto::Page;
+use crate::error::{Error, Problem, Reason, Result};
+use crate::{Dossier, Env, policy};
+
+const CREDENTIALS_FILE: &str = "credentials.json";
+/// How long a claimed message is owned by its worker before its fate counts as unknown.
+const LEASE: Duration = Duration::seconds(120);
+
+/// Writes one outbox message per enabled provider that takes `op`, in the caller's transaction.
+pub(crate) fn enqueue(
+    env: &Env,
+    tx: &Tx<'_>,
+    op: Operation,
+    customer: CustomerId,
+    subject: Option<Uuid>,
+    payload: Value,
+) -> Result<()> {
+    for p in tx.providers()?.into_iter().filter(|p| p.enabled && p.provider.operations().contains(&op)) {
+        let id = OutboxId::from_uuid(env.ids.next_id());
+        tx.insert_outbox(&NewOutbox {
+            id,
+            provider: p.provider,
+            operation: op,
+            aggregate_id: *customer.as_uuid(),
+            subject_id: subject,
+            payload_version: 1,
+            payload: payload.to_string(),
+            idempotency_key: format!("{}:{}:{}", p.provider, op, id),
+            created_at: env.clock.now(),
+        })?;
+    }
+    Ok(())
+}
+
+/// The customer as providers are told about it (payload version 1).
+pub(crate) fn customer_payload(c: &Customer) -> Value {
+    let contact = |kind| c.contacts.iter().find(|k| k.kind() == kind).map(|k| k.value.as_str().to_owned());
+    let (person, institution, dob) = match &c.party {
+        Party::Person(p) => (
+            json!({"first_name": p.first_name.as_str(), "middle_name": p.middle_name.as_ref().map(|m| m.as_str()),
+                "last_name": p.last_name.as_str(), "date_of_birth": format_date(p.date_of_birth),
+                "country_of_citizenship": p.country_of_citizenship.map(|c| c.to_string())}),
+            Value::Null,
+            Some(format_date(p.date_of_birth)),
+        ),
+        Party::Institution { details: d, .. } => (
+            Value::Null,
+            json!({"legal_name": d.legal_name.as_str(), "doing_business_as_name": d.doing_business_as_name.as_ref().map(|n| n.as_str()),
+                "country_of_formation": d.country_of_formation.to_string(), "incorporation_date": d.incorporation_date.map(format_date)}),
+            None,
+        ),
+    };
+    let address = c.addresses.iter().find(|a| a.is_primary_physical()).map(|a| {
+        json!({"street_address": a.street_address.as_str(), "street_address_2": a.street_address_2.as_ref().map(|s| s.as_str()),
+            "city": a.city.as_str(), "state": a.state.as_ref().map(|s| s.as_str()),
+            "postal_code": a.postal_code.as_ref().map(|s| s.as_str()), "country": a.country.to_string()})
+    });
+    json!({
+        "v": 1, "customer_id": c.id.to_string(), "ref_id": c.ref_id.as_str(), "type": c.kind().as_str(),
+        "person": person, "institution": institution, "date_of_birth": dob,
+        "email": contact(ContactKind::Email), "mobile": contact(ContactKind::Mobile), "primary_address": address,
+        "documents": c.documents.iter().map(|d| json!({"type": d.document_type.as_str(), "number": d.number.as_str(),
+            "issuing_country": d.issuing_country.to_string(), "expires_on": d.expires_on.map(format_date)})).collect::<Vec<_>>(),
+        "submitted_on": format_date(c.created_at.date()),
+    })
+}
+
+/// What a provider hears when a customer is verified locally (payload version 1).
+pub(crate) fn verify_payload(c: &Customer, level: VerificationLevel) -> Value {
+    let dob = match &c.party {
+        Party::Person(p) => Some(format_date(p.date_of_birth)),
+        Party::Institution { .. } => None,
+    };
+    json!({"v": 1, "level": level.as_str(), "type": c.kind().as_str(), "date_of_birth": dob})
+}
+
+/// What a provider hears of a new identity verification (payload version 1).
+pub(crate) fn verification_payload(v: &Verification) -> Value {
+    json!({"v": 1, "verification_id": v.id.to_string(), "type": v.verification_type.as_str(), "method": v.method.as_str()})
+}
+
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderInput {
+    pub name: Option<String>,
+    pub base_url: Option<String>,
+    pub client_id: Option<String>,
+    /// Stored in the credentials file (0600), never in the database or the output.
+    pub client_secret: Option<String>,
+    pub tenant: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderView {
+    pub name: &'static str,
+    pub base_url: String,
+    pub client_id: Option<String>,
+    pub tenant: Option<String>,
+    pub enabled: bool,
+    pub has_secret: bool,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OutboxView {
+    pub id: String,
+    pub seq: i64,
+    pub provider: &'static str,
+    pub operation: &'static str,
+    pub aggregate_id: String,
+    pub subject_id: Option<String>,
+    pub status: &'static str,
+    pub attempts: u32,
+    pub next_attempt_at: String,
+    pub last_error: Option<String>,
+    pub remote_id: Option<String>,
+    pub idempotency_key: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncStatusView {
+    pub providers: Vec<ProviderStatusView>,
+    pub open_conflicts: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderStatusView {
+    pub name: &'static str,
+    pub enabled: bool,
+    /// Whether the provider answered just now (`null` when not checked).
+    pub reachable: Option<bool>,
+    pub counts: BTreeMap<&'static str, i64>,
+    /// Age of the oldest message not yet delivered, in seconds.
+    pub oldest_pending_age_s: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncRunView {
+    pub delivered: usize,
+    pub retried: usize,
+    pub needs_attention: usize,
+    pub reconciled: usize,
+    pub stopped_early: bool,
+    pub status: SyncStatusView,
+}
+
+fn outbox_view(r: &OutboxRow) -> OutboxView {
+    OutboxView {
+        id: r.id.to_string(),
+        seq: r.seq,
+        provider: r.provider.as_str(),
+        operation: r.operation.as_str(),
+        aggregate_id: r.aggregate_id.to_string(),
+        subject_id: r.subject_id.map(|s| s.to_string()),
+        status: r.status.as_str(),
+        attempts: r.attempts,
+        next_attempt_at: timestamp(r.next_attempt_at),
+        last_error: r.last_error.clone(),
+        remote_id: r.remote_id.clone(),
+        idempotency_key: r.idempotency_key.clone(),
+        created_at: timestamp(r.created_at),
+        updated_at: timestamp(r.updated_at),
+    }
+}
+
+fn unavailable(message: String) -> Error {
+    Error::Unexpected(Problem::new("credentials_unavailable", message))
+}
+
+/// Secrets live in a file readable by the owner only, outside the database.
+fn read_credentials(dir: &Path) -> Result<BTreeMap<String, String>> {
+    match std::fs::read_to_string(dir.join(CREDENTIALS_FILE)) {
+        Ok(text) => serde_json::from_str(&text)
+            .map_err(|_| unavailable("the credentials file cannot be read: set the providers again".into())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
+        Err(e) => Err(unavailable(format!("the credentials file cannot be read: {}", e.kind()))),
+    }
+}
+
+fn write_credentials(dir: &Path, creds: &BTreeMap<String, String>) -> Result<()> {
+    use std::io::Write;
+    let path = dir.join(CREDENTIALS_FILE);
+    let tmp = dir.join(format!("{CREDENTIALS_FILE}.tmp"));
+    let write = || -> std::io::Result<()> {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(&tmp)?;
+        file.write_all(serde_json::to_string(creds).expect("a string map serializes").as_bytes())?;
+        file.sync_all()?;
+        std::fs::rename(&tmp, &path)
+    };
+    write().map_err(|e| unavailable(format!("the credentials file cannot be written: {}", e.kind())))
+}
+
+fn parse_provider(raw: &str) -> Result<Provider> {
+    Provider::parse(raw).map_err(|e| Error::invalid_input(vec![Reason::from_value_error("name", &e)]))
+}
+
+impl Dossier {
+    fn credentials_dir(&self) -> PathBuf {
+        self.data_dir.clone()
+    }
+
+    /// Configures a provider and enables it. The secret goes to the credentials file.
+    pub fn set_provider(&mut self, actor: &Actor, input: &ProviderInput) -> Result<ProviderView> {
+        let mut f = crate::convert::Fields::default();
+        let provider = f.req("name", &input.name, Provider::parse);
+        let base_url = f.req("base_url", &input.base_url, |s| {
+            let s = s.trim();
+            if (s.starts_with("http://") || s.starts_with("https://"))
+                && s.len() > 8
+                && !s.contains(char::is_whitespace)
+            {
+                Ok(s.trim_end_matches('/').to_owned())
+            } else {
+                Err(ValueError::UnknownValue { allowed: "an http:// or https:// URL" })
+            }
+        });
+        let client_id = f.opt("client_id", &input.client_id, |s| Text::parse(s, 200));
+        let tenant = f.opt("tenant", &input.tenant, |s| Text::parse(s, 200));
+        if let Some(secret) = &input.client_secret
+            && secret.trim().is_empty()
+        {
+            f.push(Reason::field("client_secret", "required", "client_secret must not be empty"));
+        }
+        f.finish()?;
+        let (Some(provider), Some(base_url), Ok(client_id), Ok(tenant)) = (provider, base_url, client_id, tenant)
+        else {
+            return Err(crate::customers::internal());
+        };
+        if let Some(secret) = &input.client_secret {
+            let mut creds = read_credentials(&self.credentials_dir())?;
+            creds.insert(provider.as_str().to_owned(), secret.trim().to_owned());
+            write_credentials(&self.credentials_dir(), &creds)?;
+        }
+        let has_secret = read_credentials(&self.credentials_dir())?.contains_key(provider.as_str());
+        self.write(|env, tx| {
+            let row = ProviderRow {
+                provider,
+                base_url,
+                client_id: client_id.map(|c| c.to_string()),
+                tenant: tenant.map(|t| t.to_string()),
+                enabled: true,
+                updated_at: env.clock.now(),
+            };
+            tx.upsert_provider(&row)?;
+            audit_settings(
+                env,
+                tx,
+                actor,
+                "provider.set",
+                json!({"provider": provider.as_str(), "has_secret": has_secret}),
+            )?;
+            Ok(provider_view(&row, has_secret))
+        })
+    }
+
+    pub fn providers(&self) -> Result<Vec<ProviderView>> {
+        let creds = read_credentials(&self.credentials_dir())?;
+        self.read(|_, tx| {
+            Ok(tx.providers()?.iter().map(|p| provider_view(p, creds.contains_key(p.provider.as_str()))).collect())
+        })
+    }
+
+    /// Stops telling a provider about changes; messages already written stay in the outbox.
+    pub fn disable_provider(&mut self, actor: &Actor, name: &str) -> Result<ProviderView> {
+        let provider = parse_provider(name)?;
+        let creds = read_credentials(&self.credentials_dir())?;
+        self.write(|env, tx| {
+            let mut row = tx
+                .providers()?
+                .into_iter()
+                .find(|p| p.provider == provider)
+                .ok_or_else(|| Error::not_found("provider"))?;
+            row.enabled = false;
+            row.updated_at = env.clock.now();
+            tx.upsert_provider(&row)?;
+            audit_settings(env, tx, actor, "provider.disable", json!({"provider": provider.as_str()}))?;
+            Ok(provider_view(&row, creds.contains_key(provider.as_str())))
+        })
+    }
+
+    pub fn sync_list(
+        &self,
+        status: Option<&str>,
+        limit: Option<usize>,
+        after: Option<&str>,
+    ) -> Result<Page<OutboxView>> {
+        let status = status
+            .map(|s| {
+                OutboxStatus::parse(s).map_err(|e| Error::invalid_input(vec![Reason::from_value_error("status", &e)]))
+            })
+            .transpose()?;
+        let after = after
+            .map(|a| {
+                a.parse::<i64>().map_err(|_| {
+                    Error::invalid_input(vec![Reason::field(
+                        "after",
+                        "invalid_cursor",
+                        "after is not a cursor from a previous page",
+                    )])
+                })
+            })
+            .transpose()?;
+        let limit = page_limit(limit)?;
+        self.read(|_, tx| {
+            let rows = tx.list_outbox(status, after, limit + 1)?;
+            Ok(crate::customers::cut_page(rows, limit, |r| r.seq.to_string(), |r| outbox_view(&r)))
+        })
+    }
+
+    /// Counts by provider and status, the oldest undelivered age, and (when `probe`) whether
+    /// each enabled provider answers.
+    pub fn sync_status(&self, probe: bool) -> Result<SyncStatusView> {
+        let now = self.env.clock.now();
+        let (providers, counts, conflicts) =
+            self.read(|_, tx| Ok((tx.providers()?, tx.outbox_counts()?, tx.open_conflicts(None)?.len())))?;
+        let reachability = if probe {
+            let targets: Vec<(Provider, String)> =
+                providers.iter().filter(|p| p.enabled).map(|p| (p.provider, p.base_url.clone())).collect();
+            dossier_sync::probe(&targets)
+        } else {
+            Vec::new()
+        };
+        let mut names: Vec<Provider> = providers.iter().map(|p| p.provider).collect();
+        for c in &counts {
+            if !names.contains(&c.provider) {
+                names.push(c.provider);
+            }
+        }
+        let views = names
+            .into_iter()
+            .map(|name| {
+                let mine: Vec<_> = counts.iter().filter(|c| c.provider == name).collect();
+                ProviderStatusView {
+                    name: name.as_str(),
+                    enabled: providers.iter().any(|p| p.provider == name && p.enabled),
+                    reachable: reachability.iter().find(|(p, _)| *p == name).map(|(_, ok)| *ok),
+                    counts: OutboxStatus::ALL
+                        .iter()
+                        .map(|s| (s.as_str(), mine.iter().filter(|c| c.status == *s).map(|c| c.count).sum()))
+                        .collect(),
+                    oldest_pending_age_s: mine
+                        .iter()
+                        .filter(|c| matches!(c.status, OutboxStatus::Pending | OutboxStatus::InFlight))
+                        .filter_map(|c| c.oldest_created_at)
+                        .min()
+                        .map(|at| (now - at).whole_seconds().max(0)),
+                }
+            })
+            .collect();
+        Ok(SyncStatusView { providers: views, open_conflicts: conflicts })
+    }
+
+    /// A person sends a message that needs attention again, after fixing what was wrong.
+    pub fn sync_retry(&mut self, actor: &Actor, id: &str) -> Result<OutboxView> {
+        self.change_outbox(actor, id, None, "sync.retry", |row| {
+            if row.status != OutboxStatus::NeedsAttention {
+                return Err(rule_error("not_needing_attention", "only messages that need attention can be retried"));
+            }
+            Ok(OutboxStatus::Pending)
+        })
+    }
+
+    /// A person gives up on a message, with a reason; it will never be sent.
+    pub fn sync_discard(&mut self, actor: &Actor, id: &str, reason: Option<&str>) -> Result<OutboxView> {
+        let reason = Text::parse(reason.unwrap_or(""), 1000)
+            .map_err(|e| Error::invalid_input(vec![Reason::from_value_error("reason", &e)]))?;
+        self.change_outbox(actor, id, Some(reason), "sync.discard", |row| match row.status {
+            OutboxStatus::NeedsAttention | OutboxStatus::Pending => Ok(OutboxStatus::Discarded),
+            _ => Err(rule_error(
+                "not_discardable",
+                "only pending messages or messages that need attention can be discarded",
+            )),
+        })
+    }
+
+    fn change_outbox(
+        &mut self,
+        actor: &Actor,
+        id: &str,
+        reason: Option<Text>,
+        action: &'static str,
+        decide: impl FnOnce(&OutboxRow) -> Result<OutboxStatus>,
+    ) -> Result<OutboxView> {
+        let id = OutboxId::parse(id).map_err(|_| {
+            Error::invalid_input(vec![Reason::field("id", "invalid_id", "id is not an outbox message id")])
+        })?;
+        self.write(|env, tx| {
+            let row = tx.outbox_message(id)?.ok_or_else(|| Error::not_found("outbox_message"))?;
+            let now = env.clock.now();
+            match decide(&row)? {
+                OutboxStatus::Pending => tx.outbox_requeue(row.seq, now)?,
+                _ => tx.outbox_discard(row.seq, now)?,
+            }
+            let summary = json!({"outbox_id": row.id.to_string(), "provider": row.provider.as_str(),
+                "operation": row.operation.as_str(), "from": row.status.as_str()});
+            env.audit(tx, actor, action, CustomerId::from_uuid(row.aggregate_id), reason, summary)?;
+            Ok(outbox_view(&tx.outbox_message(id)?.ok_or_else(crate::customers::internal)?))
+        })
+    }
+
+    /// The configured, enabled providers with their secrets, for the worker.
+    fn provider_configs(&self, only: Option<Provider>) -> Result<Vec<ProviderConfig>> {
+        let creds = read_credentials(&self.credentials_dir())?;
+        let rows = self.read(|_, tx| Ok(tx.providers()?))?;
+        Ok(rows
+            .into_iter()
+            .filter(|p| p.enabled && only.is_none_or(|o| o == p.provider))
+            .map(|p| ProviderConfig {
+                provider: p.provider,
+                base_url: p.base_url,
+                client_id: p.client_id.unwrap_or_default(),
+                client_secret: creds.get(p.provider.as_str()).cloned().unwrap_or_default(),
+                tenant: p.tenant,
+            })
+            .collect())
+    }
+
+    /// Delivers the outbox to the providers and reads results back. With `once`, returns when
+    /// nothing is pending any more (needs-attention items wait for a person).
+    pub fn sync_run(
+        &self,
+        provider: Option<&str>,
+        once: bool,
+        on_progress: impl FnMut(&dossier_sync::Progress),
+    ) -> Result<SyncRunView> {
+        let provider = provider.map(parse_provider).transpose()?;
+        let configs = self.provider_configs(provider)?;
+        if configs.is_empty() {
+            return Err(Error::Unprocessable(
+                Problem::new("no_providers", "no provider is enabled: add one with `dossier provider set`")
+                    .with_reasons(vec![Reason::new("no_providers", "no provider is enabled")]),
+            ));
+        }
+        let adapters =
+            Adapters::new(configs).map_err(|e| Error::Unexpected(Problem::new("sync_unavailable", e.to_string())))?;
+        // The worker writes through its own connection, so this one stays free for reads.
+        let worker_app = Dossier::open_with(&self.data_dir, self.env.clock.clone(), self.env.ids.clone())?;
+        let port = Arc::new(SyncPort { app: Mutex::new(worker_app), retry: RetryPolicy::default() });
+        let options = RunOptions { provider, once, ..RunOptions::default() };
+        let report = dossier_sync::run(port, Arc::new(adapters), options, on_progress)
+            .map_err(|e| Error::Unexpected(Problem::new("sync_failed", e.to_string())))?;
+        Ok(SyncRunView {
+            delivered: report.progress.delivered,
+            retried: report.progress.retried,
+            needs_attention: report.progress.needs_attention,
+            reconciled: report.progress.reconciled,
+            stopped_early: report.stopped_early,
+            status: self.sync_status(false)?,
+        })
+    }
+}
+
+fn rule_error(code: &str, message: &str) -> Error {
+    Error::Rule(Problem::new(code, message).with_reasons(vec![Reason::new(code, message)]))
+}
+
+fn provider_view(p: &ProviderRow, has_secret: bool) -> ProviderView {
+    ProviderView {
+        name: p.provider.as_str(),
+        base_url: p.base_url.clone(),
+        client_id: p.client_id.clone(),
+        tenant: p.tenant.clone(),
+        enabled: p.enabled,
+        has_secret,
+        updated_at: timestamp(p.updated_at),
+    }
+}
+
+fn audit_settings(env: &Env, tx: &Tx<'_>, actor: &Actor, action: &'static str, summary: Value) -> Result<()> {
+    tx.append_audit(&AuditEvent {
+        id: AuditEventId::from_uuid(env.ids.next_id()),
+        at: env.clock.now(),
+        actor: actor.clone(),
+        action,
+        entity_kind: EntityKind::Settings,
+        entity_id: Uuid::nil(),
+        reason: None,
+        summary: summary.to_string(),
+    })?;
+    Ok(())
+}
+
+/// The worker's view of the database: one connection behind a lock; every call is one short
+/// transaction.
+struct SyncPort {
+    app: Mutex<Dossier>,
+    retry: RetryPolicy,
+}
+
+fn port_error(e: Error) -> PortError {
+    PortError(e.to_string())
+}
+
+impl SyncPort {
+    fn with<T>(&self, f: impl FnOnce(&mut Dossier) -> Result<T>) -> std::result::Result<T, PortError> {
+        let mut app = self.app.lock().map_err(|_| PortError("the sync worker's database lock was poisoned".into()))?;
+        f(&mut app).map_err(port_error)
+    }
+}
+
+impl OutboxPort for SyncPort {
+    fn claim(&self, provider: Option<Provider>, limit: usize) -> std::result::Result<Vec<Delivery>, PortError> {
+        self.with(|app| {
+            app.write(|env, tx| {
+                let claimed = tx.claim_outbox(provider, env.clock.now(), LEASE, limit)?;
+                let mut out = Vec::with_capacity(claimed.len());
+                for c in claimed {
+                    let row = c.row;
+                    let customer = CustomerId::from_uuid(row.aggregate_id);
+                    let customer_remote_id = tx.remote_id(row.provider, "customer", row.aggregate_id)?;
+                    let mut mapped_siblings = Vec::new();
+                    if row.provider == Provider::Cybrid && row.operation != Operation::CustomerCreate {
+                        for v in tx.verifications_of(customer)? {
+                            mapped_siblings.extend(tx.remote_id(row.provider, "verification", *v.id.as_uuid())?);
+                        }
+                        mapped_siblings.extend(tx.remote_id(row.provider, "attestation", row.aggregate_id)?);
+                    }
+                    out.push(Delivery {
+                        seq: row.seq,
+                        provider: row.provider,
+                        operation: row.operation,
+                        aggregate_id: row.aggregate_id,
+                        subject_id: row.subject_id,
+                        payload: serde_json::from_str(&row.payload).unwrap_or(Value::Null),
+                        idempotency_key: row.idempotency_key,
+                        maybe_sent: c.maybe_sent,
+                        customer_remote_id,
+                        mapped_siblings,
+                    });
+                }
+                Ok(out)
+            })
+        })
+    }
+
+    fn record(&self, r: DeliveryResult) -> std::result::Result<(), PortError> {
+        let retry = self.retry;
+        self.with(|app| {
+            app.write(|env, tx| {
+                let now = env.clock.now();
+                match r.result {
+                    Ok(delivered) => {
+                        for (kind, local, remote) in &delivered.mappings {
+                            tx.put_remote_id(r.provider, kind, *local, remote, now)?;
+                        }
+                        tx.outbox_done(r.seq, delivered.remote_id.as_deref(), now)?;
+                    }
+                    Err(e) => {
+                        let attempts = tx.list_outbox(None, Some(r.seq - 1), 1)?.first().map_or(0, |m| m.attempts);
+                        // A draw in [0, 1) for the jitter, from the id source's random bits.
+                        let unit = (env.ids.next_id().as_u128() & 0xFFFF_FFFF) as f64 / 4_294_967_296.0;
+                        let retry_after = e.retry_after().and_then(|d| Duration::try_from(d).ok());
+                        match (e.is_retryable(), retry.next_attempt(attempts, now, unit, retry_after)) {
+                            (true, Some(next)) => tx.outbox_retry_at(r.seq, next, &e.to_string(), now)?,
+                            (true, None) => tx.outbox_needs_attention(
+                                r.seq,
+                                &format!("gave up after {attempts} attempts: {e}"),
+                                now,
+                            )?,
+                            (false, _) => tx.outbox_needs_attention(r.seq, &e.to_string(), now)?,
+                        }
+                    }
+                }
+                Ok(())
+            })
+        })
+    }
+
+    fn next_due_in(&self, provider: Option<Provider>) -> std::result::Result<Option<StdDuration>, PortError> {
+        self.with(|app| {
+            let next = app.read(|_, tx| Ok(tx.outbox_next_due(provider)?))?;
+            let now = app.env.clock.now();
+            Ok(next.map(|at| StdDuration::try_from((at - now).max(Duration::ZERO)).unwrap_or_default()))
+        })
+    }
+
+    fn verifications_to_poll(&self) -> std::result::Result<Vec<(Uuid, String)>, PortError> {
+        self.with(|app| app.read(|_, tx| Ok(tx.unsettled_remote_ids(Provider::Cybrid, "verification")?)))
+    }
+
+    fn reconcile(&self, remote: Vec<RemoteVerification>) -> std::result::Result<usize, PortError> {
+        let actor = Actor::parse("sync").map_err(|_| PortError("bad actor".into()))?;
+        self.with(|app| {
+            let mut changed = 0;
+            for r in remote {
+                changed += app.write(|env, tx| reconcile_one(env, tx, &actor, &r))?;
+            }
+            Ok(changed)
+        })
+    }
+}
+
+/// Feeds one remote verification into the local state machine. The remote result follows the
+/// same steps a local one would; a remote outcome that contradicts a local decision becomes a
+/// conflict case instead of overwriting it.
+fn reconcile_one(env: &Env, tx: &Tx<'_>, actor: &Actor, r: &RemoteVerification) -> Result<usize> {
+    let Some(mut v) = tx.verification(VerificationId::from_uuid(r.local_id))? else { return Ok(0) };
+    let policy = policy::load(tx)?;
+    let now = env.clock.now();
+    let remote_outcome = r.outcome.as_deref().and_then(|o| Outcome::parse(o).ok());
+    let remote_final = matches!(r.state.as_str(), "completed" | "expired");
+    let mut changed = 0;
+    match (&v.state, r.state.as_str(), remote_outcome) {
+        (VerificationState::Completed { outcome, .. }, "completed", Some(remote)) if *outcome != remote => {
+            let conflict = dossier_store::ConflictRow {
+                id: ConflictId::from_uuid(env.ids.next_id()),
+                customer_id: v.customer_id,
+                verification_id: Some(v.id),
+                provider: Provider::Cybrid,
+                local_value: outcome.as_str().to_owned(),
+                remote_value: remote.as_str().to_owned(),
+                status: "open".into(),
+                created_at: now,
+            };
+            tx.insert_conflict(&conflict)?;
+            let summary = json!({"conflict_id": conflict.id.to_string(), "verification_id": v.id.to_string(),
+                "provider": "cybrid", "local": outcome.as_str(), "remote": remote.as_str()});
+            env.audit(tx, actor, "sync.conflict", v.customer_id, None, summary)?;
+            changed += 1;
+        }
+        (state, remote_state, remote) if state.in_progress() => {
+            // Walk the local machine towards the remote state, one documented step at a time.
+            let path: &[&str] = match (state.name(), remote_state) {
+                ("storing", "waiting") => &["waiting"],
+                ("storing", "pending") => &["waiting", "pending"],
+                ("storing", "reviewing") => &["waiting", "pending", "reviewing"],
+                ("waiting", "pending") => &["pending"],
+                ("waiting", "reviewing") => &["pending", "reviewing"],
+                ("pending", "reviewing") => &["reviewing"],
+                ("storing" | "waiting", "expired") => &["expired"],
+                ("pending", "expired") => &["expired"],
+                (_, "completed") => &["completed"],
+                _ => &[],
+            };
+            for to in path {
+                let step = if *to == "completed" {
+                    let codes = r.failure_codes.iter().filter_map(|c| FailureCodeValue::parse(c).ok()).collect();
+                    let Some(outcome) = remote else { break };
+                    // The provider completed it; from a state our machine cannot complete from,
+                    // it is recorded as the provider's decision.
+                    match v.state {
+                        VerificationState::Pending | VerificationState::Reviewing => {
+                            VerificationStep::Complete { outcome, failure_codes: codes }
+                        }
+                        VerificationState::Storing if v.method.is_non_interactive() => {
+                            VerificationStep::Complete { outcome, failure_codes: codes }
+                        }
+                        _ => VerificationStep::Decide { outcome, failure_codes: codes },
+                    }
+                } else if *to == "expired" {
+                    if matches!(v.state, VerificationState::Storing) {
+                        v.state = v
+                            .apply(VerificationStep::Wait, now)
+                            .map_err(|e| Error::Unexpected(Problem::new(e.code(), e.to_string())))?;
+                    }
+                    VerificationStep::Expire
+                } else {
+                    match VerificationStep::towards(to, None, vec![]) {
+                        Some(step) => step,
+                        None => break,
+                    }
+                };
+                let Ok(next) = v.apply(step, now) else { break };
+                let from = v.state.name();
+                v.state = next;
+                let effects = env.after_completion(tx, &policy, actor, &mut v)?;
+                v.updated_at = now;
+                tx.update_verification(&v)?;
+                let summary = json!({"verification_id": v.id.to_string(), "from": from, "to": v.state.name(),
+                    "outcome": v.state.outcome().map(Outcome::as_str), "provider": "cybrid", "effects": effects});
+                env.audit(tx, actor, "sync.verification_result", v.customer_id, None, summary)?;
+                changed += 1;
+            }
+            if changed > 0 {
+                env.refresh_derived(tx, &policy, v.customer_id)?;
+            }
+        }
+        _ => {}
+    }
+    if remote_final {
+        tx.settle_remote_id(Provider::Cybrid, "verification", r.local_id)?;
+    }
+    Ok(changed)
+}

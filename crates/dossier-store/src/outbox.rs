@@ -1,0 +1,432 @@
+//! The transactional outbox, the providers a firm uses, local <-> provider id mappings and
+//! conflict cases. Messages are claimed with a lease: an `in_flight` message whose lease ran
+//! out belongs to a worker that died, and its fate at the provider is unknown.
+
+use dossier_core::*;
+use rusqlite::types::Value;
+use rusqlite::{OptionalExtension, params};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::codec::{self, OrCorrupt};
+use crate::{Result, Tx};
+
+/// A message to write.
+#[derive(Debug, Clone)]
+pub struct NewOutbox {
+    pub id: OutboxId,
+    pub provider: Provider,
+    pub operation: Operation,
+    pub aggregate_id: Uuid,
+    pub subject_id: Option<Uuid>,
+    pub payload_version: u32,
+    pub payload: String,
+    pub idempotency_key: String,
+    pub created_at: OffsetDateTime,
+}
+
+/// A stored message.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxRow {
+    pub seq: i64,
+    pub id: OutboxId,
+    pub provider: Provider,
+    pub operation: Operation,
+    pub aggregate_id: Uuid,
+    pub subject_id: Option<Uuid>,
+    pub payload_version: u32,
+    pub payload: String,
+    pub idempotency_key: String,
+    pub status: OutboxStatus,
+    pub attempts: u32,
+    pub next_attempt_at: OffsetDateTime,
+    pub last_error: Option<String>,
+    pub remote_id: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+}
+
+/// A claimed message: `maybe_sent` when an earlier attempt may have reached the provider.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Claimed {
+    pub row: OutboxRow,
+    pub maybe_sent: bool,
+}
+
+/// Counts for `sync status`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutboxCount {
+    pub provider: Provider,
+    pub status: OutboxStatus,
+    pub count: i64,
+    pub oldest_created_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProviderRow {
+    pub provider: Provider,
+    pub base_url: String,
+    pub client_id: Option<String>,
+    pub tenant: Option<String>,
+    pub enabled: bool,
+    pub updated_at: OffsetDateTime,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConflictRow {
+    pub id: ConflictId,
+    pub customer_id: CustomerId,
+    pub verification_id: Option<VerificationId>,
+    pub provider: Provider,
+    pub local_value: String,
+    pub remote_value: String,
+    pub status: String,
+    pub created_at: OffsetDateTime,
+}
+
+const COLUMNS: &str = "seq, id, provider, operation, aggregate_id, subject_id, payload_version, payload, \
+     idempotency_key, status, attempts, next_attempt_at, last_error, remote_id, created_at, updated_at";
+
+fn read_row(r: &rusqlite::Row<'_>) -> Result<OutboxRow> {
+    const T: &str = "outbox";
+    let uuid = |b: Vec<u8>, col| -> Result<Uuid> { Ok(Uuid::from_bytes(b.try_into().or_corrupt(T, col)?)) };
+    let subject: Option<Vec<u8>> = r.get(5)?;
+    Ok(OutboxRow {
+        seq: r.get(0)?,
+        id: OutboxId::from_uuid(uuid(r.get(1)?, "id")?),
+        provider: Provider::parse(&r.get::<_, String>(2)?).or_corrupt(T, "provider")?,
+        operation: Operation::parse(&r.get::<_, String>(3)?).or_corrupt(T, "operation")?,
+        aggregate_id: uuid(r.get(4)?, "aggregate_id")?,
+        subject_id: subject.map(|b| uuid(b, "subject_id")).transpose()?,
+        payload_version: r.get(6)?,
+        payload: r.get(7)?,
+        idempotency_key: r.get(8)?,
+        status: OutboxStatus::parse(&r.get::<_, String>(9)?).or_corrupt(T, "status")?,
+        attempts: r.get(10)?,
+        next_attempt_at: codec::parse_timestamp(&r.get::<_, String>(11)?, T, "next_attempt_at")?,
+        last_error: r.get(12)?,
+        remote_id: r.get(13)?,
+        created_at: codec::parse_timestamp(&r.get::<_, String>(14)?, T, "created_at")?,
+        updated_at: codec::parse_timestamp(&r.get::<_, String>(15)?, T, "updated_at")?,
+    })
+}
+
+impl Tx<'_> {
+    pub fn insert_outbox(&self, m: &NewOutbox) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO outbox (id, provider, operation, aggregate_id, subject_id, payload_version, payload,
+                    idempotency_key, status, attempts, next_attempt_at, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'pending', 0, ?9, ?9, ?9)",
+            )?
+            .execute(params![
+                m.id.as_bytes().as_slice(),
+                m.provider.as_str(),
+                m.operation.as_str(),
+                m.aggregate_id.as_bytes().as_slice(),
+                m.subject_id.map(|s| s.as_bytes().to_vec()),
+                m.payload_version,
+                m.payload,
+                m.idempotency_key,
+                codec::timestamp(m.created_at),
+            ])?;
+        Ok(())
+    }
+
+    /// Claims up to `limit` due messages, at most one per (provider, aggregate) and only the
+    /// oldest unfinished one of each, so per-aggregate order holds; a `needs_attention` message
+    /// holds back the rest of its aggregate. Claimed messages become `in_flight` with a lease.
+    pub fn claim_outbox(
+        &self,
+        provider: Option<Provider>,
+        now: OffsetDateTime,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<Claimed>> {
+        let mut sql = format!(
+            "SELECT {COLUMNS} FROM outbox o
+             WHERE o.status IN ('pending', 'in_flight') AND o.next_attempt_at <= ?1
+               AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.provider = o.provider AND e.aggregate_id = o.aggregate_id
+                               AND e.status IN ('pending', 'in_flight', 'needs_attention') AND e.seq < o.seq)"
+        );
+        let mut args = vec![Value::Text(codec::timestamp(now))];
+        if let Some(p) = provider {
+            args.push(Value::Text(p.as_str().to_owned()));
+            sql.push_str(&format!(" AND o.provider = ?{}", args.len()));
+        }
+        args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+        sql.push_str(&format!(" ORDER BY o.seq LIMIT ?{}", args.len()));
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        let mut claimed = Vec::new();
+        while let Some(r) = rows.next()? {
+            let row = read_row(r)?;
+            // An in-flight message whose lease ran out, or one that failed in transit before,
+            // may have reached the provider.
+            let maybe_sent = row.status == OutboxStatus::InFlight
+                || row.last_error.as_deref().is_some_and(|e| e.starts_with("transport:"));
+            claimed.push(Claimed { row, maybe_sent });
+        }
+        drop(rows);
+        let lease_until = codec::timestamp(now + lease);
+        let mut update = self.conn().prepare_cached(
+            "UPDATE outbox SET status = 'in_flight', attempts = attempts + 1, next_attempt_at = ?2, updated_at = ?3
+             WHERE seq = ?1",
+        )?;
+        for c in &mut claimed {
+            update.execute(params![c.row.seq, lease_until, codec::timestamp(now)])?;
+            c.row.attempts += 1;
+            c.row.status = OutboxStatus::InFlight;
+        }
+        Ok(claimed)
+    }
+
+    pub fn outbox_done(&self, seq: i64, remote_id: Option<&str>, at: OffsetDateTime) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "UPDATE outbox SET status = 'done', remote_id = ?2, last_error = NULL, updated_at = ?3 WHERE seq = ?1",
+            )?
+            .execute(params![seq, remote_id, codec::timestamp(at)])?;
+        Ok(())
+    }
+
+    pub fn outbox_retry_at(&self, seq: i64, next: OffsetDateTime, error: &str, at: OffsetDateTime) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = ?2, last_error = ?3, updated_at = ?4 WHERE seq = ?1",
+            )?
+            .execute(params![seq, codec::timestamp(next), error, codec::timestamp(at)])?;
+        Ok(())
+    }
+
+    pub fn outbox_needs_attention(&self, seq: i64, error: &str, at: OffsetDateTime) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "UPDATE outbox SET status = 'needs_attention', last_error = ?2, updated_at = ?3 WHERE seq = ?1",
+            )?
+            .execute(params![seq, error, codec::timestamp(at)])?;
+        Ok(())
+    }
+
+    /// A person asks for another try: the message is due now, with its attempts counted afresh.
+    pub fn outbox_requeue(&self, seq: i64, at: OffsetDateTime) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "UPDATE outbox SET status = 'pending', attempts = 0, next_attempt_at = ?2, updated_at = ?2 WHERE seq = ?1",
+            )?
+            .execute(params![seq, codec::timestamp(at)])?;
+        Ok(())
+    }
+
+    pub fn outbox_discard(&self, seq: i64, at: OffsetDateTime) -> Result<()> {
+        self.conn()
+            .prepare_cached("UPDATE outbox SET status = 'discarded', updated_at = ?2 WHERE seq = ?1")?
+            .execute(params![seq, codec::timestamp(at)])?;
+        Ok(())
+    }
+
+    /// When the next pending message is due (or the earliest lease runs out).
+    pub fn outbox_next_due(&self, provider: Option<Provider>) -> Result<Option<OffsetDateTime>> {
+        let next: Option<String> = self
+            .conn()
+            .prepare_cached(
+                "SELECT min(next_attempt_at) FROM outbox WHERE status IN ('pending', 'in_flight')
+                 AND (?1 IS NULL OR provider = ?1)",
+            )?
+            .query_row([provider.map(|p| p.as_str())], |r| r.get(0))?;
+        next.map(|n| codec::parse_timestamp(&n, "outbox", "next_attempt_at")).transpose()
+    }
+
+    pub fn outbox_message(&self, id: OutboxId) -> Result<Option<OutboxRow>> {
+        let sql = format!("SELECT {COLUMNS} FROM outbox WHERE id = ?1");
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query([id.as_bytes().as_slice()])?;
+        rows.next()?.map(read_row).transpose()
+    }
+
+    /// Messages in order, optionally of one status, after `after` (a seq).
+    pub fn list_outbox(
+        &self,
+        status: Option<OutboxStatus>,
+        after: Option<i64>,
+        limit: usize,
+    ) -> Result<Vec<OutboxRow>> {
+        let mut sql = format!("SELECT {COLUMNS} FROM outbox WHERE seq > ?1");
+        let mut args = vec![Value::Integer(after.unwrap_or(0))];
+        if let Some(s) = status {
+            args.push(Value::Text(s.as_str().to_owned()));
+            sql.push_str(&format!(" AND status = ?{}", args.len()));
+        }
+        args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+        sql.push_str(&format!(" ORDER BY seq LIMIT ?{}", args.len()));
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(read_row(r)?);
+        }
+        Ok(out)
+    }
+
+    pub fn outbox_counts(&self) -> Result<Vec<OutboxCount>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT provider, status, count(*), min(created_at) FROM outbox GROUP BY provider, status ORDER BY provider, status",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let oldest: Option<String> = r.get(3)?;
+            out.push(OutboxCount {
+                provider: Provider::parse(&r.get::<_, String>(0)?).or_corrupt("outbox", "provider")?,
+                status: OutboxStatus::parse(&r.get::<_, String>(1)?).or_corrupt("outbox", "status")?,
+                count: r.get(2)?,
+                oldest_created_at: oldest.map(|o| codec::parse_timestamp(&o, "outbox", "created_at")).transpose()?,
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn put_remote_id(
+        &self,
+        provider: Provider,
+        kind: &str,
+        local: Uuid,
+        remote: &str,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO remote_ids (provider, entity_kind, local_id, remote_id, created_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (provider, entity_kind, local_id) DO UPDATE SET remote_id = excluded.remote_id",
+            )?
+            .execute(params![provider.as_str(), kind, local.as_bytes().as_slice(), remote, codec::timestamp(at)])?;
+        Ok(())
+    }
+
+    pub fn remote_id(&self, provider: Provider, kind: &str, local: Uuid) -> Result<Option<String>> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "SELECT remote_id FROM remote_ids WHERE provider = ?1 AND entity_kind = ?2 AND local_id = ?3",
+            )?
+            .query_row(params![provider.as_str(), kind, local.as_bytes().as_slice()], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Unsettled mappings of one kind at one provider: (local id, remote id).
+    pub fn unsettled_remote_ids(&self, provider: Provider, kind: &str) -> Result<Vec<(Uuid, String)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT local_id, remote_id FROM remote_ids WHERE provider = ?1 AND entity_kind = ?2 AND settled = 0",
+        )?;
+        let mut rows = stmt.query(params![provider.as_str(), kind])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let local: Vec<u8> = r.get(0)?;
+            out.push((Uuid::from_bytes(local.try_into().or_corrupt("remote_ids", "local_id")?), r.get(1)?));
+        }
+        Ok(out)
+    }
+
+    pub fn settle_remote_id(&self, provider: Provider, kind: &str, local: Uuid) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "UPDATE remote_ids SET settled = 1 WHERE provider = ?1 AND entity_kind = ?2 AND local_id = ?3",
+            )?
+            .execute(params![provider.as_str(), kind, local.as_bytes().as_slice()])?;
+        Ok(())
+    }
+
+    /// Remote ids of one kind already mapped to some local record.
+    pub fn remote_id_taken(&self, provider: Provider, kind: &str, remote: &str) -> Result<bool> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT 1 FROM remote_ids WHERE provider = ?1 AND entity_kind = ?2 AND remote_id = ?3")?
+            .query_row(params![provider.as_str(), kind, remote], |_| Ok(()))
+            .optional()?
+            .is_some())
+    }
+
+    pub fn upsert_provider(&self, p: &ProviderRow) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO providers (name, base_url, client_id, tenant, enabled, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (name) DO UPDATE SET base_url = excluded.base_url, client_id = excluded.client_id,
+                    tenant = excluded.tenant, enabled = excluded.enabled, updated_at = excluded.updated_at",
+            )?
+            .execute(params![
+                p.provider.as_str(),
+                p.base_url,
+                p.client_id,
+                p.tenant,
+                p.enabled,
+                codec::timestamp(p.updated_at)
+            ])?;
+        Ok(())
+    }
+
+    pub fn providers(&self) -> Result<Vec<ProviderRow>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT name, base_url, client_id, tenant, enabled, updated_at FROM providers ORDER BY name",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(ProviderRow {
+                provider: Provider::parse(&r.get::<_, String>(0)?).or_corrupt("providers", "name")?,
+                base_url: r.get(1)?,
+                client_id: r.get(2)?,
+                tenant: r.get(3)?,
+                enabled: r.get(4)?,
+                updated_at: codec::parse_timestamp(&r.get::<_, String>(5)?, "providers", "updated_at")?,
+            });
+        }
+        Ok(out)
+    }
+
+    pub fn insert_conflict(&self, c: &ConflictRow) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO conflicts (id, customer_id, verification_id, provider, local_value, remote_value, status, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'open', ?7)",
+            )?
+            .execute(params![
+                c.id.as_bytes().as_slice(),
+                c.customer_id.as_bytes().as_slice(),
+                c.verification_id.map(|v| v.as_bytes().to_vec()),
+                c.provider.as_str(),
+                c.local_value,
+                c.remote_value,
+                codec::timestamp(c.created_at),
+            ])?;
+        Ok(())
+    }
+
+    /// Open conflict cases, oldest first (optionally of one customer).
+    pub fn open_conflicts(&self, customer: Option<CustomerId>) -> Result<Vec<ConflictRow>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id, customer_id, verification_id, provider, local_value, remote_value, status, created_at
+             FROM conflicts WHERE status = 'open' AND (?1 IS NULL OR customer_id = ?1) ORDER BY created_at, id",
+        )?;
+        let mut rows = stmt.query([customer.map(|c| c.as_bytes().to_vec())])?;
+        let mut out = Vec::new();
+        const T: &str = "conflicts";
+        while let Some(r) = rows.next()? {
+            let id: Vec<u8> = r.get(0)?;
+            let customer: Vec<u8> = r.get(1)?;
+            let verification: Option<Vec<u8>> = r.get(2)?;
+            out.push(ConflictRow {
+                id: ConflictId::from_bytes(id.try_into().or_corrupt(T, "id")?),
+                customer_id: CustomerId::from_bytes(customer.try_into().or_corrupt(T, "customer_id")?),
+                verification_id: verification
+                    .map(|b| b.try_into().or_corrupt(T, "verification_id").map(VerificationId::from_bytes))
+                    .transpose()?,
+                provider: Provider::parse(&r.get::<_, String>(3)?).or_corrupt(T, "provider")?,
+                local_value: r.get(4)?,
+                remote_value: r.get(5)?,
+                status: r.get(6)?,
+                created_at: codec::parse_timestamp(&r.get::<_, String>(7)?, T, "created_at")?,
+            });
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,15 @@
+//! Dossier's provider sync: the only crate with HTTP clients. It delivers outbox messages to
+//! Cybrid, Paxos, Qolo and Mbanq (each adapter with its own auth, error bodies and lookups) and
+//! reads provider results back. It knows nothing of SQLite: the app hands it messages through
+//! [`OutboxPort`] and records what happened.
+
+mod adapters;
+mod client;
+mod error;
+mod worker;
+
+pub use adapters::{Adapters, RemoteVerification};
+pub use client::ProviderConfig;
+pub use client::probe;
+pub use error::DeliveryError;
+pub use worker::{Delivered, Delivery, DeliveryResult, OutboxPort, PortError, Progress, RunOptions, RunReport, run};
