@@ -9,6 +9,7 @@ mod edd;
 mod gate;
 mod identity;
 mod lifecycle;
+mod outbox;
 mod perform_kyc;
 mod queue;
 mod settings;

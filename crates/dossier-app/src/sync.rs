@@ -460,8 +460,23 @@ impl Dossier {
         }
         let adapters =
             Adapters::new(configs).map_err(|e| Error::Unexpected(Problem::new("sync_unavailable", e.to_string())))?;
+        // One worker per data directory: the lock lives as long as this run, and the OS drops it
+        // if the process dies, so whatever a dead worker left in flight is an orphan.
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.data_dir.join("sync.lock"))
+            .map_err(|e| unavailable(format!("the sync lock file cannot be opened: {}", e.kind())))?;
+        if lock.try_lock().is_err() {
+            return Err(Error::Conflict(
+                Problem::new("sync_running", "another sync run is working on this data directory: wait for it")
+                    .with_reasons(vec![Reason::new("sync_running", "another sync run is in progress")]),
+            ));
+        }
         // The worker writes through its own connection, so this one stays free for reads.
-        let worker_app = Dossier::open_with(&self.data_dir, self.env.clock.clone(), self.env.ids.clone())?;
+        let mut worker_app = Dossier::open_with(&self.data_dir, self.env.clock.clone(), self.env.ids.clone())?;
+        worker_app.write(|env, tx| Ok(tx.outbox_release_orphans(env.clock.now())?))?;
         let port = Arc::new(SyncPort { app: Mutex::new(worker_app), retry: RetryPolicy::default() });
         let options = RunOptions { provider, once, ..RunOptions::default() };
         let report = dossier_sync::run(port, Arc::new(adapters), options, on_progress)

@@ -181,6 +181,20 @@ impl Tx<'_> {
         Ok(claimed)
     }
 
+    /// Messages left in flight by a worker that stopped (only one worker runs at a time, so at
+    /// its start every in-flight message is an orphan). They become pending again, marked as
+    /// possibly sent, so creates are looked up before they are sent again.
+    pub fn outbox_release_orphans(&self, at: OffsetDateTime) -> Result<usize> {
+        Ok(self
+            .conn()
+            .prepare_cached(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = ?1, updated_at = ?1,
+                    last_error = 'transport: the previous run stopped before this result was recorded'
+                 WHERE status = 'in_flight'",
+            )?
+            .execute([codec::timestamp(at)])?)
+    }
+
     pub fn outbox_done(&self, seq: i64, remote_id: Option<&str>, at: OffsetDateTime) -> Result<()> {
         self.conn()
             .prepare_cached(
