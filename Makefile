@@ -22,6 +22,9 @@ demo: build
 test: deps build lint
 	@mkdir -p target
 	$(CARGO) test --workspace --locked 2>&1 | tee target/test.log
+	@# The UI's TypeScript bindings are generated from the Rust DTOs by the run above: they must be committed.
+	@if [ -n "$$(git status --porcelain -- ui/src/bindings 2>/dev/null)" ]; then \
+	  echo "ui/src/bindings drifted from the Rust DTOs: commit the regenerated files" >&2; git status --short -- ui/src/bindings >&2; exit 1; fi
 	@scripts/demo.sh >/dev/null && echo "demo journey: ok"
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "all cargo tests: %d passed, %d failed\n", p, f }' target/test.log
 

@@ -4,6 +4,7 @@
 use dossier_core::*;
 use dossier_store::Tx;
 use serde_json::json;
+use ts_rs::TS;
 
 use crate::convert::{self, Ctx, Fields};
 use crate::dto::*;
@@ -35,7 +36,8 @@ impl LifecycleCommand {
 }
 
 /// Which contact to mark verified, and how it was proven.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[derive(Debug, Clone, Default, serde::Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyContactInput {
     pub kind: Option<String>,
@@ -221,6 +223,25 @@ impl Dossier {
             env.refresh_derived(tx, &policy, id)?;
             env.customer_view(tx, &policy, id)
         })
+    }
+
+    /// The live checklist of the onboarding form: validates `input` and runs the verify gate on it
+    /// as if the contact kinds in `verified_contacts` were verified, without writing anything.
+    pub fn preview_gate(&self, input: &CreateCustomerInput, verified_contacts: &[String]) -> GatePreview {
+        let now = self.env.clock.now();
+        let id = CustomerId::from_uuid(self.env.ids.next_id());
+        match convert::new_customer(input, id, now, &self.env.ctx()) {
+            Ok(mut customer) => {
+                for contact in customer.contacts.iter_mut() {
+                    if verified_contacts.iter().any(|k| k == contact.kind().as_str()) {
+                        contact.verification =
+                            Some(ContactVerification { method: ContactVerificationMethod::InPerson, verified_at: now });
+                    }
+                }
+                GatePreview { gate: Some(convert::gate_view(&customer, self.env.today())), field_errors: Vec::new() }
+            }
+            Err(e) => GatePreview { gate: None, field_errors: e.body().reasons },
+        }
     }
 
     /// One customer with everything captured and what the verify gate still lacks today.

@@ -3,11 +3,13 @@
 //! deliberate, documented contract (docs/cli.md).
 
 use std::collections::BTreeMap;
+use ts_rs::TS;
 
 use serde::{Deserialize, Serialize};
 
 /// A number or a string holding a decimal, so `25.5` and `"25.5"` both work without floats.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, TS)]
+#[ts(export)]
 #[serde(untagged)]
 pub enum DecimalInput {
     Number(serde_json::Number),
@@ -23,7 +25,8 @@ impl DecimalInput {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct CreateCustomerInput {
     #[serde(rename = "type")]
@@ -52,7 +55,8 @@ pub struct CreateCustomerInput {
     pub metadata: BTreeMap<String, String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct PersonInput {
     pub first_name: Option<String>,
@@ -64,7 +68,8 @@ pub struct PersonInput {
     pub occupation: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct InstitutionInput {
     pub legal_name: Option<String>,
@@ -79,7 +84,8 @@ pub struct InstitutionInput {
     pub members: Vec<MemberInput>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct MemberInput {
     pub first_name: Option<String>,
@@ -95,7 +101,8 @@ pub struct MemberInput {
     pub person_customer_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct AddressInput {
     pub kind: Option<String>,
@@ -109,14 +116,16 @@ pub struct AddressInput {
     pub country: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ContactInput {
     pub kind: Option<String>,
     pub value: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentInput {
     #[serde(rename = "type")]
@@ -130,14 +139,16 @@ pub struct DocumentInput {
     pub files: Vec<DocumentFileInput>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct DocumentFileInput {
     pub role: Option<String>,
     pub reference: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct TaxDetailInput {
     pub tax_id_type: Option<String>,
@@ -145,7 +156,8 @@ pub struct TaxDetailInput {
     pub country: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct DueDiligenceInput {
     pub source_of_funds: Option<String>,
@@ -154,7 +166,8 @@ pub struct DueDiligenceInput {
     pub expected_activity_level: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ControlInput {
     #[serde(rename = "type")]
@@ -164,13 +177,15 @@ pub struct ControlInput {
 }
 
 /// A page of a list and the cursor for the next one (`null` on the last page).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct Page<T> {
     pub items: Vec<T>,
     pub next: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct CustomerView {
     pub id: String,
     #[serde(rename = "type")]
@@ -180,8 +195,10 @@ pub struct CustomerView {
     pub verification_level: Option<&'static str>,
     pub state_changed_at: String,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub person: Option<PersonView>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub institution: Option<InstitutionView>,
     pub addresses: Vec<AddressView>,
     pub contacts: Vec<ContactView>,
@@ -208,14 +225,16 @@ pub struct CustomerView {
     pub activity_limits: Option<LimitsView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct LimitsView {
     /// `partial`, `full` or `edd`.
     pub tier: &'static str,
     pub limits: Vec<ActivityLimitView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct ActivityLimitView {
     pub activity: String,
     /// A decimal string: money is never a float.
@@ -224,7 +243,8 @@ pub struct ActivityLimitView {
     pub interval: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct PersonView {
     pub first_name: String,
     pub middle_name: Option<String>,
@@ -235,7 +255,8 @@ pub struct PersonView {
     pub occupation: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct InstitutionView {
     pub legal_name: String,
     pub doing_business_as_name: Option<String>,
@@ -248,7 +269,8 @@ pub struct InstitutionView {
     pub members: Vec<MemberView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct MemberView {
     pub id: String,
     pub first_name: String,
@@ -261,7 +283,8 @@ pub struct MemberView {
     pub person_customer_id: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct AddressView {
     pub id: String,
     pub kind: &'static str,
@@ -274,7 +297,8 @@ pub struct AddressView {
     pub country: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct ContactView {
     pub id: String,
     pub kind: &'static str,
@@ -284,7 +308,8 @@ pub struct ContactView {
     pub verified_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct DocumentView {
     pub id: String,
     #[serde(rename = "type")]
@@ -300,13 +325,15 @@ pub struct DocumentView {
     pub files: Vec<DocumentFileView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct DocumentFileView {
     pub role: &'static str,
     pub reference: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct TaxDetailView {
     pub id: String,
     pub tax_id_type: &'static str,
@@ -315,7 +342,8 @@ pub struct TaxDetailView {
     pub country: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct DueDiligenceView {
     pub source_of_funds: Option<String>,
     pub source_of_wealth: Option<String>,
@@ -323,7 +351,8 @@ pub struct DueDiligenceView {
     pub expected_activity_level: Option<&'static str>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct ControlView {
     pub id: String,
     #[serde(rename = "type")]
@@ -333,19 +362,22 @@ pub struct ControlView {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct GateView {
     pub partial: GateLevelView,
     pub full: GateLevelView,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct GateLevelView {
     pub passes: bool,
     pub reasons: Vec<GateReasonView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct GateReasonView {
     pub code: &'static str,
     /// Short human words for a checklist.
@@ -353,7 +385,8 @@ pub struct GateReasonView {
     pub message: &'static str,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct AuditEventView {
     pub seq: i64,
     pub id: String,
@@ -366,7 +399,8 @@ pub struct AuditEventView {
     pub summary: serde_json::Value,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct CreateVerificationInput {
     pub customer_id: Option<String>,
@@ -379,7 +413,8 @@ pub struct CreateVerificationInput {
 
 /// Moves a verification along: `to` is `waiting`, `pending`, `reviewing`, `completed` (with an
 /// `outcome`) or `expired`.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct AdvanceVerificationInput {
     pub to: Option<String>,
@@ -391,7 +426,8 @@ pub struct AdvanceVerificationInput {
     pub compliance_checks: Vec<ComplianceCheckInput>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ComplianceCheckInput {
     #[serde(rename = "type")]
@@ -402,7 +438,8 @@ pub struct ComplianceCheckInput {
 }
 
 /// An officer's decision on a verification or EDD case.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct DecideInput {
     pub outcome: Option<String>,
@@ -411,7 +448,8 @@ pub struct DecideInput {
     pub failure_codes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct EvidenceInput {
     /// The checklist item this evidence is for.
@@ -422,7 +460,8 @@ pub struct EvidenceInput {
 }
 
 /// Filters for listing verifications.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct VerificationQuery {
     pub customer_id: Option<String>,
@@ -436,7 +475,8 @@ pub struct VerificationQuery {
     pub after: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct VerificationView {
     pub id: String,
     pub customer_id: String,
@@ -459,12 +499,14 @@ pub struct VerificationView {
     pub snoozed_until: Option<String>,
     /// EDD cases only: the checklist with its evidence.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub checklist: Option<Vec<ChecklistItemView>>,
     pub notes: Vec<NoteView>,
     pub decisions: Vec<DecisionView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct ComplianceCheckView {
     #[serde(rename = "type")]
     pub check_type: &'static str,
@@ -472,7 +514,8 @@ pub struct ComplianceCheckView {
     pub failure_codes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct ComplianceDecisionView {
     #[serde(rename = "type")]
     pub decision_type: &'static str,
@@ -481,14 +524,16 @@ pub struct ComplianceDecisionView {
     pub expired_at: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct ChecklistItemView {
     pub item: String,
     pub satisfied: bool,
     pub evidence: Vec<EvidenceView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct EvidenceView {
     pub id: String,
     pub reference: String,
@@ -497,7 +542,8 @@ pub struct EvidenceView {
     pub added_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct NoteView {
     pub id: String,
     pub author: String,
@@ -505,7 +551,8 @@ pub struct NoteView {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct DecisionView {
     pub id: String,
     pub verification_id: Option<String>,
@@ -519,7 +566,8 @@ pub struct DecisionView {
 }
 
 /// Qolo's perform-KYC request.
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct PerformKycInput {
     pub perform_kyc: Option<bool>,
@@ -533,21 +581,24 @@ pub struct PerformKycInput {
     pub program_guid: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct IdentificationInput {
     pub govt_id_type: Option<String>,
     pub govt_id_number: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct AnswerInput {
     pub key: Option<String>,
     pub answer: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct KycDocumentInput {
     pub document_type: Option<String>,
@@ -559,7 +610,8 @@ pub struct KycDocumentInput {
     pub liveness_detected: Option<bool>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ClientVerificationInput {
     pub document_approved: Option<bool>,
@@ -575,7 +627,8 @@ pub struct ClientVerificationInput {
 }
 
 /// A KYC result as a provider reports it (Qolo's response shape), recorded by sync or by hand.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct KycReportInput {
     pub verification_mode: Option<String>,
@@ -585,7 +638,8 @@ pub struct KycReportInput {
     pub verification_results: Vec<KycReportResultInput>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct KycReportResultInput {
     pub verification_method: Option<String>,
@@ -599,7 +653,8 @@ pub struct KycReportResultInput {
     pub provider_name: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionInput {
     pub prompt: Option<String>,
@@ -608,7 +663,8 @@ pub struct QuestionInput {
     pub options: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct KycResultView {
     pub id: String,
     pub action: &'static str,
@@ -623,14 +679,16 @@ pub struct KycResultView {
     pub created_at: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
 pub struct QuestionView {
     pub key: String,
     pub prompt: String,
     pub options: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct KycResultsView {
     pub customer_id: String,
     pub results: Vec<KycResultView>,
@@ -638,7 +696,8 @@ pub struct KycResultsView {
     pub open_questions: Vec<QuestionView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct IdentityStatusView {
     pub customer_id: String,
     pub status: &'static str,
@@ -646,7 +705,8 @@ pub struct IdentityStatusView {
     pub status_details: serde_json::Map<String, serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct RiskView {
     pub customer_id: String,
     pub rating: &'static str,
@@ -658,7 +718,8 @@ pub struct RiskView {
     pub kyc_refresh_due_on: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct RiskFactorView {
     pub code: &'static str,
     pub points: u32,
@@ -666,7 +727,8 @@ pub struct RiskFactorView {
 }
 
 /// The work-queue filters (all optional; they combine with AND).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct QueueQuery {
     pub state: Option<String>,
@@ -686,7 +748,8 @@ pub struct QueueQuery {
     pub after: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct QueueItem {
     pub id: String,
     #[serde(rename = "type")]
@@ -703,10 +766,21 @@ pub struct QueueItem {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct TickReport {
     pub now: String,
     pub verifications_expired: usize,
     pub decisions_expired: usize,
     pub customers_needing_kyc_again: usize,
+}
+
+/// What the verify gate would say of a customer being captured, before anything is saved.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct GatePreview {
+    /// The gate per level, as if the contacts marked verified were verified.
+    pub gate: Option<GateView>,
+    /// Input faults that stop the document from being saved at all.
+    pub field_errors: Vec<crate::error::Reason>,
 }

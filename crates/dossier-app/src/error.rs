@@ -5,14 +5,17 @@
 use dossier_core::{GateReason, TransitionError, ValueError};
 use dossier_store::StoreError;
 use serde::Serialize;
+use ts_rs::TS;
 
 /// One failing rule or field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct Reason {
     pub code: String,
     pub message: String,
     /// The input field at fault, as a path like `addresses[0].country`, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
     pub field: Option<String>,
 }
 
@@ -32,7 +35,8 @@ impl Reason {
 }
 
 /// The body of an error: what every boundary prints or sends.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
 pub struct ErrorBody {
     pub status: u16,
     pub code: String,

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::str::FromStr;
+use ts_rs::TS;
 
 use dossier_core::*;
 use dossier_store::Tx;
@@ -17,7 +18,8 @@ use crate::{Dossier, Env};
 
 const POLICY_KEY: &str = "policy";
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyDto {
     /// `record_only`, `verify_partial` or `verify_full`.
@@ -34,7 +36,8 @@ pub struct PolicyDto {
     pub risk: RiskModelDto,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ActivityLimitDto {
     pub activity: String,
@@ -45,7 +48,8 @@ pub struct ActivityLimitDto {
     pub interval: String,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct RiskModelDto {
     pub high_risk_countries: Vec<String>,

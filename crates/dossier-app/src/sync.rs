@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
+use ts_rs::TS;
 
 use dossier_core::*;
 use dossier_store::{NewOutbox, OutboxRow, ProviderRow, Tx};
@@ -100,7 +101,8 @@ pub(crate) fn verification_payload(v: &Verification) -> Value {
     json!({"v": 1, "verification_id": v.id.to_string(), "type": v.verification_type.as_str(), "method": v.method.as_str()})
 }
 
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderInput {
     pub name: Option<String>,
@@ -111,7 +113,8 @@ pub struct ProviderInput {
     pub tenant: Option<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct ProviderView {
     pub name: &'static str,
     pub base_url: String,
@@ -122,7 +125,8 @@ pub struct ProviderView {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct OutboxView {
     pub id: String,
     pub seq: i64,
@@ -140,13 +144,15 @@ pub struct OutboxView {
     pub updated_at: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct SyncStatusView {
     pub providers: Vec<ProviderStatusView>,
     pub open_conflicts: usize,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct ProviderStatusView {
     pub name: &'static str,
     pub enabled: bool,
@@ -157,7 +163,8 @@ pub struct ProviderStatusView {
     pub oldest_pending_age_s: Option<i64>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct SyncRunView {
     pub delivered: usize,
     pub retried: usize,
