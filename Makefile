@@ -5,49 +5,64 @@ CARGO ?= cargo
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Debian packages the build needs: a C compiler for the bundled SQLite.
-APT_PACKAGES := build-essential pkg-config
+# Debian packages: a C compiler for the bundled SQLite; WebKitGTK and friends for the Tauri
+# desktop app; Xvfb and WebKitWebDriver for the end-to-end tests; Node for the UI.
+APT_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev \
+	libjavascriptcoregtk-4.1-dev xvfb xauth webkit2gtk-driver nodejs npm
+TAURI_DRIVER := $(HOME)/.cargo/bin/tauri-driver
 
-.PHONY: run demo test check lint fmt build deps deps-system deps-rust clean
+.PHONY: run demo test e2e check lint fmt build ui desktop deps deps-system deps-rust deps-ui clean
 
-## run: build what is missing and start Dossier (for now: the CLI onboarding journey on a fresh data directory)
-run: build
-	@scripts/demo.sh
+## run: build what is missing and start the desktop app (DATA_DIR=… to choose the data directory)
+run: deps ui
+	$(CARGO) build --release -p dossier-desktop --locked
+	target/release/dossier-desktop $(if $(DATA_DIR),--data-dir $(DATA_DIR),)
 
-## demo: the same journey on DATA_DIR (default: a fresh temporary directory)
+## demo: the onboarding and EDD journey through the CLI, on DATA_DIR (default: a fresh temporary directory)
 demo: build
 	@scripts/demo.sh $(DATA_DIR)
 
-## test: everything CI runs: formatting, lints, unit and integration tests, and the demo journey
-test: deps build lint
+## test: everything CI runs: formatting, lints, unit and integration tests, UI tests, the demo journey, end to end
+test: deps ui build lint
 	@mkdir -p target
 	$(CARGO) test --workspace --locked 2>&1 | tee target/test.log
 	@# The UI's TypeScript bindings are generated from the Rust DTOs by the run above: they must be committed.
 	@if [ -n "$$(git status --porcelain -- ui/src/bindings 2>/dev/null)" ]; then \
 	  echo "ui/src/bindings drifted from the Rust DTOs: commit the regenerated files" >&2; git status --short -- ui/src/bindings >&2; exit 1; fi
+	@if [ -f ui/package.json ]; then cd ui && npm test 2>&1 | tee ../target/ui-test.log; fi
 	@scripts/demo.sh >/dev/null && echo "demo journey: ok"
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "all cargo tests: %d passed, %d failed\n", p, f }' target/test.log
 
-build: deps
+build: deps ui
 	$(CARGO) build --workspace --locked
 
-lint: deps
+lint: deps ui
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 
 fmt:
 	$(CARGO) fmt --all
 
+## ui: install the UI's npm packages from the lockfile and build it into ui/dist
+ui: deps
+	@if [ -f ui/package.json ]; then \
+	  if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then cd ui && npm ci --no-audit --no-fund; fi; \
+	  cd ui && npm run build; \
+	else mkdir -p ui/dist && [ -f ui/dist/index.html ] || echo '<!doctype html><title>Dossier</title>' > ui/dist/index.html; fi
+
 deps: deps-system deps-rust
 
-# Installs the Debian packages only when a compiler is missing, so a ready machine is not touched.
+# Installs the Debian packages only when something is missing, so a ready machine is not touched.
 deps-system:
-	@if ! command -v cc >/dev/null 2>&1 || ! command -v pkg-config >/dev/null 2>&1; then \
+	@missing=0; \
+	for c in cc pkg-config node npm Xvfb WebKitWebDriver; do command -v $$c >/dev/null 2>&1 || missing=1; done; \
+	pkg-config --exists webkit2gtk-4.1 javascriptcoregtk-4.1 libsoup-3.0 2>/dev/null || missing=1; \
+	if [ $$missing = 1 ]; then \
 	  if command -v apt-get >/dev/null 2>&1; then \
-	    echo "installing $(APT_PACKAGES)"; \
-	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES); \
+	    echo "installing system packages: $(APT_PACKAGES)"; \
+	    $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
 	  else \
-	    echo "a C compiler and pkg-config are needed: install them with your package manager" >&2; exit 1; \
+	    echo "install these with your package manager: $(APT_PACKAGES)" >&2; exit 1; \
 	  fi; \
 	fi
 
@@ -57,3 +72,4 @@ deps-rust:
 
 clean:
 	$(CARGO) clean
+	rm -rf ui/dist ui/node_modules

@@ -1,4 +1,4 @@
--- Sync: the transactional outbox (a change a provider must hear about is written in the same
+-- Sync and the dashboard: the transactional outbox (a change a provider must hear about is written in the same
 -- transaction as the change), the providers a firm uses (secrets stay outside the database),
 -- local id <-> provider id mappings, and conflict cases for remote results that contradict a
 -- local officer's decision.
@@ -64,3 +64,6 @@ CREATE TABLE conflicts (
     resolved_at     TEXT
 );
 CREATE INDEX conflicts_open ON conflicts (customer_id) WHERE status = 'open';
+
+-- The dashboard counts customers onboarded today.
+CREATE INDEX customers_by_created_at ON customers (created_at);

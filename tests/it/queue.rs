@@ -171,3 +171,25 @@ fn every_queue_filter_is_served_by_an_index() {
         assert!(!p.contains("SCAN c") || p.contains("USING"), "{filter}\n  scans customers without an index: {p}");
     }
 }
+
+#[test]
+fn the_dashboard_counts_what_officers_watch() {
+    let mut t = TestApp::new();
+    t.create(minimal_individual("D-1"));
+    let verified = t.verified_individual("D-2", "partial");
+    let active = t.verified_individual("D-3", "full");
+    t.app.activate(&t.actor, &active).unwrap();
+    let case = t.app.open_edd(&t.actor, &verified).unwrap().id;
+    let reviewing = t.complete_individual("D-4");
+    t.verification_in(&reviewing, "id_and_selfie", "reviewing");
+    t.clock.set(NOW + Duration::days(4));
+    let d = t.app.dashboard().unwrap();
+    assert_eq!((d.funnel.pending, d.funnel.verified, d.funnel.active), (2, 1, 1));
+    assert_eq!(d.counts.awaiting_review, 1, "the verification in review");
+    assert_eq!(d.counts.sla_breached, 1, "the KYC review is past its 2-day SLA; the EDD case has 5 days");
+    assert_eq!(d.counts.onboarded_today, 0, "four days later");
+    let edd = d.queue_age.iter().find(|a| a.case_type == "edd").unwrap();
+    assert_eq!((edd.lt_1d, edd.d1_3, edd.d3_7, edd.gt_7d), (0, 0, 1, 0));
+    assert_eq!(d.oldest_cases.len(), 2);
+    assert_eq!(d.oldest_cases[1].id, case, "most urgent first: the KYC review is due before the EDD case");
+}

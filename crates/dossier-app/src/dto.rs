@@ -784,3 +784,40 @@ pub struct GatePreview {
     /// Input faults that stop the document from being saved at all.
     pub field_errors: Vec<crate::error::Reason>,
 }
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct DashboardView {
+    pub counts: DashboardCounts,
+    pub funnel: Funnel,
+    pub queue_age: Vec<QueueAgeView>,
+    pub oldest_cases: Vec<VerificationView>,
+    pub customers_by_state: std::collections::BTreeMap<String, i64>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct DashboardCounts {
+    pub awaiting_review: i64,
+    pub sla_breached: i64,
+    pub onboarded_today: i64,
+    pub sync_needs_attention: i64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct Funnel {
+    pub pending: i64,
+    pub verified: i64,
+    pub active: i64,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct QueueAgeView {
+    pub case_type: String,
+    pub lt_1d: i64,
+    pub d1_3: i64,
+    pub d3_7: i64,
+    pub gt_7d: i64,
+}

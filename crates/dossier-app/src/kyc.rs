@@ -1218,3 +1218,36 @@ impl Dossier {
         })
     }
 }
+
+impl Dossier {
+    /// The dashboard: counts, the onboarding funnel, open cases by age and type, the most urgent cases.
+    pub fn dashboard(&self) -> Result<DashboardView> {
+        self.read(|env, tx| {
+            let now = env.clock.now();
+            let today_start = now.replace_time(time::Time::MIDNIGHT);
+            let stats = tx.dashboard(now, today_start, 8)?;
+            let by_state: std::collections::BTreeMap<String, i64> = stats.customers_by_state.into_iter().collect();
+            let state = |s: &str| by_state.get(s).copied().unwrap_or(0);
+            let mut oldest = Vec::with_capacity(stats.oldest_cases.len());
+            for id in stats.oldest_cases {
+                oldest.push(env.verification_view(tx, &load_verification(tx, id)?)?);
+            }
+            Ok(DashboardView {
+                counts: DashboardCounts {
+                    awaiting_review: stats.awaiting_review,
+                    sla_breached: stats.sla_breached,
+                    onboarded_today: stats.onboarded_today,
+                    sync_needs_attention: stats.sync_needs_attention,
+                },
+                funnel: Funnel { pending: state("pending"), verified: state("verified"), active: state("active") },
+                queue_age: stats
+                    .queue_age
+                    .into_iter()
+                    .map(|(case_type, lt_1d, d1_3, d3_7, gt_7d)| QueueAgeView { case_type, lt_1d, d1_3, d3_7, gt_7d })
+                    .collect(),
+                oldest_cases: oldest,
+                customers_by_state: by_state,
+            })
+        })
+    }
+}

@@ -87,13 +87,12 @@ pub(crate) fn customer_payload(c: &Customer) -> Value {
     })
 }
 
-/// What a provider hears when a customer is verified locally (payload version 1).
+/// What a provider hears when a customer is verified locally (payload version 1): the level,
+/// and the customer as it is now, since a provider's own gate may check the same things.
 pub(crate) fn verify_payload(c: &Customer, level: VerificationLevel) -> Value {
-    let dob = match &c.party {
-        Party::Person(p) => Some(format_date(p.date_of_birth)),
-        Party::Institution { .. } => None,
-    };
-    json!({"v": 1, "level": level.as_str(), "type": c.kind().as_str(), "date_of_birth": dob})
+    let mut payload = customer_payload(c);
+    payload["level"] = json!(level.as_str());
+    payload
 }
 
 /// What a provider hears of a new identity verification (payload version 1).

@@ -794,3 +794,64 @@ impl Tx<'_> {
         Ok(out)
     }
 }
+
+/// The dashboard's numbers, each from one indexed query.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DashboardStats {
+    pub customers_by_state: Vec<(String, i64)>,
+    pub awaiting_review: i64,
+    pub sla_breached: i64,
+    pub onboarded_today: i64,
+    pub sync_needs_attention: i64,
+    /// (case type, < 1 day, 1–3 days, 3–7 days, > 7 days) for open cases.
+    pub queue_age: Vec<(String, i64, i64, i64, i64)>,
+    /// Open cases, most urgent (earliest SLA due) first.
+    pub oldest_cases: Vec<VerificationId>,
+}
+
+impl Tx<'_> {
+    pub fn dashboard(&self, now: OffsetDateTime, today_start: OffsetDateTime, oldest: usize) -> Result<DashboardStats> {
+        let mut stats = DashboardStats::default();
+        let mut stmt = self.conn().prepare_cached("SELECT state, count(*) FROM customers GROUP BY state")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            stats.customers_by_state.push((r.get(0)?, r.get(1)?));
+        }
+        drop(rows);
+        let count = |sql: &str, args: &[&dyn rusqlite::ToSql]| -> Result<i64> {
+            Ok(self.conn().prepare_cached(sql)?.query_row(args, |r| r.get(0))?)
+        };
+        stats.awaiting_review =
+            count("SELECT count(*) FROM identity_verifications WHERE state IN ('pending', 'reviewing')", &[])?;
+        stats.sla_breached = count(
+            "SELECT count(*) FROM identity_verifications INDEXED BY identity_verifications_open_by_sla
+             WHERE state IN ('storing', 'waiting', 'pending', 'reviewing') AND sla_due_at < ?1",
+            &[&codec::timestamp(now)],
+        )?;
+        stats.onboarded_today =
+            count("SELECT count(*) FROM customers WHERE created_at >= ?1", &[&codec::timestamp(today_start)])?;
+        stats.sync_needs_attention = count("SELECT count(*) FROM outbox WHERE status = 'needs_attention'", &[])?;
+        let day = |d: i64| codec::timestamp(now - time::Duration::days(d));
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT CASE WHEN method = 'enhanced_due_diligence' THEN 'edd' ELSE verification_type END AS case_type,
+                    sum(created_at > ?1), sum(created_at <= ?1 AND created_at > ?2),
+                    sum(created_at <= ?2 AND created_at > ?3), sum(created_at <= ?3)
+             FROM identity_verifications WHERE state IN ('storing', 'waiting', 'pending', 'reviewing')
+             GROUP BY case_type ORDER BY case_type",
+        )?;
+        let mut rows = stmt.query(params![day(1), day(3), day(7)])?;
+        while let Some(r) = rows.next()? {
+            stats.queue_age.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
+        }
+        drop(rows);
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT id FROM identity_verifications INDEXED BY identity_verifications_open_by_sla
+             WHERE state IN ('storing', 'waiting', 'pending', 'reviewing') ORDER BY sla_due_at LIMIT ?1",
+        )?;
+        let ids = stmt.query_map([i64::try_from(oldest).unwrap_or(i64::MAX)], |r| r.get::<_, Vec<u8>>(0))?;
+        for id in ids {
+            stats.oldest_cases.push(VerificationId::from_bytes(id_from(id?, "identity_verifications", "id")?));
+        }
+        Ok(stats)
+    }
+}

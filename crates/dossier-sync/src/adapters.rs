@@ -278,47 +278,109 @@ async fn mbanq_find(c: &ProviderClient, external_id: &str) -> Result<Option<Stri
         .and_then(|i| i["id"].as_i64().map(|n| n.to_string()).or_else(|| s(&i["id"]))))
 }
 
+/// Mbanq's identifier document types (code "Customer Identifier-PERSON" in the sandbox).
+fn mbanq_document_type(kind: &str) -> i64 {
+    match kind {
+        "SSN" => 1,
+        "ITIN" => 2,
+        "passport" | "passport_card" => 3,
+        "drivers_license" => 4,
+        "national_identity_card" | "residence_card" => 5,
+        _ => 6,
+    }
+}
+
 async fn mbanq_client(c: &ProviderClient, d: &Delivery) -> Result<Delivered, DeliveryError> {
     let p = &d.payload;
     let external_id = p["ref_id"].as_str().unwrap_or_default().to_owned();
-    if d.maybe_sent
-        && let Some(id) = mbanq_find(c, &external_id).await?
-    {
-        return Ok(Delivered::mapped("customer", d.aggregate_id, id));
+    let found = if d.maybe_sent { mbanq_find(c, &external_id).await? } else { None };
+    let id = match found {
+        Some(id) => id,
+        None => {
+            let address = &p["primary_address"];
+            let mut body = json!({
+                "externalId": external_id,
+                "dateOfBirth": p["person"]["date_of_birth"], "emailAddress": p["email"], "mobileNo": p["mobile"],
+                "address": if address.is_null() { json!([]) } else { json!([{
+                    "addressLine1": address["street_address"], "addressLine2": address["street_address_2"],
+                    "city": address["city"], "state": address["state"], "postalCode": address["postal_code"],
+                    "country": address["country"], "isPrimary": true,
+                }])},
+                "legalFormId": if p["type"] == "business" { 2 } else { 1 },
+                "officeId": 1, "active": false, "locale": "en", "dateFormat": "yyyy-MM-dd",
+                "submittedOnDate": p["submitted_on"],
+            });
+            if p["type"] == "business" {
+                body["fullname"] = p["institution"]["legal_name"].clone();
+            } else {
+                body["firstname"] = p["person"]["first_name"].clone();
+                body["middlename"] = p["person"]["middle_name"].clone();
+                body["lastname"] = p["person"]["last_name"].clone();
+            }
+            match c.send(Method::POST, "/v1/clients", &[], Some(&body)).await {
+                Ok((_, created)) => created["clientId"]
+                    .as_i64()
+                    .or_else(|| created["resourceId"].as_i64())
+                    .map(|n| n.to_string())
+                    .or_else(|| s(&created["clientId"]))
+                    .ok_or_else(|| precondition("Mbanq returned no clientId"))?,
+                // A duplicate externalId means the client exists: it is ours.
+                Err(DeliveryError::Http { status: 403, body, .. }) if body.contains("duplicate.externalId") => {
+                    mbanq_find(c, &external_id)
+                        .await?
+                        .ok_or_else(|| precondition("Mbanq reports a duplicate externalId that could not be found"))?
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    };
+    mbanq_bring_up_to_date(c, &id, p).await?;
+    Ok(Delivered::mapped("customer", d.aggregate_id, id))
+}
+
+/// Brings a client's contacts, primary address and identifiers up to date with the payload, so
+/// Mbanq's verify gate sees what Dossier's saw. Only what is missing is sent, so a repeat after a
+/// lost response changes nothing.
+async fn mbanq_bring_up_to_date(c: &ProviderClient, id: &str, p: &Value) -> Result<(), DeliveryError> {
+    let contacts = json!({"emailAddress": p["email"], "mobileNo": p["mobile"]});
+    if !p["email"].is_null() || !p["mobile"].is_null() {
+        c.send(Method::PUT, &format!("/v1/clients/{id}"), &[], Some(&contacts)).await?;
     }
     let address = &p["primary_address"];
-    let body = json!({
-        "externalId": external_id,
-        "firstname": p["person"]["first_name"], "middlename": p["person"]["middle_name"],
-        "lastname": p["person"]["last_name"], "fullname": p["institution"]["legal_name"],
-        "dateOfBirth": p["person"]["date_of_birth"], "emailAddress": p["email"], "mobileNo": p["mobile"],
-        "address": if address.is_null() { json!([]) } else { json!([{
-            "addressLine1": address["street_address"], "addressLine2": address["street_address_2"], "city": address["city"],
-            "stateProvince": address["state"], "postalCode": address["postal_code"], "country": address["country"],
-            "isPrimary": true,
-        }])},
-        "identifiers": p["documents"],
-        "legalFormId": if p["type"] == "business" { 2 } else { 1 },
-        "officeId": 1, "active": false, "locale": "en", "dateFormat": "yyyy-MM-dd",
-        "submittedOnDate": p["submitted_on"],
-    });
-    match c.send(Method::POST, "/v1/clients", &[], Some(&body)).await {
-        Ok((_, created)) => {
-            let id = created["clientId"]
-                .as_i64()
-                .map(|n| n.to_string())
-                .or_else(|| s(&created["clientId"]))
-                .or_else(|| created["resourceId"].as_i64().map(|n| n.to_string()))
-                .ok_or_else(|| precondition("Mbanq returned no clientId"))?;
-            Ok(Delivered::mapped("customer", d.aggregate_id, id))
+    if !address.is_null() {
+        let (_, existing) = c.send(Method::GET, &format!("/v1/clients/{id}/addresses"), &[], None).await?;
+        let has_primary = existing
+            .as_array()
+            .or_else(|| existing["pageItems"].as_array())
+            .into_iter()
+            .flatten()
+            .any(|a| a["isPrimary"] == true && a["isActive"] != false);
+        if !has_primary {
+            let body = json!({"addressLine1": address["street_address"], "addressLine2": address["street_address_2"],
+                "city": address["city"], "state": address["state"], "postalCode": address["postal_code"],
+                "country": address["country"], "isPrimary": true});
+            c.send(Method::POST, &format!("/v1/clients/{id}/addresses"), &[], Some(&body)).await?;
         }
-        // A duplicate externalId means the client exists: it is ours.
-        Err(DeliveryError::Http { status: 403, body, .. }) if body.contains("duplicate") => mbanq_find(c, &external_id)
-            .await?
-            .map(|id| Delivered::mapped("customer", d.aggregate_id, id))
-            .ok_or_else(|| precondition("Mbanq reports a duplicate externalId that could not be found")),
-        Err(e) => Err(e),
     }
+    let (_, existing) = c.send(Method::GET, &format!("/v1/clients/{id}/identifiers"), &[], None).await?;
+    let mut have: Vec<i64> = existing
+        .as_array()
+        .or_else(|| existing["pageItems"].as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["documentType"]["id"].as_i64().or_else(|| i["documentTypeId"].as_i64()))
+        .collect();
+    for doc in p["documents"].as_array().into_iter().flatten() {
+        let kind = mbanq_document_type(doc["type"].as_str().unwrap_or_default());
+        if have.contains(&kind) {
+            continue;
+        }
+        let body = json!({"documentTypeId": kind, "documentKey": doc["number"], "status": "Active",
+            "expiryDate": doc["expires_on"], "issuedBy": doc["issuing_country"], "locale": "en", "dateFormat": "yyyy-MM-dd"});
+        c.send(Method::POST, &format!("/v1/clients/{id}/identifiers"), &[], Some(&body)).await?;
+        have.push(kind);
+    }
+    Ok(())
 }
 
 async fn mbanq_command(c: &ProviderClient, d: &Delivery, command: &str) -> Result<Delivered, DeliveryError> {
@@ -330,6 +392,9 @@ async fn mbanq_command(c: &ProviderClient, d: &Delivery, command: &str) -> Resul
         }),
         _ => json!({"activationDate": d.payload["activation_date"], "dateFormat": "yyyy-MM-dd", "locale": "en"}),
     };
+    if command == "verify" {
+        mbanq_bring_up_to_date(c, client, &d.payload).await?;
+    }
     let query = [("command", command.to_owned())];
     match c.send(Method::POST, &format!("/v1/clients/{client}"), &query, Some(&body)).await {
         Ok(_) => Ok(Delivered::default()),

@@ -1,0 +1,64 @@
+//! Dossier's desktop shell (Tauri v2). `run()` opens the data directory and builds the app;
+//! the commands in [`commands`] are thin wrappers over dossier-app: no SQL, no business rules.
+//! Errors cross IPC as the shared `{status, code, message, reasons}` body.
+
+mod commands;
+
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use dossier_app::{Actor, Dossier};
+
+/// What every command needs: the open data directory and who is acting.
+pub struct Desk {
+    pub app: Mutex<Dossier>,
+    pub actor: Actor,
+    pub data_dir: PathBuf,
+}
+
+fn data_dir() -> PathBuf {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--data-dir"
+            && let Some(dir) = args.next()
+        {
+            return PathBuf::from(dir);
+        }
+        if let Some(dir) = arg.strip_prefix("--data-dir=") {
+            return PathBuf::from(dir);
+        }
+    }
+    if let Some(dir) = std::env::var_os("DOSSIER_DATA_DIR") {
+        return PathBuf::from(dir);
+    }
+    directories::ProjectDirs::from("", "", "dossier")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("dossier-data"))
+}
+
+/// Builds and runs the app until its window closes.
+pub fn run() {
+    let dir = data_dir();
+    let app = match Dossier::open(&dir) {
+        Ok(app) => app,
+        Err(e) => {
+            // The window cannot open without its data; say why on the terminal and stop.
+            eprintln!("dossier: {}", e.body().message);
+            std::process::exit(1);
+        }
+    };
+    let actor_name =
+        std::env::var("DOSSIER_ACTOR").ok().or_else(|| whoami::username().ok()).unwrap_or_else(|| "desktop".into());
+    let actor =
+        dossier_app::actor(&actor_name).unwrap_or_else(|_| dossier_app::actor("desktop").expect("a valid actor"));
+    let desk = Desk { app: Mutex::new(app), actor, data_dir: dir };
+    let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .manage(desk)
+        .invoke_handler(commands::handler())
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        eprintln!("dossier: the desktop app stopped: {e}");
+        std::process::exit(1);
+    }
+}
