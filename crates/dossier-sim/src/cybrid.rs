@@ -404,7 +404,10 @@ impl Records {
         m.insert("updated_at".into(), iso(iv.updated_at).into());
         m.insert("type".into(), iv.kind.clone().into());
         m.insert("guid".into(), iv.guid.clone().into());
-        m.insert("method".into(), iv.method.clone().into());
+        // The SDK types `method` as a non-null string: leave it out rather than send null.
+        if let Some(method) = &iv.method {
+            m.insert("method".into(), method.clone().into());
+        }
         m.insert("customer_guid".into(), iv.customer_guid.clone().into());
         if let Some(guid) = &iv.counterparty_guid {
             m.insert("counterparty_guid".into(), guid.clone().into());
