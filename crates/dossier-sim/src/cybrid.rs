@@ -265,6 +265,9 @@ pub(crate) struct Records {
     customer_at: HashMap<String, usize>,
     verifications: Vec<Verification>,
     verification_at: HashMap<String, usize>,
+    /// Verification indexes per customer guid, oldest first: the lookup a client makes after a
+    /// lost create response stays cheap however many records there are.
+    verifications_of: HashMap<String, Vec<usize>>,
     /// Written since the last request; the next request moves them on.
     fresh_customers: Vec<usize>,
     fresh_verifications: Vec<usize>,
@@ -281,6 +284,7 @@ impl Records {
             customer_at: HashMap::new(),
             verifications: Vec::new(),
             verification_at: HashMap::new(),
+            verifications_of: HashMap::new(),
             fresh_customers: Vec::new(),
             fresh_verifications: Vec::new(),
         }
@@ -804,10 +808,9 @@ async fn create_verification(
                     "Customer has not been verified",
                 ));
             }
-            let open = records
-                .verifications
-                .iter()
-                .any(|iv| iv.is_edd() && iv.customer_guid.as_ref() == Some(guid) && iv.state.in_progress());
+            let open = records.verifications_of.get(guid).is_some_and(|ivs| {
+                ivs.iter().any(|i| records.verifications[*i].is_edd() && records.verifications[*i].state.in_progress())
+            });
             if open {
                 return Err(error(
                     StatusCode::CONFLICT,
@@ -840,6 +843,9 @@ async fn create_verification(
         updated_at: now,
     });
     records.verification_at.insert(guid, index);
+    if let Some(customer) = records.verifications[index].customer_guid.clone() {
+        records.verifications_of.entry(customer).or_default().push(index);
+    }
     records.fresh_verifications.push(index);
     let body = records.verification_json(&records.verifications[index], false, false);
     Ok(reply(StatusCode::CREATED, body))
@@ -889,10 +895,18 @@ async fn list_verifications(
     let mut records = lock(&sim.cybrid);
     records.advance(now());
     let records = &*records;
-    let selected: Vec<&Verification> = records
-        .verifications
-        .iter()
-        .rev()
+    // With a customer filter, only that customer's verifications are candidates.
+    let candidates: Box<dyn Iterator<Item = &Verification>> = match &customers {
+        Some(wanted) => {
+            let mut indexes: Vec<usize> =
+                wanted.iter().filter_map(|g| records.verifications_of.get(*g)).flatten().copied().collect();
+            indexes.sort_unstable();
+            indexes.dedup();
+            Box::new(indexes.into_iter().rev().map(|i| &records.verifications[i]))
+        }
+        None => Box::new(records.verifications.iter().rev()),
+    };
+    let selected: Vec<&Verification> = candidates
         .filter(|iv| matches(&guids, Some(&iv.guid)))
         .filter(|_| matches(&banks, Some(&records.bank_guid)))
         .filter(|iv| matches(&customers, iv.customer_guid.as_deref()))

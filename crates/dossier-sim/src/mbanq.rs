@@ -342,6 +342,8 @@ impl Address {
 pub(crate) struct Records {
     clients: Vec<Client>,
     by_external: HashMap<String, usize>,
+    /// (document type, document key) → client index, for the duplicate-key rule.
+    by_document: HashMap<(i64, String), usize>,
     next_identifier: i64,
     next_address: i64,
 }
@@ -648,10 +650,13 @@ async fn list_clients(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> R
     let external = query.get("externalId");
     let display = query.get("displayName").map(str::to_lowercase);
     let records = lock(&sim.mbanq);
-    let mut selected: Vec<&Client> = records
-        .clients
-        .iter()
-        .filter(|c| external.is_none_or(|e| c.external_id.as_deref() == Some(e)))
+    // An externalId names at most one client: look it up instead of scanning.
+    let candidates: Vec<&Client> = match external {
+        Some(e) => records.by_external.get(e).map(|i| &records.clients[*i]).into_iter().collect(),
+        None => records.clients.iter().collect(),
+    };
+    let mut selected: Vec<&Client> = candidates
+        .into_iter()
         .filter(|c| match status.as_deref() {
             None => true,
             Some("ACTIVE") => c.status == Status::Active,
@@ -950,9 +955,8 @@ async fn create_identifier(
             Some(document_type.into()),
         )]));
     }
-    let key_taken = records.clients.iter().enumerate().any(|(n, c)| {
-        n != index && c.identifiers.iter().any(|i| i.document_type == document_type && i.document_key == document_key)
-    });
+    let key_taken =
+        records.by_document.get(&(document_type, document_key.clone())).is_some_and(|owner| *owner != index);
     if key_taken {
         // The document number is personal data: the error names the field, never the value.
         return Err(domain_rule(vec![fineract_error(
@@ -964,6 +968,7 @@ async fn create_identifier(
     }
     records.next_identifier += 1;
     let identifier_id = records.next_identifier;
+    records.by_document.insert((document_type, document_key.clone()), index);
     records.clients[index].identifiers.push(Identifier {
         id: identifier_id,
         document_type,

@@ -109,7 +109,6 @@ struct KycResult {
 }
 
 struct Person {
-    seq: u64,
     guid: String,
     program: &'static Program,
     details: Map<String, Value>,
@@ -128,14 +127,20 @@ impl Person {
 
 pub(crate) struct Records {
     ids: Seeded,
-    next_seq: u64,
     persons: Vec<Person>,
     at: HashMap<String, usize>,
+    /// `client_reference_id` → persons, oldest first (it is not documented as unique).
+    by_reference: HashMap<String, Vec<usize>>,
 }
 
 impl Records {
     pub fn new(seed: u64) -> Self {
-        Self { ids: Seeded::new(seed, stream::QOLO), next_seq: 1, persons: Vec::new(), at: HashMap::new() }
+        Self {
+            ids: Seeded::new(seed, stream::QOLO),
+            persons: Vec::new(),
+            at: HashMap::new(),
+            by_reference: HashMap::new(),
+        }
     }
 
     fn find(&self, guid: &str) -> Result<usize, ApiError> {
@@ -305,11 +310,8 @@ async fn create_person(State(sim): State<Arc<Sim>>, body: Bytes) -> Result<Respo
     let mut records = lock(&sim.qolo);
     let guid = records.ids.uuid();
     let reference = format!("SIM{}", records.ids.alphanumeric(12));
-    let seq = records.next_seq;
-    records.next_seq += 1;
     let passed = reasons.is_empty();
     let person = Person {
-        seq,
         guid: guid.clone(),
         program,
         details,
@@ -329,6 +331,9 @@ async fn create_person(State(sim): State<Arc<Sim>>, body: Bytes) -> Result<Respo
         updated_at: now,
     };
     let index = records.persons.len();
+    if let Some(reference) = person.details.get("client_reference_id").and_then(Value::as_str) {
+        records.by_reference.entry(reference.to_string()).or_default().push(index);
+    }
     records.persons.push(person);
     records.at.insert(guid, index);
     let person = &records.persons[index];
@@ -356,13 +361,9 @@ async fn find_persons(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> R
     let query = Query::parse(P, raw.as_deref())?;
     let wanted = query.get("client_reference_id").ok_or_else(|| bad("client_reference_id is required"))?;
     let records = lock(&sim.qolo);
-    let mut items: Vec<&Person> = records
-        .persons
-        .iter()
-        .filter(|p| p.details.get("client_reference_id").and_then(Value::as_str) == Some(wanted))
-        .collect();
-    items.sort_by_key(|p| p.seq);
-    Ok(reply(StatusCode::OK, json!({ "items": items.into_iter().map(person_json).collect::<Vec<_>>() })))
+    let items: Vec<Value> =
+        records.by_reference.get(wanted).into_iter().flatten().map(|i| person_json(&records.persons[*i])).collect();
+    Ok(reply(StatusCode::OK, json!({ "items": items })))
 }
 
 /// `GET /api/v1/persons/{guid}/kyc`.

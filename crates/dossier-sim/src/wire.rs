@@ -275,9 +275,11 @@ impl Query {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v.as_str())
     }
 
-    /// A comma-separated list filter (`state=storing%2Cwaiting`); empty items are dropped.
+    /// A comma-separated list filter (`state=storing%2Cwaiting`); empty items are dropped, and a
+    /// filter with no items (`state=`) is no filter.
     pub fn list(&self, key: &str) -> Option<Vec<&str>> {
-        self.get(key).map(|v| v.split(',').map(str::trim).filter(|s| !s.is_empty()).collect())
+        let items: Vec<&str> = self.get(key)?.split(',').map(str::trim).filter(|s| !s.is_empty()).collect();
+        (!items.is_empty()).then_some(items)
     }
 }
 

@@ -157,6 +157,9 @@ async fn lists_are_newest_first_in_the_envelope_and_filter_on_comma_separated_va
     assert_eq!(edd_only.body["total"], 1);
     assert_eq!(edd_only.body["objects"][0]["guid"], edd_guid.as_str());
 
+    let empty_filter = sim.get(&format!("{ivs}?state=&customer_guid={customer}"), &token).await;
+    assert_eq!(empty_filter.body["total"], 3, "an empty filter is no filter");
+
     let completed = sim.get(&format!("{ivs}?state=completed"), &token).await;
     assert_eq!(completed.body["total"], 2, "the two attested verifications");
 

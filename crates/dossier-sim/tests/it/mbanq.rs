@@ -191,6 +191,14 @@ async fn verify_reports_every_missing_item_then_passes_and_activate_follows() {
     assert_eq!(sim.post(&format!("/mbanq/v1/clients/{id}/identifiers"), &token, ssn).await.status, 200);
     assert_eq!(sim.post(&command("verify"), &token, full).await.body["changes"]["kycVerificationType"], "FULL");
 
+    // Another client may not hold the same document: the refusal names the field, not the number.
+    let other = create(&sim, &token, client("ext-other")).await;
+    let same = json!({ "documentTypeId": 1, "documentKey": "123-45-6789" });
+    let taken = sim.post(&format!("/mbanq/v1/clients/{other}/identifiers"), &token, same).await;
+    assert_eq!(taken.status, 403);
+    assert_domain_rule(&taken.body, &["error.msg.clientIdentifier.identityKey.duplicate"]);
+    assert!(!taken.body.to_string().contains("6789"), "{}", taken.body);
+
     let masked = sim.get(&format!("/mbanq/v1/clients/{id}/identifiers"), &token).await.body;
     assert_eq!(masked[1]["documentKey"], "*******6789");
 
