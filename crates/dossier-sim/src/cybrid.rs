@@ -549,6 +549,25 @@ fn matches(filter: &Option<Vec<&str>>, value: Option<&str>) -> bool {
     }
 }
 
+/// Counts every match and keeps only the requested page, in one pass without gathering the rest.
+fn cut_page<T>(items: impl Iterator<Item = T>, page: usize, per_page: usize) -> (usize, Vec<T>) {
+    let start = page.saturating_mul(per_page);
+    let mut kept = Vec::with_capacity(per_page);
+    let mut total = 0;
+    for item in items {
+        if total >= start && kept.len() < per_page {
+            kept.push(item);
+        }
+        total += 1;
+    }
+    (total, kept)
+}
+
+/// A page of everything, newest first, without touching the other records.
+fn newest_page<T>(items: &[T], page: usize, per_page: usize) -> (usize, Vec<&T>) {
+    (items.len(), items.iter().rev().skip(page.saturating_mul(per_page)).take(per_page).collect())
+}
+
 fn envelope(total: usize, page: usize, per_page: usize, objects: Vec<Value>) -> Value {
     json!({ "total": total, "page": page, "per_page": per_page, "objects": objects })
 }
@@ -682,22 +701,19 @@ async fn list_customers(
     let mut records = lock(&sim.cybrid);
     records.advance(now());
     let records = &*records;
-    let selected: Vec<&Customer> = records
+    let selected = records
         .customers
         .iter()
         .rev()
         .filter(|c| matches(&types, Some(&c.kind)))
         .filter(|_| matches(&banks, Some(&records.bank_guid)))
         .filter(|c| matches(&guids, Some(&c.guid)))
-        .filter(|c| labels.as_ref().is_none_or(|wanted| c.labels.iter().any(|l| wanted.contains(&l.as_str()))))
-        .collect();
-    let objects = selected
-        .iter()
-        .skip(page.saturating_mul(per_page))
-        .take(per_page)
-        .map(|c| records.customer_json(c, pii))
-        .collect();
-    Ok(reply(StatusCode::OK, envelope(selected.len(), page, per_page, objects)))
+        .filter(|c| labels.as_ref().is_none_or(|wanted| c.labels.iter().any(|l| wanted.contains(&l.as_str()))));
+    let unfiltered = types.is_none() && banks.is_none() && guids.is_none() && labels.is_none();
+    let (total, selected) =
+        if unfiltered { newest_page(&records.customers, page, per_page) } else { cut_page(selected, page, per_page) };
+    let objects = selected.into_iter().map(|c| records.customer_json(c, pii)).collect();
+    Ok(reply(StatusCode::OK, envelope(total, page, per_page, objects)))
 }
 
 /// `GET /api/customers/{guid}`.
@@ -906,7 +922,7 @@ async fn list_verifications(
         }
         None => Box::new(records.verifications.iter().rev()),
     };
-    let selected: Vec<&Verification> = candidates
+    let selected = candidates
         .filter(|iv| matches(&guids, Some(&iv.guid)))
         .filter(|_| matches(&banks, Some(&records.bank_guid)))
         .filter(|iv| matches(&customers, iv.customer_guid.as_deref()))
@@ -914,15 +930,16 @@ async fn list_verifications(
         .filter(|iv| matches(&accounts, iv.external_bank_account_guid.as_deref()))
         .filter(|iv| matches(&states, Some(iv.state.as_str())))
         .filter(|iv| matches(&types, Some(&iv.kind)))
-        .filter(|iv| matches(&methods, iv.method.as_deref()))
-        .collect();
-    let objects = selected
-        .iter()
-        .skip(page.saturating_mul(per_page))
-        .take(per_page)
-        .map(|iv| records.verification_json(iv, false, false))
-        .collect();
-    Ok(reply(StatusCode::OK, envelope(selected.len(), page, per_page, objects)))
+        .filter(|iv| matches(&methods, iv.method.as_deref()));
+    let unfiltered =
+        [&guids, &banks, &customers, &counterparties, &accounts, &states, &types, &methods].iter().all(|f| f.is_none());
+    let (total, selected) = if unfiltered {
+        newest_page(&records.verifications, page, per_page)
+    } else {
+        cut_page(selected, page, per_page)
+    };
+    let objects = selected.into_iter().map(|iv| records.verification_json(iv, false, false)).collect();
+    Ok(reply(StatusCode::OK, envelope(total, page, per_page, objects)))
 }
 
 /// `GET /api/identity_verifications/{guid}` → `IdentityVerificationWithDetails`.
