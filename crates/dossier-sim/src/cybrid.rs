@@ -753,8 +753,10 @@ async fn patch_customer(
     if map.get("state").and_then(Value::as_str) != Some("unverified") {
         return Err(error(StatusCode::BAD_REQUEST, "invalid_parameter", "Invalid state"));
     }
+    // Back to unverified means no verified limits either, until a new KYC passes.
     let customer = &mut records.customers[index];
     customer.state = CustomerState::Unverified;
+    customer.tier = Tier::None;
     customer.updated_at = now;
     Ok(reply(StatusCode::OK, records.customer_json(&records.customers[index], false)))
 }

@@ -258,6 +258,7 @@ async fn patch_customer_accepts_only_the_unverified_state() {
     let reply = sim.send(Method::PATCH, &path, Some(&token), Some(json!({ "state": "unverified" }))).await;
     assert_eq!(reply.status, 200);
     assert_eq!(reply.body["state"], "unverified");
+    assert_eq!(reply.body["activity_limits"], json!([]));
     let missing = sim
         .send(
             Method::PATCH,
