@@ -779,11 +779,11 @@ async fn client_command(
         "verify" => verify(&sim, id, &map),
         "activate" => activate(&sim, id, &map),
         _ => {
-            let shown: String = query.get("command").unwrap_or("").chars().take(40).collect();
+            // The value is not echoed: it is free text from the request.
             Err(invalid(
                 "command",
                 "error.msg.command.unsupported",
-                &format!("Unrecognized query string parameter [command] with value [{shown}] passed to API."),
+                "Unrecognized query string parameter [command] passed to API: use command=verify or command=activate.",
             ))
         }
     }

@@ -11,7 +11,7 @@ use crate::support::{ID, SECRET, start, start_with};
 
 #[tokio::test]
 async fn an_expired_token_gets_401_in_each_providers_shape() {
-    let sim = start_with(SimConfig { token_ttl: Duration::from_millis(300), ..SimConfig::default() }).await;
+    let sim = start_with(SimConfig { token_ttl: Duration::from_secs(1), ..SimConfig::default() }).await;
     let (cybrid, paxos, qolo, mbanq) =
         (sim.cybrid_token().await, sim.paxos_token().await, sim.qolo_token().await, sim.mbanq_token().await);
     let calls = [
@@ -23,7 +23,7 @@ async fn an_expired_token_gets_401_in_each_providers_shape() {
     for (path, token) in &calls {
         assert_eq!(sim.get(path, token).await.status, 200, "{path} before expiry");
     }
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let mut bodies = Vec::new();
     for (path, token) in &calls {
         let reply = sim.get(path, token).await;

@@ -8,4 +8,5 @@ mod mbanq;
 mod paxos;
 mod qolo;
 mod seeded;
+mod server;
 mod support;

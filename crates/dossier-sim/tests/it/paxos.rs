@@ -96,9 +96,14 @@ async fn lists_page_by_cursor_newest_first_and_filter() {
     let institutions = sim.get(&format!("{IDENTITIES}?identity_type=INSTITUTION"), &token).await.body;
     assert_eq!(institutions["items"], json!([]));
 
-    let first_created = ascending["items"][0]["created_at"].as_str().unwrap();
-    let after_first = sim.get(&format!("{IDENTITIES}?created_at.gt={first_created}&limit=10"), &token).await.body;
-    assert_eq!(after_first["items"].as_array().unwrap().len(), 4);
+    // Creates in the same millisecond share a created_at, so count what is strictly later.
+    let times: Vec<&str> =
+        ascending["items"].as_array().unwrap().iter().map(|i| i["created_at"].as_str().unwrap()).collect();
+    let later = times.iter().filter(|t| **t > times[0]).count();
+    let after_first = sim.get(&format!("{IDENTITIES}?created_at.gt={}&limit=10", times[0]), &token).await.body;
+    assert_eq!(after_first["items"].as_array().unwrap().len(), later);
+    let from_first = sim.get(&format!("{IDENTITIES}?created_at.gte={}&limit=10", times[0]), &token).await.body;
+    assert_eq!(from_first["items"].as_array().unwrap().len(), 5);
 
     for bad in ["limit=0", "order=SIDEWAYS", "page_cursor=zzz", "summary_status=GOOD", "created_at.gt=yesterday"] {
         let reply = sim.get(&format!("{IDENTITIES}?{bad}"), &token).await;
