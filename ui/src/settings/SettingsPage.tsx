@@ -1,0 +1,2 @@
+// stub
+export function SettingsPage(_props: Record<string, unknown>) { return <h1>SettingsPage</h1>; }
