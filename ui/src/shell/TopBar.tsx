@@ -129,8 +129,8 @@ export function GlobalSearch() {
                 e.preventDefault();
                 go(r);
               }}
-              data-testid={`search-result-${r.id}`}
-              data-ref-id={r.ref_id}
+              data-testid={`search-result-${r.ref_id}`}
+              data-id={r.id}
             >
               <strong>{r.name || '(no name)'}</strong>
               <span className="muted mono">{r.ref_id}</span>
