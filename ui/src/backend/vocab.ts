@@ -210,8 +210,15 @@ export const IDENTITY_DETAIL_LABELS: Record<string, string> = {
 };
 
 /** `snake_case_word` → `Snake case word`, for values that have no dedicated label. */
+const ACRONYMS = new Set(['kyc', 'edd', 'id', 'ssn', 'itin', 'ein', 'sla', 'pep', 'url', 'pdf', 'llc', 'usd']);
+
 export function humanize(word: string | null | undefined): string {
   if (!word) return '';
-  const spaced = word.replace(/_/g, ' ').toLowerCase();
+  const spaced = word
+    .replace(/_/g, ' ')
+    .toLowerCase()
+    .split(' ')
+    .map((w) => (ACRONYMS.has(w) ? w.toUpperCase() : w))
+    .join(' ');
   return spaced.charAt(0).toUpperCase() + spaced.slice(1);
 }

@@ -29,8 +29,9 @@ export function SlaChip({ v, testId }: { v: VerificationView; testId?: string })
   if (!OPEN_VERIFICATION_STATES.includes(v.state) || !v.sla_due_at) return null;
   if (v.sla_breached) return <StateChip value="breached" tone="red" label="SLA breached" title={`Due ${relativeTime(v.sla_due_at)}`} testId={testId} />;
   const hoursLeft = (Date.parse(v.sla_due_at) - Date.now()) / 3_600_000;
-  if (hoursLeft < 24) return <StateChip value="near" tone="amber" label={`SLA due ${relativeTime(v.sla_due_at)}`} testId={testId} />;
-  return <StateChip value="ok" tone="neutral" label={`SLA due ${relativeTime(v.sla_due_at)}`} testId={testId} />;
+  const title = `SLA due ${relativeTime(v.sla_due_at)}`;
+  if (hoursLeft < 24) return <StateChip value="near" tone="amber" label={`Due ${relativeTime(v.sla_due_at)}`} title={title} testId={testId} />;
+  return <StateChip value="ok" tone="neutral" label={`Due ${relativeTime(v.sla_due_at)}`} title={title} testId={testId} />;
 }
 
 export function caseTitle(v: VerificationView): string {

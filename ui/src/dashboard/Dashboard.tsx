@@ -7,7 +7,6 @@ import type { DashboardView } from '../backend/Backend';
 import { Skeleton, EmptyState } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { StateChip } from '../components/StateChip';
-import { DateTime } from '../components/Values';
 import { formatCount, formatDuration, relativeTime } from '../format';
 import { SlaChip, caseTitle } from '../cases/CaseWork';
 import { onChanged } from '../lib/events';
@@ -141,8 +140,8 @@ export function Dashboard() {
                       <td>
                         <StateChip kind="verification" value={v.state} />
                       </td>
-                      <td title={relativeTime(v.created_at)}>
-                        <DateTime value={v.created_at} />
+                      <td className="muted" title={relativeTime(v.created_at)}>
+                        {relativeTime(v.created_at)}
                       </td>
                       <td>
                         <SlaChip v={v} />

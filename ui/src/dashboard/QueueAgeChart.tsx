@@ -16,7 +16,7 @@ export default function QueueAgeChart({ rows }: { rows: QueueAgeRow[] }) {
           <XAxis dataKey="name" tick={{ fontSize: 11 }} />
           <YAxis allowDecimals={false} tick={{ fontSize: 11 }} />
           <Tooltip />
-          <Legend wrapperStyle={{ fontSize: 11 }} />
+          <Legend wrapperStyle={{ fontSize: 11 }} itemSorter={null} />
           {BUCKETS.map((b) => (
             <Bar key={b.key} dataKey={b.key} name={b.label} stackId="age" fill={b.color} isAnimationActive={false} />
           ))}
