@@ -4,13 +4,11 @@ import { createRoot } from 'react-dom/client';
 
 import { App } from './App';
 import type { Backend } from './backend/Backend';
+import { createTauriBackend } from './backend/tauri';
 import './styles.css';
 
 async function pickBackend(): Promise<{ backend: Backend; testDouble: boolean }> {
-  if (isTauri()) {
-    const { createTauriBackend } = await import('./backend/tauri');
-    return { backend: createTauriBackend(), testDouble: false };
-  }
+  if (isTauri()) return { backend: createTauriBackend(), testDouble: false };
   // A plain browser (`npm run dev`): the in-memory test double with demo data.
   const { MemoryBackend } = await import('./backend/memory');
   const { seedDemo } = await import('./backend/memorySeed');

@@ -109,7 +109,7 @@ export function GlobalSearch() {
         onKeyDown={onKeyDown}
         data-testid="global-search"
       />
-      <kbd aria-hidden="true">/</kbd>
+      {!text && <kbd aria-hidden="true">/</kbd>}
       {showList && (
         <div className="search-results" id="global-search-results" role="listbox" data-testid="global-search-results">
           {searching && !results && <div className="search-item muted">Searching…</div>}

@@ -22,6 +22,7 @@ import { DateTime } from '../components/Values';
 import { formatCount, formatDuration } from '../format';
 import { notifyChanged, onChanged } from '../lib/events';
 import { useAsync } from '../lib/useAsync';
+import { useCustomerNames } from '../lib/useCustomerNames';
 import { useKeysetList } from '../lib/useKeysetList';
 import { href } from '../shell/router';
 
@@ -118,6 +119,7 @@ export function SyncPage() {
     }
   };
 
+  const names = useCustomerNames(list.items.map((m) => m.aggregate_id));
   const done = progress ? progress.delivered + progress.retried + progress.needs_attention : 0;
   const pct = total > 0 ? Math.min(100, Math.round((done / total) * 100)) : running ? 0 : 100;
 
@@ -128,25 +130,21 @@ export function SyncPage() {
     col.accessor('aggregate_id', {
       header: 'Customer',
       cell: (c) => (
-        <a href={href('customers', c.getValue(), 'sync')} onClick={(e) => e.stopPropagation()} tabIndex={-1} className="mono">
-          {c.getValue().slice(0, 8)}…
+        <a href={href('customers', c.getValue(), 'sync')} onClick={(e) => e.stopPropagation()} tabIndex={-1}>
+          {names[c.getValue()]?.name ?? <span className="mono">{c.getValue().slice(0, 8)}…</span>}
         </a>
       ),
     }),
     col.accessor('status', { header: 'Status', cell: (c) => <StateChip kind="outbox" value={c.getValue()} /> }),
     col.accessor('attempts', { header: 'Attempts', cell: (c) => <span className="num">{c.getValue()}</span>, meta: { align: 'right' } }),
     col.accessor('next_attempt_at', { header: 'Next attempt', cell: (c) => (c.row.original.status === 'pending' ? <DateTime value={c.getValue()} /> : '—') }),
-    col.accessor('last_error', {
-      header: 'Provider said',
-      cell: (c) => (c.getValue() ? <span title={c.getValue() ?? undefined} data-testid={`sync-error-${c.row.original.id}`}>{c.getValue()}</span> : <span className="faint">—</span>),
-    }),
     col.display({
       id: 'actions',
       header: '',
       cell: (c) => {
         const m = c.row.original;
         return (
-          <span className="row" style={{ gap: 4, justifyContent: 'flex-end' }}>
+          <span className="row" style={{ gap: 4, flexWrap: 'nowrap' }}>
             {m.status === 'needs_attention' && (
               <button type="button" className="btn btn-small" onClick={(e) => { e.stopPropagation(); void retry(m); }} data-testid={`sync-retry-${m.id}`}>
                 Retry
@@ -160,6 +158,10 @@ export function SyncPage() {
           </span>
         );
       },
+    }),
+    col.accessor('last_error', {
+      header: 'Provider said',
+      cell: (c) => (c.getValue() ? <span className="wrap" title={c.getValue() ?? undefined} data-testid={`sync-error-${c.row.original.id}`}>{c.getValue()}</span> : <span className="faint">—</span>),
     }),
   ];
 
