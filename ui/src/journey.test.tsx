@@ -50,6 +50,12 @@ describe('journeys', () => {
     set('document-0-number', 'X12345678');
     set('document-0-country', 'US');
     set('document-0-expires', '2099-01-01');
+    backend.filesToPick.push('/home/clerk/scans/passport-front.jpg');
+    fireEvent.click(screen.getByTestId('document-0-attach'));
+    await screen.findByTestId('document-0-file-0');
+    set('document-0-file-path', '/home/clerk/scans/passport-back.jpg');
+    fireEvent.click(screen.getByTestId('document-0-file-add'));
+    expect(screen.getByTestId('document-0-file-1-role')).toHaveProperty('value', 'back');
 
     // The live checklist: only the mobile number is missing; Verify stays disabled.
     await waitFor(() => expect(ruleState('partial', 'primary_address_missing')).toBe('pass'));
@@ -64,6 +70,10 @@ describe('journeys', () => {
     const saved = await screen.findByTestId('onboard-saved');
     const id = saved.getAttribute('data-customer-id')!;
     expect(screen.getByTestId('onboard-state').textContent).toBe('Pending');
+    expect(backend.customers[0]!.documents[0]!.files).toEqual([
+      { role: 'front', reference: '/home/clerk/scans/passport-front.jpg' },
+      { role: 'back', reference: '/home/clerk/scans/passport-back.jpg' },
+    ]);
     expect(screen.getByTestId('saved-contact-0-status').textContent).toContain('Verified');
     expect(ruleState('partial', 'mobile_unverified')).toBe('fail');
     expect(screen.getByTestId('verify-partial')).toHaveProperty('disabled', true);

@@ -195,7 +195,7 @@ export function KycPanel({ customerId, onDone }: { customerId: string; onDone?: 
             Record override
           </button>
         </div>
-        <ErrorBanner error={errorFor('override')} testId="override-error" hideFieldReasons />
+        <ErrorBanner error={errorFor('override')} testId="override-error" />
       </div>
     </div>
   );

@@ -1,7 +1,7 @@
 // One customer: header with state, identity status (reasons on click) and risk (factors on
 // click), lifecycle actions, and tabs: Overview, Verifications, EDD, Decisions, Documents,
 // Audit, Sync.
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 
 import type { BackendError, LifecycleAction, VerifyLevel } from '../backend/Backend';
@@ -61,6 +61,7 @@ export function CustomerPage({ id, tab }: { id: string; tab: string }) {
   const [actionError, setActionError] = useState<BackendError | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
   const [lifecycle, setLifecycle] = useState<LifecycleAction | null>(null);
+  const [eddNonce, setEddNonce] = useState(0);
 
   useEffect(() => {
     setRefusal(null);
@@ -114,6 +115,7 @@ export function CustomerPage({ id, tab }: { id: string; tab: string }) {
     setActionError(null);
     try {
       await backend.openEdd(c.id);
+      setEddNonce((n) => n + 1);
       notifyChanged();
       toast.show('EDD case opened');
       customer.reload();
@@ -176,7 +178,7 @@ export function CustomerPage({ id, tab }: { id: string; tab: string }) {
       <div data-testid={`customer-tab-${tab}`}>
         {tab === 'overview' && <Overview c={c} onChange={changed} refusal={refusal} />}
         {tab === 'verifications' && <VerificationsTab c={c} />}
-        {tab === 'edd' && <EddTab c={c} onCaseChange={() => customer.reload()} onOpen={() => void openEdd()} busy={busy === 'edd'} />}
+        {tab === 'edd' && <EddTab c={c} nonce={eddNonce} onCaseChange={() => customer.reload()} onOpen={() => void openEdd()} busy={busy === 'edd'} />}
         {tab === 'decisions' && <DecisionsTab c={c} />}
         {tab === 'documents' && <DocumentsTab c={c} />}
         {tab === 'audit' && <AuditTab c={c} />}
@@ -203,14 +205,22 @@ export function CustomerPage({ id, tab }: { id: string; tab: string }) {
 
 function Popover({ label, testId, tone, children }: { label: ReactNode; testId: string; tone: string; children: (close: () => void) => ReactNode }) {
   const [open, setOpen] = useState(false);
+  const ref = useRef<HTMLSpanElement>(null);
   useEffect(() => {
     if (!open) return;
     const onKey = (e: KeyboardEvent) => e.key === 'Escape' && setOpen(false);
+    const onDown = (e: MouseEvent) => {
+      if (ref.current && !ref.current.contains(e.target as Node)) setOpen(false);
+    };
     document.addEventListener('keydown', onKey);
-    return () => document.removeEventListener('keydown', onKey);
+    document.addEventListener('mousedown', onDown);
+    return () => {
+      document.removeEventListener('keydown', onKey);
+      document.removeEventListener('mousedown', onDown);
+    };
   }, [open]);
   return (
-    <span className="rel">
+    <span className="rel" ref={ref}>
       <button type="button" className={`chip chip-${tone}`} aria-expanded={open} onClick={() => setOpen((o) => !o)} data-testid={testId}>
         {label} ▾
       </button>
@@ -533,11 +543,11 @@ function NewVerificationDialog({ customerId, onClose }: { customerId: string; on
   );
 }
 
-function EddTab({ c, onCaseChange, onOpen, busy }: { c: CustomerView; onCaseChange: () => void; onOpen: () => void; busy: boolean }) {
+function EddTab({ c, nonce, onCaseChange, onOpen, busy }: { c: CustomerView; nonce: number; onCaseChange: () => void; onOpen: () => void; busy: boolean }) {
   const backend = useBackend();
   const cases = useAsync(
     () => backend.listVerifications({ customer_id: c.id, type: null, method: EDD_METHOD, states: [], outcome: null, limit: 20, after: null }),
-    [c.id, c.updated_at],
+    [c.id, c.updated_at, nonce],
   );
   if (cases.error) return <ErrorBanner error={cases.error} />;
   if (!cases.data) return <Skeleton rows={4} />;

@@ -125,12 +125,15 @@ export function FileThumb({ reference, onOpen, testId }: { reference: string; on
 export function DocumentEditor({ value: d, onChange, path, errors, testPrefix: t }: EditorProps<DocumentForm>) {
   const backend = useBackend();
   const set = (patch: Partial<DocumentForm>) => onChange({ ...d, ...patch });
-  const attach = async () => {
-    const picked = await backend.openFile();
-    if (!picked) return;
+  const [typed, setTyped] = useState('');
+  const addFile = (reference: string) => {
     const roles = d.files.map((f) => f.role);
     const role = !roles.includes('front') ? 'front' : !roles.includes('back') ? 'back' : 'other';
-    set({ files: [...d.files, { role, reference: picked }] });
+    set({ files: [...d.files, { role, reference }] });
+  };
+  const attach = async () => {
+    const picked = await backend.openFile();
+    if (picked) addFile(picked);
   };
   return (
     <div>
@@ -170,9 +173,36 @@ export function DocumentEditor({ value: d, onChange, path, errors, testPrefix: t
             <FieldError reasons={errors} path={`${path}.files[${j}].reference`} />
           </div>
         ))}
-        <button type="button" className="btn btn-small" onClick={() => void attach()} data-testid={`${t}-attach`}>
-          Attach scan…
-        </button>
+        <div className="stack" style={{ gap: 4 }}>
+          <button type="button" className="btn btn-small" onClick={() => void attach()} data-testid={`${t}-attach`}>
+            Attach scan…
+          </button>
+          <div className="row" style={{ gap: 4 }}>
+            <label className="sr-only" htmlFor={`${t}-file-path`}>
+              Or type the scan's path
+            </label>
+            <input
+              id={`${t}-file-path`}
+              className="input"
+              placeholder="or type a path"
+              value={typed}
+              onChange={(e) => setTyped(e.target.value)}
+              data-testid={`${t}-file-path`}
+            />
+            <button
+              type="button"
+              className="btn btn-small"
+              disabled={!typed.trim()}
+              onClick={() => {
+                addFile(typed.trim());
+                setTyped('');
+              }}
+              data-testid={`${t}-file-add`}
+            >
+              Add
+            </button>
+          </div>
+        </div>
       </div>
     </div>
   );

@@ -311,7 +311,7 @@ function PolicyEditor() {
         </div>
       </div>
       <p className="muted">New cases use the policy in force when they open.</p>
-      <ErrorBanner error={error} testId="policy-error" hideFieldReasons />
+      <ErrorBanner error={error} testId="policy-error" />
       <div className="grid-3" style={{ alignItems: 'start' }}>
         <fieldset>
           <legend>Case SLAs (hours)</legend>
