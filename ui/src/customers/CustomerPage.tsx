@@ -618,7 +618,12 @@ function DecisionsTab({ c }: { c: CustomerView }) {
 
 function DocumentsTab({ c }: { c: CustomerView }) {
   const backend = useBackend();
-  const [viewing, setViewing] = useState<string | null>(null);
+  const [viewing, setViewingRaw] = useState<string | null>(null);
+  const [broken, setBroken] = useState(false);
+  const setViewing = (ref: string | null) => {
+    setBroken(false);
+    setViewingRaw(ref);
+  };
   if (c.documents.length === 0) return <EmptyState title="No identity documents" testId="documents-empty">Add one from the Overview.</EmptyState>;
   const url = viewing ? backend.fileUrl(viewing) : null;
   return (
@@ -654,16 +659,14 @@ function DocumentsTab({ c }: { c: CustomerView }) {
       ))}
       {viewing && (
         <Dialog title={fileName(viewing)} onClose={() => setViewing(null)} wide testId="file-viewer">
-          {url ? (
-            /\.pdf$/i.test(viewing) ? (
-              <object data={url} type="application/pdf" style={{ width: '100%', height: '60vh' }} aria-label={fileName(viewing)}>
-                <p>This PDF cannot be shown here.</p>
-              </object>
-            ) : (
-              <img src={url} alt={fileName(viewing)} style={{ maxWidth: '100%' }} />
-            )
+          {url && !/\.pdf$/i.test(viewing) && !broken ? (
+            <img src={url} alt={fileName(viewing)} style={{ maxWidth: '100%' }} onError={() => setBroken(true)} />
           ) : (
-            <p className="muted">This file cannot be previewed here.</p>
+            <p className="muted" data-testid="file-viewer-no-preview">
+              {/\.pdf$/i.test(viewing)
+                ? 'PDFs are not shown inside Dossier (the app blocks embedded documents); open the file from its folder.'
+                : 'This file cannot be previewed here.'}
+            </p>
           )}
           <p className="mono faint">{viewing}</p>
         </Dialog>
