@@ -1,0 +1,213 @@
+// The one seam between the UI and the Rust side. Every screen talks to a `Backend`; the real
+// implementation (`tauri.ts`) calls Tauri commands, the test double (`memory.ts`) keeps
+// everything in memory. One method per command of the contract, typed with the generated
+// bindings (never hand-copied DTOs).
+
+import type { AddressInput } from '../bindings/AddressInput';
+import type { AdvanceVerificationInput } from '../bindings/AdvanceVerificationInput';
+import type { AuditEventView } from '../bindings/AuditEventView';
+import type { ContactInput } from '../bindings/ContactInput';
+import type { CreateCustomerInput } from '../bindings/CreateCustomerInput';
+import type { CreateVerificationInput } from '../bindings/CreateVerificationInput';
+import type { CustomerView } from '../bindings/CustomerView';
+import type { DecideInput } from '../bindings/DecideInput';
+import type { DecisionView } from '../bindings/DecisionView';
+import type { DocumentInput } from '../bindings/DocumentInput';
+import type { ErrorBody } from '../bindings/ErrorBody';
+import type { EvidenceInput } from '../bindings/EvidenceInput';
+import type { GatePreview } from '../bindings/GatePreview';
+import type { IdentityStatusView } from '../bindings/IdentityStatusView';
+import type { KycResultsView } from '../bindings/KycResultsView';
+import type { MemberInput } from '../bindings/MemberInput';
+import type { OutboxView } from '../bindings/OutboxView';
+import type { Page } from '../bindings/Page';
+import type { PerformKycInput } from '../bindings/PerformKycInput';
+import type { PolicyDto } from '../bindings/PolicyDto';
+import type { ProviderInput } from '../bindings/ProviderInput';
+import type { ProviderView } from '../bindings/ProviderView';
+import type { QueueItem } from '../bindings/QueueItem';
+import type { QueueQuery } from '../bindings/QueueQuery';
+import type { RiskView } from '../bindings/RiskView';
+import type { SyncRunView } from '../bindings/SyncRunView';
+import type { SyncStatusView } from '../bindings/SyncStatusView';
+import type { TaxDetailInput } from '../bindings/TaxDetailInput';
+import type { VerificationQuery } from '../bindings/VerificationQuery';
+import type { VerificationView } from '../bindings/VerificationView';
+import type { VerifyContactInput } from '../bindings/VerifyContactInput';
+
+/** `app_info`: not generated yet, defined here until the Rust side exports it. */
+export interface AppInfo {
+  data_dir: string;
+  version: string;
+  actor: string;
+}
+
+/** One row of the dashboard's queue-age chart. */
+export interface QueueAgeRow {
+  case_type: string;
+  lt_1d: number;
+  d1_3: number;
+  d3_7: number;
+  gt_7d: number;
+}
+
+/** `dashboard`: not generated yet, defined here until the Rust side exports it. */
+export interface DashboardView {
+  counts: {
+    awaiting_review: number;
+    sla_breached: number;
+    onboarded_today: number;
+    sync_needs_attention: number;
+  };
+  funnel: { pending: number; verified: number; active: number };
+  queue_age: QueueAgeRow[];
+  oldest_cases: VerificationView[];
+  customers_by_state: Record<string, number>;
+}
+
+/** Payload of the `sync-progress` event emitted while `sync_run` works. */
+export interface SyncProgress {
+  delivered: number;
+  retried: number;
+  needs_attention: number;
+  reconciled: number;
+}
+
+export type VerifyLevel = 'partial' | 'full';
+
+export type LifecycleAction =
+  | 'reject'
+  | 'withdraw'
+  | 'close'
+  | 'reactivate'
+  | 'undo_rejection'
+  | 'undo_withdrawal';
+
+export interface AuditQuery {
+  entity: string | null;
+  limit: number | null;
+  after: string | null;
+}
+
+export interface SyncListQuery {
+  status: string | null;
+  limit: number | null;
+  after: string | null;
+}
+
+export type Unlisten = () => void;
+
+export interface Backend {
+  appInfo(): Promise<AppInfo>;
+  dashboard(): Promise<DashboardView>;
+
+  listQueue(query: QueueQuery): Promise<Page<QueueItem>>;
+  getCustomer(id: string): Promise<CustomerView>;
+  createCustomer(input: CreateCustomerInput): Promise<CustomerView>;
+  previewGate(input: CreateCustomerInput, verified: string[]): Promise<GatePreview>;
+  addAddress(id: string, input: AddressInput): Promise<CustomerView>;
+  addDocument(id: string, input: DocumentInput): Promise<CustomerView>;
+  addContact(id: string, input: ContactInput): Promise<CustomerView>;
+  addTaxDetail(id: string, input: TaxDetailInput): Promise<CustomerView>;
+  addMember(id: string, input: MemberInput): Promise<CustomerView>;
+  verifyContact(id: string, input: VerifyContactInput): Promise<CustomerView>;
+  verifyCustomer(id: string, level: VerifyLevel, note: string | null): Promise<CustomerView>;
+  activateCustomer(id: string): Promise<CustomerView>;
+  lifecycle(id: string, action: LifecycleAction, reason: string): Promise<CustomerView>;
+
+  listVerifications(query: VerificationQuery): Promise<Page<VerificationView>>;
+  getVerification(id: string): Promise<VerificationView>;
+  createVerification(input: CreateVerificationInput): Promise<VerificationView>;
+  openEdd(customerId: string): Promise<VerificationView>;
+  advanceVerification(id: string, input: AdvanceVerificationInput): Promise<VerificationView>;
+  decideVerification(id: string, input: DecideInput): Promise<VerificationView>;
+  addEvidence(id: string, input: EvidenceInput): Promise<VerificationView>;
+  addNote(id: string, text: string): Promise<VerificationView>;
+  assignCase(id: string, assignee: string | null): Promise<VerificationView>;
+  snoozeCase(id: string, until: string | null, reason: string | null): Promise<VerificationView>;
+
+  performKyc(customerId: string, input: PerformKycInput): Promise<KycResultsView>;
+  kycResults(customerId: string): Promise<KycResultsView>;
+  identityStatus(customerId: string): Promise<IdentityStatusView>;
+  risk(customerId: string): Promise<RiskView>;
+  decisions(customerId: string): Promise<DecisionView[]>;
+  auditEvents(query: AuditQuery): Promise<Page<AuditEventView>>;
+
+  getPolicy(): Promise<PolicyDto>;
+  setPolicy(input: PolicyDto): Promise<PolicyDto>;
+  listProviders(): Promise<ProviderView[]>;
+  setProvider(input: ProviderInput): Promise<ProviderView>;
+  disableProvider(name: string): Promise<ProviderView>;
+
+  syncStatus(): Promise<SyncStatusView>;
+  syncList(query: SyncListQuery): Promise<Page<OutboxView>>;
+  syncRun(): Promise<SyncRunView>;
+  syncRetry(id: string): Promise<OutboxView>;
+  syncDiscard(id: string, reason: string): Promise<OutboxView>;
+
+  /** `pick_file`: a path chosen with the OS dialog, or null when cancelled. */
+  openFile(): Promise<string | null>;
+
+  /** Subscribes to `sync-progress` events; resolves to the function that unsubscribes. */
+  onSyncProgress(handler: (progress: SyncProgress) => void): Promise<Unlisten>;
+
+  /** A URL the webview can show for a stored file reference (a scan), or null if it cannot. */
+  fileUrl(reference: string): string | null;
+}
+
+/** Every failure from the backend, normalised: it carries the `ErrorBody` of the contract. */
+export class BackendError extends Error {
+  readonly body: ErrorBody;
+
+  constructor(body: ErrorBody) {
+    super(body.message);
+    this.name = 'BackendError';
+    this.body = body;
+  }
+
+  get status(): number {
+    return this.body.status;
+  }
+
+  get code(): string {
+    return this.body.code;
+  }
+}
+
+function isErrorBody(value: unknown): value is ErrorBody {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.status === 'number' && typeof v.code === 'string' && typeof v.message === 'string';
+}
+
+/** Turns whatever a rejected call gave into a `BackendError` (never a raw string or JSON). */
+export function toBackendError(raw: unknown): BackendError {
+  if (raw instanceof BackendError) return raw;
+  if (isErrorBody(raw)) {
+    return new BackendError({
+      status: raw.status,
+      code: raw.code,
+      message: raw.message,
+      reasons: Array.isArray(raw.reasons) ? raw.reasons : [],
+    });
+  }
+  if (typeof raw === 'string') {
+    // Tauri rejects with a plain string when a command is missing or its arguments do not fit.
+    try {
+      const parsed: unknown = JSON.parse(raw);
+      if (isErrorBody(parsed)) return toBackendError(parsed);
+    } catch {
+      // not JSON: fall through
+    }
+    return new BackendError({ status: 500, code: 'internal_error', message: raw, reasons: [] });
+  }
+  if (raw instanceof Error) {
+    return new BackendError({ status: 500, code: 'internal_error', message: raw.message, reasons: [] });
+  }
+  return new BackendError({
+    status: 500,
+    code: 'internal_error',
+    message: 'the desktop backend did not answer as expected',
+    reasons: [],
+  });
+}

@@ -1,0 +1,92 @@
+// The real backend: one Tauri command per method. Argument keys are camelCase (Tauri maps them
+// to the Rust parameters); every rejection is normalised to a BackendError.
+
+import { convertFileSrc, invoke } from '@tauri-apps/api/core';
+import { listen } from '@tauri-apps/api/event';
+
+import type { Backend, SyncProgress } from './Backend';
+import { toBackendError } from './Backend';
+
+/** ts-rs types some integers as bigint; IPC is JSON, so send them as numbers. */
+export function toWire(value: unknown): unknown {
+  if (typeof value === 'bigint') return Number(value);
+  if (Array.isArray(value)) return value.map(toWire);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = toWire(v);
+    return out;
+  }
+  return value;
+}
+
+async function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
+  try {
+    return await invoke<T>(command, toWire(args) as Record<string, unknown>);
+  } catch (raw) {
+    throw toBackendError(raw);
+  }
+}
+
+export function createTauriBackend(): Backend {
+  return {
+    appInfo: () => call('app_info'),
+    dashboard: () => call('dashboard'),
+
+    listQueue: (query) => call('list_queue', { query }),
+    getCustomer: (id) => call('get_customer', { id }),
+    createCustomer: (input) => call('create_customer', { input }),
+    previewGate: (input, verified) => call('preview_gate', { input, verified }),
+    addAddress: (id, input) => call('add_address', { id, input }),
+    addDocument: (id, input) => call('add_document', { id, input }),
+    addContact: (id, input) => call('add_contact', { id, input }),
+    addTaxDetail: (id, input) => call('add_tax_detail', { id, input }),
+    addMember: (id, input) => call('add_member', { id, input }),
+    verifyContact: (id, input) => call('verify_contact', { id, input }),
+    verifyCustomer: (id, level, note) => call('verify_customer', { id, level, note }),
+    activateCustomer: (id) => call('activate_customer', { id }),
+    lifecycle: (id, action, reason) => call('lifecycle', { id, action, reason }),
+
+    listVerifications: (query) => call('list_verifications', { query }),
+    getVerification: (id) => call('get_verification', { id }),
+    createVerification: (input) => call('create_verification', { input }),
+    openEdd: (customerId) => call('open_edd', { id: customerId }),
+    advanceVerification: (id, input) => call('advance_verification', { id, input }),
+    decideVerification: (id, input) => call('decide_verification', { id, input }),
+    addEvidence: (id, input) => call('add_evidence', { id, input }),
+    addNote: (id, text) => call('add_note', { id, text }),
+    assignCase: (id, assignee) => call('assign_case', { id, assignee }),
+    snoozeCase: (id, until, reason) => call('snooze_case', { id, until, reason }),
+
+    performKyc: (customerId, input) => call('perform_kyc', { id: customerId, input }),
+    kycResults: (customerId) => call('kyc_results', { id: customerId }),
+    identityStatus: (customerId) => call('identity_status', { id: customerId }),
+    risk: (customerId) => call('risk', { id: customerId }),
+    decisions: (customerId) => call('decisions', { id: customerId }),
+    auditEvents: ({ entity, limit, after }) => call('audit_events', { entity, limit, after }),
+
+    getPolicy: () => call('get_policy'),
+    setPolicy: (input) => call('set_policy', { input }),
+    listProviders: () => call('list_providers'),
+    setProvider: (input) => call('set_provider', { input }),
+    disableProvider: (name) => call('disable_provider', { name }),
+
+    syncStatus: () => call('sync_status'),
+    syncList: ({ status, limit, after }) => call('sync_list', { status, limit, after }),
+    syncRun: () => call('sync_run'),
+    syncRetry: (id) => call('sync_retry', { id }),
+    syncDiscard: (id, reason) => call('sync_discard', { id, reason }),
+
+    openFile: () => call('pick_file'),
+
+    async onSyncProgress(handler) {
+      const unlisten = await listen<SyncProgress>('sync-progress', (event) => handler(event.payload));
+      return unlisten;
+    },
+
+    fileUrl(reference) {
+      if (!reference.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(reference)) return null;
+      // Needs the asset protocol enabled (and scoped) in src-tauri's configuration.
+      return convertFileSrc(reference);
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import { isTauri } from '@tauri-apps/api/core';
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+
+import { App } from './App';
+import type { Backend } from './backend/Backend';
+import { createTauriBackend } from './backend/tauri';
+import './styles.css';
+
+async function pickBackend(): Promise<{ backend: Backend; testDouble: boolean }> {
+  if (isTauri()) return { backend: createTauriBackend(), testDouble: false };
+  // A plain browser (`npm run dev`): the in-memory test double with demo data.
+  const { MemoryBackend } = await import('./backend/memory');
+  const { seedDemo } = await import('./backend/memorySeed');
+  const backend = new MemoryBackend({ actor: 'clerk', syncStepMs: 150 });
+  await seedDemo(backend);
+  backend.latencyMs = 120;
+  return { backend, testDouble: true };
+}
+
+const root = createRoot(document.getElementById('root')!);
+pickBackend().then(({ backend, testDouble }) => {
+  root.render(
+    <StrictMode>
+      <App backend={backend} testDouble={testDouble} />
+    </StrictMode>,
+  );
+});

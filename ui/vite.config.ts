@@ -1,0 +1,27 @@
+/// <reference types="vitest/config" />
+import { defineConfig } from 'vite';
+import react from '@vitejs/plugin-react';
+
+// The desktop shell (Tauri v2) loads `dist/` from disk, so assets use relative URLs.
+// The dev server port is fixed because src-tauri's devUrl points at it.
+export default defineConfig({
+  base: './',
+  plugins: [react()],
+  clearScreen: false,
+  server: { port: 1420, strictPort: true },
+  preview: { port: 1420, strictPort: true },
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    target: 'es2021',
+    sourcemap: false,
+    chunkSizeWarningLimit: 700,
+  },
+  test: {
+    environment: 'jsdom',
+    globals: false,
+    include: ['src/**/*.test.{ts,tsx}'],
+    setupFiles: ['src/test/setup.ts'],
+    css: false,
+  },
+});
