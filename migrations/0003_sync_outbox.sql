@@ -25,6 +25,9 @@ CREATE TABLE outbox (
     idempotency_key   TEXT NOT NULL UNIQUE,
     status            TEXT NOT NULL CHECK (status IN ('pending', 'in_flight', 'done', 'needs_attention', 'discarded')),
     attempts          INTEGER NOT NULL DEFAULT 0,
+    -- Set once an attempt may have reached the provider (lost response, crash); never cleared,
+    -- so every later attempt looks the record up before creating it.
+    maybe_sent        INTEGER NOT NULL DEFAULT 0 CHECK (maybe_sent IN (0, 1)),
     next_attempt_at   TEXT NOT NULL,
     last_error        TEXT,
     remote_id         TEXT,

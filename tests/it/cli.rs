@@ -149,7 +149,7 @@ fn usage_errors_do_not_echo_argument_values() {
 }
 
 /// The real binary, next to this test executable in the target directory.
-fn binary() -> PathBuf {
+pub fn binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
     let dir = exe.parent().and_then(Path::parent).unwrap();
     let bin = dir.join(format!("dossier{}", std::env::consts::EXE_SUFFIX));

@@ -15,4 +15,5 @@ mod queue;
 mod settings;
 mod store;
 mod support;
+mod sync;
 mod verifications;

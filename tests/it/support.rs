@@ -59,6 +59,15 @@ impl TestApp {
         Self { dir, app, clock, actor }
     }
 
+    /// A data directory on the machine's clock and v7 ids, for tests where time must pass
+    /// (retries, tokens) or another process shares the directory. `clock` is not wired in.
+    pub fn on_real_clock() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let app = Dossier::open(dir.path()).expect("open");
+        let actor = dossier_app::actor("tester").expect("actor");
+        Self { dir, app, clock: Arc::new(FixedClock::new(NOW)), actor }
+    }
+
     pub fn data_dir(&self) -> &Path {
         self.dir.path()
     }

@@ -456,6 +456,26 @@ impl Dossier {
         once: bool,
         on_progress: impl FnMut(&dossier_sync::Progress),
     ) -> Result<SyncRunView> {
+        self.sync_run_with(provider, once, None, on_progress)
+    }
+
+    /// `sync run --once` that also stops waiting for retries after `deadline`.
+    pub fn sync_run_for(
+        &self,
+        provider: Option<&str>,
+        deadline: Option<StdDuration>,
+        on_progress: impl FnMut(&dossier_sync::Progress),
+    ) -> Result<SyncRunView> {
+        self.sync_run_with(provider, true, deadline, on_progress)
+    }
+
+    fn sync_run_with(
+        &self,
+        provider: Option<&str>,
+        once: bool,
+        deadline: Option<StdDuration>,
+        on_progress: impl FnMut(&dossier_sync::Progress),
+    ) -> Result<SyncRunView> {
         let provider = provider.map(parse_provider).transpose()?;
         let configs = self.provider_configs(provider)?;
         if configs.is_empty() {
@@ -484,7 +504,7 @@ impl Dossier {
         let mut worker_app = Dossier::open_with(&self.data_dir, self.env.clock.clone(), self.env.ids.clone())?;
         worker_app.write(|env, tx| Ok(tx.outbox_release_orphans(env.clock.now())?))?;
         let port = Arc::new(SyncPort { app: Mutex::new(worker_app), retry: RetryPolicy::default() });
-        let options = RunOptions { provider, once, ..RunOptions::default() };
+        let options = RunOptions { provider, once, deadline, ..RunOptions::default() };
         let report = dossier_sync::run(port, Arc::new(adapters), options, on_progress)
             .map_err(|e| Error::Unexpected(Problem::new("sync_failed", e.to_string())))?;
         Ok(SyncRunView {
@@ -598,14 +618,14 @@ impl OutboxPort for SyncPort {
                         // A draw in [0, 1) for the jitter, from the id source's random bits.
                         let unit = (env.ids.next_id().as_u128() & 0xFFFF_FFFF) as f64 / 4_294_967_296.0;
                         let retry_after = e.retry_after().and_then(|d| Duration::try_from(d).ok());
+                        let maybe = e.maybe_applied();
                         match (e.is_retryable(), retry.next_attempt(attempts, now, unit, retry_after)) {
-                            (true, Some(next)) => tx.outbox_retry_at(r.seq, next, &e.to_string(), now)?,
-                            (true, None) => tx.outbox_needs_attention(
-                                r.seq,
-                                &format!("gave up after {attempts} attempts: {e}"),
-                                now,
-                            )?,
-                            (false, _) => tx.outbox_needs_attention(r.seq, &e.to_string(), now)?,
+                            (true, Some(next)) => tx.outbox_retry_at(r.seq, next, &e.to_string(), maybe, now)?,
+                            (true, None) => {
+                                let error = format!("gave up after {attempts} attempts: {e}");
+                                tx.outbox_needs_attention(r.seq, &error, maybe, now)?
+                            }
+                            (false, _) => tx.outbox_needs_attention(r.seq, &e.to_string(), maybe, now)?,
                         }
                     }
                 }

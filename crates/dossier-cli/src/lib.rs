@@ -84,6 +84,18 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Serve the provider simulators (Cybrid, Paxos, Qolo, Mbanq) on loopback until Ctrl-C.
+    Sim {
+        /// The loopback port (0: any free one).
+        #[arg(long, default_value_t = 0)]
+        port: u16,
+        /// Faults to inject, e.g. error_rate=0.3,latency_ms=20,drop_rate=0.05,lost_response_rate=0.05,rate_limit_rate=0.05
+        #[arg(long, value_name = "SPEC", default_value = "")]
+        faults: String,
+        /// Seeds every id, token and fault draw.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -652,7 +664,32 @@ fn json<T: Serialize>(value: T) -> Result<serde_json::Value, Error> {
     Ok(serde_json::to_value(value).expect("views always serialize"))
 }
 
+/// The simulators print their URL as the first stdout line and then serve; nothing else goes to
+/// stdout, so a script can read the URL and go on.
+fn serve_sim(port: u16, faults: &str, seed: u64) -> Result<serde_json::Value, Error> {
+    use std::io::Write;
+    let faults = dossier_sim::Faults::parse(faults).map_err(|e| {
+        Error::invalid_input(vec![Reason::field("--faults", "invalid_faults", format!("--faults: {e}"))])
+    })?;
+    let config = dossier_sim::SimConfig { port, faults, seed, ..Default::default() };
+    dossier_sim::run_blocking(config, |url| {
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "{}", serde_json::json!({ "url": url }));
+        let _ = out.flush();
+    })
+    .map_err(|e| {
+        Error::Unexpected(dossier_app::error::Problem::new(
+            "sim_failed",
+            format!("the simulators stopped: {}", e.kind()),
+        ))
+    })?;
+    Ok(serde_json::json!({"stopped": true}))
+}
+
 fn execute(cli: Cli, ctx: &Context) -> Result<serde_json::Value, Error> {
+    if let Command::Sim { port, faults, seed } = &cli.command {
+        return serve_sim(*port, faults, *seed);
+    }
     let data_dir = match cli.data_dir {
         Some(dir) => dir,
         None => default_data_dir()?,
@@ -731,6 +768,7 @@ fn execute(cli: Cli, ctx: &Context) -> Result<serde_json::Value, Error> {
         Command::Sync(SyncCommand::Discard { id, reason }) => {
             json(app.sync_discard(&actor, &id, Some(&reason.reason))?)
         }
+        Command::Sim { .. } => unreachable!("served before the data directory is opened"),
         Command::Audit(AuditCommand::List { entity, page }) => {
             json(app.audit_events(entity.as_deref(), page.limit, page.after.as_deref())?)
         }

@@ -71,7 +71,9 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { base: Duration::milliseconds(500), cap: Duration::seconds(60), max_attempts: 12 }
+        // Twenty attempts spaced up to a minute apart cover a provider that is down for about a
+        // quarter of an hour; after that a person looks.
+        Self { base: Duration::milliseconds(500), cap: Duration::seconds(60), max_attempts: 20 }
     }
 }
 

@@ -144,7 +144,7 @@ impl Tx<'_> {
         limit: usize,
     ) -> Result<Vec<Claimed>> {
         let mut sql = format!(
-            "SELECT {COLUMNS} FROM outbox o
+            "SELECT {COLUMNS}, maybe_sent FROM outbox o
              WHERE o.status IN ('pending', 'in_flight') AND o.next_attempt_at <= ?1
                AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.provider = o.provider AND e.aggregate_id = o.aggregate_id
                                AND e.status IN ('pending', 'in_flight', 'needs_attention') AND e.seq < o.seq)"
@@ -161,20 +161,18 @@ impl Tx<'_> {
         let mut claimed = Vec::new();
         while let Some(r) = rows.next()? {
             let row = read_row(r)?;
-            // An in-flight message whose lease ran out, or one that failed in transit before,
-            // may have reached the provider.
-            let maybe_sent = row.status == OutboxStatus::InFlight
-                || row.last_error.as_deref().is_some_and(|e| e.starts_with("transport:"));
+            // An in-flight message whose lease ran out may have reached the provider too.
+            let maybe_sent = row.status == OutboxStatus::InFlight || r.get::<_, bool>(16)?;
             claimed.push(Claimed { row, maybe_sent });
         }
         drop(rows);
         let lease_until = codec::timestamp(now + lease);
         let mut update = self.conn().prepare_cached(
-            "UPDATE outbox SET status = 'in_flight', attempts = attempts + 1, next_attempt_at = ?2, updated_at = ?3
-             WHERE seq = ?1",
+            "UPDATE outbox SET status = 'in_flight', attempts = attempts + 1, next_attempt_at = ?2, updated_at = ?3,
+                maybe_sent = maybe_sent OR ?4 WHERE seq = ?1",
         )?;
         for c in &mut claimed {
-            update.execute(params![c.row.seq, lease_until, codec::timestamp(now)])?;
+            update.execute(params![c.row.seq, lease_until, codec::timestamp(now), c.maybe_sent])?;
             c.row.attempts += 1;
             c.row.status = OutboxStatus::InFlight;
         }
@@ -188,7 +186,7 @@ impl Tx<'_> {
         Ok(self
             .conn()
             .prepare_cached(
-                "UPDATE outbox SET status = 'pending', next_attempt_at = ?1, updated_at = ?1,
+                "UPDATE outbox SET status = 'pending', next_attempt_at = ?1, updated_at = ?1, maybe_sent = 1,
                     last_error = 'transport: the previous run stopped before this result was recorded'
                  WHERE status = 'in_flight'",
             )?
@@ -204,21 +202,31 @@ impl Tx<'_> {
         Ok(())
     }
 
-    pub fn outbox_retry_at(&self, seq: i64, next: OffsetDateTime, error: &str, at: OffsetDateTime) -> Result<()> {
+    /// Schedules another attempt; `maybe_sent` records that this one may have reached the provider.
+    pub fn outbox_retry_at(
+        &self,
+        seq: i64,
+        next: OffsetDateTime,
+        error: &str,
+        maybe_sent: bool,
+        at: OffsetDateTime,
+    ) -> Result<()> {
         self.conn()
             .prepare_cached(
-                "UPDATE outbox SET status = 'pending', next_attempt_at = ?2, last_error = ?3, updated_at = ?4 WHERE seq = ?1",
+                "UPDATE outbox SET status = 'pending', next_attempt_at = ?2, last_error = ?3, updated_at = ?4,
+                    maybe_sent = maybe_sent OR ?5 WHERE seq = ?1",
             )?
-            .execute(params![seq, codec::timestamp(next), error, codec::timestamp(at)])?;
+            .execute(params![seq, codec::timestamp(next), error, codec::timestamp(at), maybe_sent])?;
         Ok(())
     }
 
-    pub fn outbox_needs_attention(&self, seq: i64, error: &str, at: OffsetDateTime) -> Result<()> {
+    pub fn outbox_needs_attention(&self, seq: i64, error: &str, maybe_sent: bool, at: OffsetDateTime) -> Result<()> {
         self.conn()
             .prepare_cached(
-                "UPDATE outbox SET status = 'needs_attention', last_error = ?2, updated_at = ?3 WHERE seq = ?1",
+                "UPDATE outbox SET status = 'needs_attention', last_error = ?2, updated_at = ?3,
+                    maybe_sent = maybe_sent OR ?4 WHERE seq = ?1",
             )?
-            .execute(params![seq, error, codec::timestamp(at)])?;
+            .execute(params![seq, error, codec::timestamp(at), maybe_sent])?;
         Ok(())
     }
 

@@ -215,19 +215,9 @@ async fn paxos_identity(c: &ProviderClient, d: &Delivery) -> Result<Delivered, D
             Ok(Delivered::mapped("customer", d.aggregate_id, id))
         }
         // `ref_id` is ours and unique: "Already Exists" carries the identity we made before.
-        Err(DeliveryError::Http { status: 409, .. }) => {
-            let query = [("ref_id", p["ref_id"].as_str().unwrap_or_default().to_owned())];
-            let (_, page) = c.send(Method::GET, "/v2/identity/identities", &query, None).await?;
-            let existing = page["items"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .find(|i| i["ref_id"] == p["ref_id"])
-                .and_then(|i| s(&i["id"]));
-            existing
-                .map(|id| Delivered::mapped("customer", d.aggregate_id, id))
-                .ok_or_else(|| precondition("Paxos reports the identity exists but it could not be found"))
-        }
+        Err(DeliveryError::Http { status: 409, json, .. }) => s(&json["meta"]["existing"]["id"])
+            .map(|id| Delivered::mapped("customer", d.aggregate_id, id))
+            .ok_or_else(|| precondition("Paxos answered Already Exists without the existing identity")),
         Err(e) => Err(e),
     }
 }

@@ -119,12 +119,18 @@ impl ProviderClient {
         let status = resp.status();
         let body: Value = resp.json().await.unwrap_or(Value::Null);
         if !status.is_success() {
-            return Err(DeliveryError::Http { status: status.as_u16(), body: summarize(&body), retry_after: None });
+            return Err(DeliveryError::Http {
+                status: status.as_u16(),
+                body: summarize(&body),
+                retry_after: None,
+                json: body,
+            });
         }
         let token = body["access_token"].as_str().ok_or_else(|| DeliveryError::Http {
             status: status.as_u16(),
             body: "no access_token".into(),
             retry_after: None,
+            json: Value::Null,
         })?;
         let ttl = Duration::from_secs(body["expires_in"].as_u64().unwrap_or(3600));
         Ok((token.to_owned(), ttl))
@@ -139,7 +145,18 @@ impl ProviderClient {
         {
             return Ok(token.clone());
         }
-        let (token, ttl) = self.fetch_token().await?;
+        // Nothing else has been sent yet, so a transient failure here is simply tried again.
+        let mut tries = 0;
+        let (token, ttl) = loop {
+            match self.fetch_token().await {
+                Err(e) if e.is_retryable() && tries < 3 => {
+                    tries += 1;
+                    let wait = e.retry_after().unwrap_or(Duration::from_millis(50 * tries));
+                    tokio::time::sleep(wait.min(Duration::from_secs(2))).await;
+                }
+                other => break other?,
+            }
+        };
         // Refresh a little early, so a token never expires in flight.
         let margin = (ttl / 10).min(Duration::from_secs(30));
         *cached = Some((token.clone(), Instant::now() + ttl.saturating_sub(margin)));
@@ -148,7 +165,7 @@ impl ProviderClient {
 
     /// Sends one request with the provider's auth and returns the status and JSON body. A 401
     /// gets one retry with a fresh token; other error statuses become [`DeliveryError::Http`].
-    pub async fn send(
+    pub async fn send_once(
         &self,
         method: Method,
         path: &str,
@@ -180,7 +197,31 @@ impl ProviderClient {
             if status.is_success() {
                 return Ok((status.as_u16(), json));
             }
-            return Err(DeliveryError::Http { status: status.as_u16(), body: summarize(&json), retry_after });
+            return Err(DeliveryError::Http { status: status.as_u16(), body: summarize(&json), retry_after, json });
+        }
+    }
+
+    /// [`ProviderClient::send_once`] for requests that are safe to repeat (GET, PUT): a transient
+    /// failure is tried again at once, a few times, so one lost packet does not cost the whole
+    /// delivery its attempt. Creates never go through here.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<&Value>,
+    ) -> Result<(u16, Value), DeliveryError> {
+        let repeatable = method == Method::GET || method == Method::PUT;
+        let mut tries = 0;
+        loop {
+            match self.send_once(method.clone(), path, query, body).await {
+                Err(e) if repeatable && e.is_retryable() && tries < 3 => {
+                    tries += 1;
+                    let wait = e.retry_after().unwrap_or(Duration::from_millis(50 * tries));
+                    tokio::time::sleep(wait.min(Duration::from_secs(2))).await;
+                }
+                other => return other,
+            }
         }
     }
 }

@@ -3,14 +3,21 @@
 
 use std::time::Duration;
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum DeliveryError {
     /// The request may or may not have reached the provider (connection dropped, timeout).
     #[error("transport: {0}")]
     Transport(String),
     /// The provider answered with an error status.
     #[error("http {status}: {body}")]
-    Http { status: u16, body: String, retry_after: Option<Duration> },
+    Http {
+        status: u16,
+        /// The provider's error code and message in a line.
+        body: String,
+        retry_after: Option<Duration>,
+        /// The whole error body, for adapters that read more of it (Paxos' `meta.existing`).
+        json: serde_json::Value,
+    },
     /// Something this side must fix first (no credentials, the customer is not at the provider).
     #[error("precondition: {0}")]
     Precondition(String),

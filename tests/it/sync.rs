@@ -1,0 +1,438 @@
+//! Sync over real loopback HTTP against the provider simulators: every record reaches each
+//! provider exactly once — offline then online, through injected faults, across a crash between
+//! the provider's answer and the local write — permanent errors wait for a person, tokens
+//! refresh, and remote results come back (a contradiction becomes a conflict case).
+
+use std::time::{Duration, Instant};
+
+use dossier_app::sync::ProviderInput;
+use serde_json::{Value, json};
+
+use crate::support::{TestApp, complete_individual};
+
+/// A simulator in this process, on its own runtime.
+pub struct Sim {
+    pub url: String,
+    runtime: tokio::runtime::Runtime,
+    handle: Option<dossier_sim::SimHandle>,
+}
+
+impl Sim {
+    pub fn start(faults: &str, token_ttl: Duration) -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let config = dossier_sim::SimConfig {
+            faults: dossier_sim::Faults::parse(faults).unwrap(),
+            seed: 7,
+            token_ttl,
+            ..Default::default()
+        };
+        let handle = runtime.block_on(dossier_sim::spawn(config)).unwrap();
+        Self { url: handle.url.clone(), runtime, handle: Some(handle) }
+    }
+
+    fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+        let client = reqwest::blocking::Client::new();
+        let mut req = client.request(method, format!("{}{path}", self.url));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().unwrap().json().unwrap()
+    }
+
+    pub fn records(&self) -> Value {
+        self.admin(reqwest::Method::GET, "/_sim/records", None)
+    }
+
+    pub fn set_offline(&self, offline: bool) {
+        self.admin(reqwest::Method::PUT, "/_sim/offline", Some(json!({"offline": offline})));
+    }
+
+    /// Calls a provider endpoint as a client would (for sandbox controls).
+    pub fn cybrid(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let client = reqwest::blocking::Client::new();
+        let token: Value = client
+            .post(format!("{}/cybrid/oauth/token", self.url))
+            .json(&json!({"grant_type": "client_credentials", "client_id": "dossier-sandbox",
+                "client_secret": "dossier-sandbox", "scope": "identity_verifications:execute identity_verifications:read"}))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        client
+            .request(method, format!("{}/cybrid{path}", self.url))
+            .bearer_auth(token["access_token"].as_str().unwrap())
+            .json(&body)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+}
+
+impl Drop for Sim {
+    fn drop(&mut self) {
+        if let Some(h) = self.handle.take() {
+            self.runtime.block_on(h.shutdown());
+        }
+    }
+}
+
+/// Points every provider at the simulator with the sandbox credentials.
+pub fn connect(t: &mut TestApp, sim: &Sim) {
+    for (name, tenant) in
+        [("cybrid", None), ("paxos", None), ("qolo", Some(dossier_sim::QOLO_SDD_PROGRAM)), ("mbanq", Some("sandbox"))]
+    {
+        let input = ProviderInput {
+            name: Some(name.into()),
+            base_url: Some(format!("{}/{name}", sim.url)),
+            client_id: Some("dossier-sandbox".into()),
+            client_secret: Some("dossier-sandbox".into()),
+            tenant: tenant.map(str::to_owned),
+        };
+        t.app.set_provider(&t.actor, &input).unwrap();
+    }
+}
+
+/// A complete individual with its own document number (providers refuse shared ones).
+fn customer(t: &mut TestApp, n: usize) -> String {
+    let mut input = complete_individual(&format!("S-{n}"));
+    input["documents"][0]["number"] = json!(format!("P{n:07}"));
+    input["contacts"][0]["value"] = json!(format!("person{n}@example.com"));
+    let id = t.create(input);
+    for kind in ["email", "mobile"] {
+        t.verify_contact(&id, kind);
+    }
+    id
+}
+
+fn statuses(t: &TestApp) -> std::collections::BTreeMap<String, usize> {
+    let mut out = std::collections::BTreeMap::new();
+    for m in t.app.sync_list(None, Some(500), None).unwrap().items {
+        *out.entry(m.status.to_owned()).or_insert(0) += 1;
+    }
+    out
+}
+
+fn count(records: &Value, provider: &str, kind: &str) -> usize {
+    records[provider][kind].as_array().map_or(0, Vec::len)
+}
+
+#[test]
+fn the_journey_reaches_each_provider_exactly_once() {
+    let sim = Sim::start("", Duration::from_secs(3600));
+    let mut t = TestApp::on_real_clock();
+    connect(&mut t, &sim);
+    let ids: Vec<String> = (0..3).map(|n| customer(&mut t, n)).collect();
+    for id in &ids {
+        t.app.verify(&t.actor, id, "full", None).unwrap();
+    }
+    t.app.activate(&t.actor, &ids[0]).unwrap();
+    let case = t.app.open_edd(&t.actor, &ids[1]).unwrap().id;
+
+    let run = t.app.sync_run(None, true, |_| {}).unwrap();
+    assert_eq!(
+        (run.needs_attention, run.retried),
+        (0, 0),
+        "{:?}",
+        t.app.sync_list(Some("needs_attention"), None, None).unwrap().items
+    );
+    assert_eq!(statuses(&t), [("done".to_owned(), 3 * 4 + 3 * 2 + 1 + 1)].into());
+
+    let records = sim.records();
+    assert_eq!(count(&records, "cybrid", "customers"), 3);
+    assert_eq!(count(&records, "cybrid", "identity_verifications"), 4, "three attestations and one EDD case");
+    assert_eq!(count(&records, "paxos", "identities"), 3);
+    assert_eq!(count(&records, "qolo", "persons"), 3);
+    assert_eq!(count(&records, "mbanq", "clients"), 3);
+    let cybrid_customers = records["cybrid"]["customers"].as_array().unwrap();
+    assert!(
+        cybrid_customers.iter().all(|c| c["state"] == "verified"),
+        "attested before the EDD case: {cybrid_customers:?}"
+    );
+    let edd_at_cybrid = t
+        .app
+        .sync_list(None, Some(500), None)
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|m| m.subject_id.as_deref() == Some(case.as_str()));
+    assert!(edd_at_cybrid.unwrap().remote_id.is_some());
+
+    // A second run has nothing to send and sends nothing.
+    let again = t.app.sync_run(None, true, |_| {}).unwrap();
+    assert_eq!(again.delivered, 0);
+    assert_eq!(count(&sim.records(), "cybrid", "customers"), 3);
+}
+
+#[test]
+fn offline_then_online_delivers_everything_once() {
+    let sim = Sim::start("", Duration::from_secs(3600));
+    let mut t = TestApp::on_real_clock();
+    connect(&mut t, &sim);
+    sim.set_offline(true);
+    for n in 0..4 {
+        customer(&mut t, n);
+    }
+    let run = t.app.sync_run_for(None, Some(Duration::from_millis(1500)), |_| {}).unwrap();
+    assert!(run.stopped_early && run.delivered == 0 && run.retried > 0, "{run:?}");
+    let status = t.app.sync_status(true).unwrap();
+    let cybrid = status.providers.iter().find(|p| p.name == "cybrid").unwrap();
+    assert_eq!(cybrid.reachable, Some(false), "an offline provider is reported unreachable");
+    assert_eq!(cybrid.counts["pending"], 4, "nothing lost, everything waiting visibly");
+
+    sim.set_offline(false);
+    let run = t.app.sync_run(None, true, |_| {}).unwrap();
+    assert_eq!(run.needs_attention, 0);
+    assert_eq!(statuses(&t), [("done".to_owned(), 16)].into());
+    let records = sim.records();
+    for (provider, kind) in
+        [("cybrid", "customers"), ("paxos", "identities"), ("qolo", "persons"), ("mbanq", "clients")]
+    {
+        assert_eq!(
+            count(&records, provider, kind),
+            4,
+            "{provider}: dropped requests never reached it; each record once"
+        );
+    }
+}
+
+#[test]
+fn a_thousand_operations_through_thirty_percent_faults_arrive_exactly_once_in_order() {
+    let sim = Sim::start(
+        "error_rate=0.1,rate_limit_rate=0.05,drop_rate=0.05,lost_response_rate=0.1,latency_ms=1",
+        Duration::from_secs(3600),
+    );
+    let mut t = TestApp::on_real_clock();
+    connect(&mut t, &sim);
+    let mut verified = Vec::new();
+    for n in 0..232 {
+        let id = customer(&mut t, n);
+        if n % 6 == 0 {
+            t.app.verify(&t.actor, &id, "partial", None).unwrap();
+            verified.push(id);
+        }
+    }
+    let total = t.app.sync_list(None, Some(500), None).unwrap().items.len()
+        + t.app.sync_list(None, Some(500), Some("500")).unwrap().items.len()
+        + t.app.sync_list(None, Some(500), Some("1000")).unwrap().items.len();
+    assert!(total >= 1000, "{total} operations");
+    let started = Instant::now();
+    let run = t.app.sync_run(None, true, |_| {}).unwrap();
+    eprintln!("{total} operations at 30 % faults delivered in {:?}: {run:?}", started.elapsed());
+    assert_eq!(run.needs_attention, 0, "{:?}", t.app.sync_list(Some("needs_attention"), None, None).unwrap().items);
+    assert!(run.retried > 100, "the faults were real: {run:?}");
+
+    let records = sim.records();
+    for (provider, kind) in
+        [("cybrid", "customers"), ("paxos", "identities"), ("qolo", "persons"), ("mbanq", "clients")]
+    {
+        assert_eq!(count(&records, provider, kind), 232, "{provider}: exactly once despite lost responses");
+    }
+    assert_eq!(
+        count(&records, "cybrid", "identity_verifications"),
+        verified.len(),
+        "one attestation per verified customer"
+    );
+    let mbanq_verified = records["mbanq"]["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c.to_string().contains("Verified") || c.to_string().contains("APPROVED"))
+        .count();
+    assert_eq!(
+        mbanq_verified,
+        verified.len(),
+        "each verify reached its client after the client existed (per-customer order)"
+    );
+}
+
+#[test]
+fn a_permanent_error_waits_for_a_person_who_fixes_it_and_retries() {
+    let sim = Sim::start("", Duration::from_secs(3600));
+    let mut t = TestApp::on_real_clock();
+    connect(&mut t, &sim);
+    let wrong = ProviderInput {
+        name: Some("paxos".into()),
+        base_url: Some(format!("{}/paxos", sim.url)),
+        client_id: Some("dossier-sandbox".into()),
+        client_secret: Some("wrong-secret".into()),
+        tenant: None,
+    };
+    t.app.set_provider(&t.actor, &wrong).unwrap();
+    let a = customer(&mut t, 1);
+    customer(&mut t, 2);
+    let run = t.app.sync_run(None, true, |_| {}).unwrap();
+    assert_eq!(run.needs_attention, 2, "{run:?}");
+    let waiting = t.app.sync_list(Some("needs_attention"), None, None).unwrap().items;
+    assert!(
+        waiting.iter().all(|m| m.provider == "paxos" && m.last_error.as_deref().unwrap_or("").starts_with("http 401"))
+    );
+    assert_eq!(count(&sim.records(), "paxos", "identities"), 0);
+    assert_eq!(count(&sim.records(), "cybrid", "customers"), 2, "other providers are not held back");
+
+    t.app.set_provider(&t.actor, &ProviderInput { client_secret: Some("dossier-sandbox".into()), ..wrong }).unwrap();
+    t.app.sync_retry(&t.actor, &waiting[0].id).unwrap();
+    t.app.sync_discard(&t.actor, &waiting[1].id, Some("created at Paxos by hand")).unwrap();
+    t.app.sync_run(None, true, |_| {}).unwrap();
+    let records = sim.records();
+    assert_eq!(count(&records, "paxos", "identities"), 1);
+    assert_eq!(records["paxos"]["identities"][0]["ref_id"], "S-1");
+    let audit: Vec<String> =
+        t.app.audit_events(Some(&a), None, None).unwrap().items.into_iter().map(|e| e.action).collect();
+    assert!(audit.contains(&"sync.retry".to_owned()), "{audit:?}");
+}
+
+#[test]
+fn expired_tokens_are_refreshed() {
+    let sim = Sim::start("latency_ms=20", Duration::from_secs(1));
+    let mut t = TestApp::on_real_clock();
+    connect(&mut t, &sim);
+    for n in 0..3 {
+        customer(&mut t, n);
+    }
+    let adapters = dossier_sync::Adapters::new(vec![dossier_sync::ProviderConfig {
+        provider: dossier_core::Provider::Cybrid,
+        base_url: format!("{}/cybrid", sim.url),
+        client_id: "dossier-sandbox".into(),
+        client_secret: "dossier-sandbox".into(),
+        tenant: None,
+    }])
+    .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let delivery = |n: u128| dossier_sync::Delivery {
+        seq: 1,
+        provider: dossier_core::Provider::Cybrid,
+        operation: dossier_core::Operation::CustomerCreate,
+        aggregate_id: uuid::Uuid::from_u128(n),
+        subject_id: None,
+        payload: json!({"type": "individual"}),
+        idempotency_key: format!("k{n}"),
+        maybe_sent: false,
+        customer_remote_id: None,
+        mapped_siblings: vec![],
+    };
+    runtime.block_on(adapters.deliver(&delivery(1))).unwrap();
+    std::thread::sleep(Duration::from_millis(1300));
+    runtime.block_on(adapters.deliver(&delivery(2))).expect("a token that expired is replaced, not reported");
+    let stats = sim.admin(reqwest::Method::GET, "/_sim/stats", None);
+    let tokens = stats["requests"]["cybrid"]["POST /oauth/token"].as_u64().unwrap_or(0);
+    assert!(tokens >= 2, "a second token was fetched: {stats}");
+}
+
+#[test]
+fn remote_results_come_back_and_contradictions_become_conflict_cases() {
+    let sim = Sim::start("", Duration::from_secs(3600));
+    let mut t = TestApp::on_real_clock();
+    connect(&mut t, &sim);
+    let a = customer(&mut t, 1);
+    let b = customer(&mut t, 2);
+    for id in [&a, &b] {
+        t.app.verify(&t.actor, id, "full", None).unwrap();
+    }
+    let case_a = t.app.open_edd(&t.actor, &a).unwrap().id;
+    let case_b = t.app.open_edd(&t.actor, &b).unwrap().id;
+    t.app.sync_run(None, true, |_| {}).unwrap();
+    let remote = |case: &str| {
+        t.app
+            .sync_list(None, Some(500), None)
+            .unwrap()
+            .items
+            .into_iter()
+            .find(|m| m.subject_id.as_deref() == Some(case))
+            .unwrap()
+            .remote_id
+            .unwrap()
+    };
+    let (remote_a, remote_b) = (remote(&case_a), remote(&case_b));
+
+    // Case A: the local officer fails it; Cybrid's compliance passes it.
+    t.decide(&case_a, "failed", &["compliance_rejection"]).unwrap();
+    sim.cybrid(
+        reqwest::Method::POST,
+        &format!("/_sandbox/identity_verifications/{remote_a}/complete"),
+        json!({"outcome": "passed"}),
+    );
+    // Case B: still open locally; Cybrid completes it.
+    sim.cybrid(
+        reqwest::Method::POST,
+        &format!("/_sandbox/identity_verifications/{remote_b}/complete"),
+        json!({"outcome": "passed"}),
+    );
+
+    let run = t.app.sync_run(None, true, |_| {}).unwrap();
+    assert!(run.reconciled >= 2, "{run:?}");
+    let a_view = t.app.verification(&case_a).unwrap();
+    assert_eq!(a_view.outcome, Some("failed"), "a local decision is never overwritten");
+    assert_eq!(t.app.sync_status(false).unwrap().open_conflicts, 1);
+    let b_view = t.app.verification(&case_b).unwrap();
+    assert_eq!(
+        (b_view.state, b_view.outcome),
+        ("completed", Some("passed")),
+        "the remote result came back through the state machine"
+    );
+    assert_eq!(t.app.customer(&b).unwrap().edd_status, "passed");
+    let audit: Vec<String> =
+        t.app.audit_events(Some(&a), None, None).unwrap().items.into_iter().map(|e| e.action).collect();
+    assert!(audit.contains(&"sync.conflict".to_owned()));
+}
+
+#[test]
+fn a_crash_between_the_providers_answer_and_the_local_write_duplicates_nothing() {
+    let sim = Sim::start("latency_ms=150", Duration::from_secs(3600));
+    let mut t = TestApp::on_real_clock();
+    connect(&mut t, &sim);
+    for n in 0..6 {
+        customer(&mut t, n);
+    }
+    let db = t.db_path();
+    let data_dir = t.data_dir().to_path_buf();
+    let binary = crate::cli::binary();
+    let mut child = std::process::Command::new(&binary)
+        .args(["--data-dir", data_dir.to_str().unwrap(), "sync", "run", "--once"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait until the worker has claimed messages, then hold the database so it cannot record
+    // the providers' answers; kill it once the providers have applied some of them.
+    let watcher = rusqlite::Connection::open(&db).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let in_flight: i64 =
+            watcher.query_row("SELECT count(*) FROM outbox WHERE status = 'in_flight'", [], |r| r.get(0)).unwrap();
+        if in_flight > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the worker never claimed anything");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    watcher.execute_batch("BEGIN IMMEDIATE").unwrap();
+    loop {
+        let records = sim.records();
+        let applied: usize = ["cybrid", "paxos", "qolo", "mbanq"]
+            .iter()
+            .zip(["customers", "identities", "persons", "clients"])
+            .map(|(p, k)| count(&records, p, k))
+            .sum();
+        if applied > 0 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the providers never saw a request");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    watcher.execute_batch("ROLLBACK").unwrap();
+    let orphaned: i64 =
+        watcher.query_row("SELECT count(*) FROM outbox WHERE status = 'in_flight'", [], |r| r.get(0)).unwrap();
+    assert!(orphaned > 0, "the crash left messages whose fate is unknown");
+
+    let run = t.app.sync_run(None, true, |_| {}).unwrap();
+    assert_eq!(run.needs_attention, 0, "{run:?}");
+    let records = sim.records();
+    for (provider, kind) in
+        [("cybrid", "customers"), ("paxos", "identities"), ("qolo", "persons"), ("mbanq", "clients")]
+    {
+        assert_eq!(count(&records, provider, kind), 6, "{provider}: no duplicate after the restart");
+    }
+}
