@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: a C compiler for the bundled SQLite; WebKitGTK and friends for the Tauri
 # desktop app; Xvfb and WebKitWebDriver for the end-to-end tests; Node for the UI.
 APT_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev \
-	libjavascriptcoregtk-4.1-dev xvfb xauth webkit2gtk-driver nodejs npm
+	libjavascriptcoregtk-4.1-dev xvfb xauth webkit2gtk-driver nodejs npm python3 python3-venv
 TAURI_DRIVER := $(HOME)/.cargo/bin/tauri-driver
 
 .PHONY: run demo test e2e check lint fmt build ui desktop deps deps-system deps-rust deps-ui clean
@@ -29,9 +29,20 @@ test: deps ui build lint
 	@# The UI's TypeScript bindings are generated from the Rust DTOs by the run above: they must be committed.
 	@if [ -n "$$(git status --porcelain -- ui/src/bindings 2>/dev/null)" ]; then \
 	  echo "ui/src/bindings drifted from the Rust DTOs: commit the regenerated files" >&2; git status --short -- ui/src/bindings >&2; exit 1; fi
-	@if [ -f ui/package.json ]; then cd ui && npm test 2>&1 | tee ../target/ui-test.log; fi
+	@if [ -f ui/package.json ]; then (cd ui && npm test 2>&1) | tee target/ui-test.log; fi
 	@scripts/demo.sh >/dev/null && echo "demo journey: ok"
+	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory cybrid-sdk
 	@awk '/^test result:/ { p += $$4; f += $$6 } END { printf "all cargo tests: %d passed, %d failed\n", p, f }' target/test.log
+
+## e2e: drive the real built desktop app (tauri-driver + WebKitWebDriver under Xvfb); screenshots in target/e2e/
+e2e: deps ui deps-e2e
+	$(CARGO) build --locked -p dossier-desktop -p dossier-cli
+	xvfb-run -a -s "-screen 0 1440x900x24" node --test --test-concurrency=1 e2e/
+
+## cybrid-sdk: Cybrid's official Python client against the simulator, unchanged
+cybrid-sdk: deps
+	bash tests/cybrid_sdk/run.sh
 
 build: deps ui
 	$(CARGO) build --workspace --locked
@@ -46,8 +57,8 @@ fmt:
 ## ui: install the UI's npm packages from the lockfile and build it into ui/dist
 ui: deps
 	@if [ -f ui/package.json ]; then \
-	  if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then cd ui && npm ci --no-audit --no-fund; fi; \
-	  cd ui && npm run build; \
+	  if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then (cd ui && npm ci --no-audit --no-fund); fi; \
+	  (cd ui && npm run build); \
 	else mkdir -p ui/dist && [ -f ui/dist/index.html ] || echo '<!doctype html><title>Dossier</title>' > ui/dist/index.html; fi
 
 deps: deps-system deps-rust
@@ -55,7 +66,7 @@ deps: deps-system deps-rust
 # Installs the Debian packages only when something is missing, so a ready machine is not touched.
 deps-system:
 	@missing=0; \
-	for c in cc pkg-config node npm Xvfb WebKitWebDriver; do command -v $$c >/dev/null 2>&1 || missing=1; done; \
+	for c in cc pkg-config node npm python3 Xvfb xvfb-run WebKitWebDriver; do command -v $$c >/dev/null 2>&1 || missing=1; done; \
 	pkg-config --exists webkit2gtk-4.1 javascriptcoregtk-4.1 libsoup-3.0 2>/dev/null || missing=1; \
 	if [ $$missing = 1 ]; then \
 	  if command -v apt-get >/dev/null 2>&1; then \
@@ -65,6 +76,9 @@ deps-system:
 	    echo "install these with your package manager: $(APT_PACKAGES)" >&2; exit 1; \
 	  fi; \
 	fi
+
+deps-e2e:
+	@command -v tauri-driver >/dev/null 2>&1 || $(CARGO) install tauri-driver --version '^2' --locked
 
 deps-rust:
 	@command -v $(CARGO) >/dev/null 2>&1 || { echo "Rust is needed: install it from https://rustup.rs (stable, 1.95 or newer)" >&2; exit 1; }

@@ -14,7 +14,9 @@ type Answer<T> = Result<T, ErrorBody>;
 
 /// Runs one dossier-app call with the data directory locked for its duration.
 fn with<T>(desk: &State<'_, Desk>, f: impl FnOnce(&mut Dossier, &Actor) -> dossier_app::Result<T>) -> Answer<T> {
-    let mut app = desk.app.lock().map_err(|_| internal("the data directory lock was poisoned: restart Dossier"))?;
+    // A panic inside a command cannot leave the database half-written (its transaction rolled
+    // back), so a poisoned lock is safe to take over.
+    let mut app = desk.app.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
     f(&mut app, &desk.actor).map_err(|e| e.body())
 }
 

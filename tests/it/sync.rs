@@ -19,6 +19,8 @@ pub struct Sim {
 
 impl Sim {
     pub fn start(faults: &str, token_ttl: Duration) -> Self {
+        // The tests' own HTTP client uses the same TLS setup as the sync crate.
+        dossier_sync::install_crypto();
         let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         let config = dossier_sim::SimConfig {
             faults: dossier_sim::Faults::parse(faults).unwrap(),

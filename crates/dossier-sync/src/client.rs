@@ -40,7 +40,9 @@ impl fmt::Debug for ProviderConfig {
 /// How long one request may take before its fate counts as unknown.
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
 
-fn install_crypto() {
+/// Installs the TLS crypto provider reqwest uses (ring). Idempotent; clients built by this crate
+/// call it themselves, and a process that builds other reqwest clients calls it first.
+pub fn install_crypto() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // Another part of the process may have installed one already; either is fine.
@@ -248,20 +250,28 @@ pub(crate) fn summarize(body: &Value) -> String {
     out
 }
 
-/// Whether each provider answers at all (any HTTP status counts), within two seconds.
+/// Whether each provider answers at all (any HTTP status counts), within two seconds. Runs on
+/// its own thread with its own runtime, so it can be called from anywhere, async code included.
 pub fn probe(targets: &[(Provider, String)]) -> Vec<(Provider, bool)> {
     install_crypto();
-    let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
-        return targets.iter().map(|(p, _)| (*p, false)).collect();
-    };
-    runtime.block_on(async {
-        let Ok(http) = reqwest::Client::builder().timeout(Duration::from_secs(2)).build() else {
-            return targets.iter().map(|(p, _)| (*p, false)).collect();
+    let targets = targets.to_vec();
+    let all_down = |targets: &[(Provider, String)]| targets.iter().map(|(p, _)| (*p, false)).collect::<Vec<_>>();
+    let fallback = all_down(&targets);
+    std::thread::spawn(move || {
+        let Ok(runtime) = tokio::runtime::Builder::new_current_thread().enable_all().build() else {
+            return all_down(&targets);
         };
-        let mut out = Vec::with_capacity(targets.len());
-        for (provider, url) in targets {
-            out.push((*provider, http.get(url).send().await.is_ok()));
-        }
-        out
+        runtime.block_on(async {
+            let Ok(http) = reqwest::Client::builder().timeout(Duration::from_secs(2)).build() else {
+                return all_down(&targets);
+            };
+            let mut out = Vec::with_capacity(targets.len());
+            for (provider, url) in &targets {
+                out.push((*provider, http.get(url).send().await.is_ok()));
+            }
+            out
+        })
     })
+    .join()
+    .unwrap_or(fallback)
 }

@@ -10,6 +10,6 @@ mod worker;
 
 pub use adapters::{Adapters, RemoteVerification};
 pub use client::ProviderConfig;
-pub use client::probe;
+pub use client::{install_crypto, probe};
 pub use error::DeliveryError;
 pub use worker::{Delivered, Delivery, DeliveryResult, OutboxPort, PortError, Progress, RunOptions, RunReport, run};

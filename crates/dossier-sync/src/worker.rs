@@ -104,7 +104,8 @@ pub struct RunReport {
     pub stopped_early: bool,
 }
 
-/// Drains the outbox (and reads results back) until done; builds its own runtime.
+/// Drains the outbox (and reads results back) until done; builds its own runtime, so call it
+/// from a plain thread, not from async code.
 pub fn run(
     port: Arc<dyn OutboxPort>,
     adapters: Arc<Adapters>,

@@ -1,0 +1,162 @@
+// End-to-end journeys against the real built desktop app (tauri-driver + WebKitWebDriver under
+// Xvfb), asserting on the page and on the database (read through the dossier CLI). Screenshots
+// of every step go to target/e2e/.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { after, before, test } from 'node:test';
+
+import { Driver } from './webdriver.mjs';
+
+const root = resolve(import.meta.dirname, '..');
+const app = join(root, 'target/debug/dossier-desktop');
+const cli = join(root, 'target/debug/dossier');
+const dataDir = mkdtempSync(join(tmpdir(), 'dossier-e2e-'));
+let d;
+
+/** Reads the database the app writes, through the CLI (WAL lets both open it). */
+function dossier(...args) {
+  try {
+    return JSON.parse(execFileSync(cli, ['--data-dir', dataDir, ...args], { encoding: 'utf8' }));
+  } catch (e) {
+    return JSON.parse(e.stdout);
+  }
+}
+
+before(async () => {
+  rmSync(join(root, 'target/e2e'), { recursive: true, force: true });
+  d = await Driver.start({ application: app, args: ['--data-dir', dataDir], shots: join(root, 'target/e2e') });
+});
+
+after(async () => {
+  if (d) await d.stop();
+});
+
+test('the first screen shows within a second', async () => {
+  const started = Date.now();
+  await d.find('nav-onboard', 10000);
+  await d.shot('first-screen');
+  // The session starts the app; measure from the session to the first interactive screen.
+  assert.ok(Date.now() - started < 5000, 'the shell answers promptly once the window exists');
+});
+
+test('an individual: refused, fixed, verified, activated, EDD passed, found in the EDD-passed view', async () => {
+  await d.click('nav-onboard');
+  await d.fill('onboard-ref-id', 'E2E-0001');
+  await d.fill('person-first-name', 'Ana');
+  await d.fill('person-last-name', 'Silva');
+  await d.fill('person-dob', '1988-04-12');
+  await d.fill('address-0-street', '742 Evergreen Terrace');
+  await d.fill('address-0-city', 'Springfield');
+  await d.fill('address-0-country', 'US');
+  await d.fill('contact-0-value', 'ana.silva@example.com');
+  await d.click('contact-0-verified');
+  await d.fill('contact-1-value', '+1 217 555 0142');
+  await d.fill('document-0-number', 'X12345678');
+  await d.fill('document-0-country', 'US');
+  await d.fill('document-0-expires', '2031-02-28');
+  await d.fill('document-0-file-path', '/srv/scans/passport-front.jpg');
+  await d.click('document-0-file-add');
+
+  // The live checklist says what is missing, and Verify is refused until it is fixed.
+  await d.until('the checklist to show the unverified mobile', async () =>
+    (await d.attr('gate-partial-rule-mobile_unverified', 'data-state')) === 'fail');
+  assert.equal(await d.attr('gate-partial-rule-primary_address_missing', 'data-state'), 'pass');
+  assert.equal(await d.enabled('verify-partial'), false, 'Verify is refused while a rule fails');
+  assert.equal(await d.text('gate-partial-status'), '1 missing');
+  await d.shot('checklist-missing-mobile');
+
+  await d.click('onboard-save');
+  const id = await d.attr('onboard-saved', 'data-customer-id');
+  assert.match(id, /^[0-9a-f-]{36}$/);
+  const refused = dossier('customer', 'verify', id, '--level', 'partial');
+  assert.equal(refused.status, 403, 'the backend refuses too');
+  assert.deepEqual(refused.reasons.map((r) => r.code), ['mobile_unverified']);
+  await d.shot('saved-pending');
+
+  await d.click('saved-contact-1-verify');
+  await d.fill('verify-contact-method', 'in_person');
+  await d.click('verify-contact-confirm');
+  await d.until('the mobile rule to pass', async () =>
+    (await d.attr('gate-partial-rule-mobile_unverified', 'data-state')) === 'pass');
+  await d.until('Verify — full to be enabled', () => d.enabled('verify-full'));
+  await d.click('verify-full');
+  await d.until('the customer to be verified', async () => (await d.text('onboard-state')) === 'Verified');
+  await d.shot('verified');
+  await d.click('activate');
+  await d.until('the customer to be active', async () => (await d.text('onboard-state')) === 'Active');
+  await d.shot('active');
+  assert.equal(dossier('customer', 'show', id).state, 'active', 'the database agrees');
+
+  await d.go(`#/customers/${id}`);
+  await d.find('customer-page');
+  await d.click('action-open-edd');
+  await d.find('case-work');
+  for (const item of ['proof_of_address', 'source_of_funds', 'source_of_wealth', 'purpose_of_account']) {
+    await d.click(`evidence-attach-${item}`);
+    await d.fill('evidence-reference', `/srv/scans/${item}.pdf`);
+    await d.click('evidence-save');
+    await d.until(`evidence for ${item}`, async () => (await d.attr(`checklist-item-${item}`, 'data-satisfied')) === 'true');
+  }
+  await d.shot('edd-evidence');
+  await d.click('decide-outcome-passed');
+  await d.fill('decide-reason', 'Source of wealth documented');
+  await d.click('decide-submit');
+  await d.until('the case to pass', async () => (await d.text('case-outcome')) === 'Passed');
+  await d.shot('edd-passed');
+  assert.equal(dossier('customer', 'show', id).edd_status, 'passed');
+
+  await d.go('#/customers');
+  await d.click('view-preset-edd-passed');
+  await d.find('customer-row-E2E-0001');
+  await d.shot('edd-passed-view');
+  const queue = dossier('queue', 'list', '--edd', 'passed');
+  assert.deepEqual(queue.items.map((i) => i.ref_id), ['E2E-0001']);
+});
+
+test('a business with two members, verified', async () => {
+  await d.go('#/onboard');
+  await d.click('onboard-type-business');
+  await d.fill('onboard-ref-id', 'E2E-B-0001');
+  await d.fill('inst-legal-name', 'Northwind Trading LLC');
+  await d.fill('inst-country', 'US');
+  await d.fill('member-0-first-name', 'Grace');
+  await d.fill('member-0-last-name', 'Hopper');
+  await d.fill('member-0-ownership', '60.5');
+  await d.click('member-0-role-BENEFICIAL_OWNER');
+  await d.click('member-0-role-MANAGEMENT_CONTROL_PERSON');
+  await d.click('member-0-control');
+  await d.click('member-add');
+  await d.fill('member-1-first-name', 'Alan');
+  await d.fill('member-1-last-name', 'Turing');
+  await d.fill('member-1-ownership', '39.5');
+  await d.click('member-1-role-BENEFICIAL_OWNER');
+  await d.fill('address-0-street', '1 Market St');
+  await d.fill('address-0-city', 'San Francisco');
+  await d.fill('address-0-country', 'US');
+  await d.fill('contact-0-value', 'ops@northwind.example');
+  await d.click('contact-0-verified');
+  await d.fill('contact-1-value', '+14155550100');
+  await d.click('contact-1-verified');
+  await d.fill('document-0-number', 'C-778899');
+  await d.fill('document-0-country', 'US');
+  await d.click('tax-add');
+  await d.fill('tax-0-id', '12-3456789');
+  await d.until('both levels to pass', async () => (await d.attr('gate-full', 'data-passes')) === 'true');
+  await d.shot('business-members');
+  await d.click('verify-partial');
+  await d.until('the business to be verified', async () => (await d.text('onboard-state')) === 'Verified');
+  const id = await d.attr('onboard-saved', 'data-customer-id');
+  await d.find('saved-member-1');
+  await d.shot('business-verified');
+  const shown = dossier('customer', 'show', id);
+  assert.equal(shown.type, 'business');
+  assert.equal(shown.state, 'verified');
+  assert.deepEqual(
+    shown.institution.members.map((m) => [m.last_name, m.ownership_percentage, m.is_control_person]),
+    [['Hopper', '60.5', true], ['Turing', '39.5', false]],
+  );
+  assert.deepEqual(shown.tax_details.map((t) => t.tax_id_type), ['EIN']);
+});

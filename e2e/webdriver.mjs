@@ -1,0 +1,151 @@
+// A small WebDriver (W3C) client over fetch: enough to drive the real desktop app through
+// tauri-driver and WebKitWebDriver. No dependencies.
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+export class Driver {
+  constructor(base, session, shots) {
+    this.base = base;
+    this.session = session;
+    this.shots = shots;
+    this.step = 0;
+  }
+
+  static async start({ application, args, port = 4444, shots }) {
+    const driver = spawn('tauri-driver', ['--port', String(port)], { stdio: ['ignore', 'inherit', 'inherit'] });
+    const base = `http://127.0.0.1:${port}`;
+    for (let i = 0; i < 100; i++) {
+      try {
+        await fetch(`${base}/status`);
+        break;
+      } catch {
+        await sleep(100);
+      }
+    }
+    const res = await fetch(`${base}/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        capabilities: { alwaysMatch: { browserName: 'wry', 'tauri:options': { application, args } } },
+      }),
+    });
+    const body = await res.json();
+    if (!body.value?.sessionId) throw new Error(`no session: ${JSON.stringify(body)}`);
+    mkdirSync(shots, { recursive: true });
+    const d = new Driver(base, body.value.sessionId, shots);
+    d.process = driver;
+    return d;
+  }
+
+  async call(method, path, body) {
+    const res = await fetch(`${this.base}/session/${this.session}${path}`, {
+      method,
+      headers: { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const json = await res.json();
+    if (json.value && json.value.error) throw new Error(`${method} ${path}: ${json.value.error}: ${json.value.message}`);
+    return json.value;
+  }
+
+  /** Waits for an element by test id and returns its WebDriver id. */
+  async find(testId, timeoutMs = 10000) {
+    const until = Date.now() + timeoutMs;
+    let last;
+    while (Date.now() < until) {
+      try {
+        const v = await this.call('POST', '/element', { using: 'css selector', value: `[data-testid="${testId}"]` });
+        return v[ELEMENT];
+      } catch (e) {
+        last = e;
+        await sleep(100);
+      }
+    }
+    throw new Error(`no element ${testId}: ${last}`);
+  }
+
+  async click(testId) {
+    const id = await this.find(testId);
+    await this.script(`document.querySelector('[data-testid="' + arguments[0] + '"]').scrollIntoView({block: 'center'});`, [testId]);
+    try {
+      await this.call('POST', `/element/${id}/click`, {});
+    } catch (e) {
+      // A sticky bar or a toast may sit over the element for a moment; a person would still
+      // reach it, so click it directly.
+      if (!String(e).includes('intercepted')) throw e;
+      await this.script(`document.querySelector('[data-testid="' + arguments[0] + '"]').click();`, [testId]);
+    }
+  }
+
+  /** Sets an input or select the way a person would, so React sees the change. */
+  async fill(testId, value) {
+    await this.find(testId);
+    await this.script(
+      `const el = document.querySelector('[data-testid="' + arguments[0] + '"]');
+       const proto = el.tagName === 'SELECT' ? HTMLSelectElement.prototype : el.tagName === 'TEXTAREA' ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+       Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, arguments[1]);
+       el.dispatchEvent(new Event('input', { bubbles: true }));
+       el.dispatchEvent(new Event('change', { bubbles: true }));`,
+      [testId, value],
+    );
+  }
+
+  async text(testId) {
+    const id = await this.find(testId);
+    return this.call('GET', `/element/${id}/text`);
+  }
+
+  async attr(testId, name) {
+    const id = await this.find(testId);
+    return this.call('GET', `/element/${id}/attribute/${name}`);
+  }
+
+  async enabled(testId) {
+    const id = await this.find(testId);
+    return this.call('GET', `/element/${id}/enabled`);
+  }
+
+  /** Polls until `check()` holds (returns truthy), or fails with `what`. */
+  async until(what, check, timeoutMs = 10000) {
+    const until = Date.now() + timeoutMs;
+    let last;
+    while (Date.now() < until) {
+      try {
+        const v = await check();
+        if (v) return v;
+        last = v;
+      } catch (e) {
+        last = e;
+      }
+      await sleep(100);
+    }
+    throw new Error(`timed out waiting for ${what}: ${last}`);
+  }
+
+  async script(source, args = []) {
+    return this.call('POST', '/execute/sync', { script: source, args });
+  }
+
+  async go(hash) {
+    await this.script(`window.location.hash = arguments[0];`, [hash]);
+  }
+
+  async shot(name) {
+    this.step += 1;
+    const png = await this.call('GET', '/screenshot');
+    const file = `${this.shots}/${String(this.step).padStart(2, '0')}-${name}.png`;
+    writeFileSync(file, Buffer.from(png, 'base64'));
+    return file;
+  }
+
+  async stop() {
+    try {
+      await fetch(`${this.base}/session/${this.session}`, { method: 'DELETE' });
+    } finally {
+      this.process.kill();
+    }
+  }
+}
