@@ -72,6 +72,21 @@ pub(crate) fn cut_page<R, T>(
     Page { items: rows.into_iter().map(view).collect(), next }
 }
 
+/// Reads a cursor that is a sequence number (audit events, outbox messages).
+pub(crate) fn seq_cursor(after: Option<&str>) -> Result<Option<i64>> {
+    after
+        .map(|a| {
+            a.parse::<i64>().map_err(|_| {
+                Error::invalid_input(vec![Reason::field(
+                    "after",
+                    "invalid_cursor",
+                    "after is not a cursor from a previous page",
+                )])
+            })
+        })
+        .transpose()
+}
+
 pub(crate) fn page_limit(limit: Option<usize>) -> Result<usize> {
     match limit {
         None => Ok(DEFAULT_LIMIT),

@@ -322,17 +322,7 @@ impl Dossier {
                 OutboxStatus::parse(s).map_err(|e| Error::invalid_input(vec![Reason::from_value_error("status", &e)]))
             })
             .transpose()?;
-        let after = after
-            .map(|a| {
-                a.parse::<i64>().map_err(|_| {
-                    Error::invalid_input(vec![Reason::field(
-                        "after",
-                        "invalid_cursor",
-                        "after is not a cursor from a previous page",
-                    )])
-                })
-            })
-            .transpose()?;
+        let after = crate::customers::seq_cursor(after)?;
         let limit = page_limit(limit)?;
         self.read(|_, tx| {
             let rows = tx.list_outbox(status, after, limit + 1)?;
