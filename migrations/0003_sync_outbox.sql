@@ -54,6 +54,17 @@ CREATE TABLE remote_ids (
     UNIQUE (provider, entity_kind, remote_id)
 ) WITHOUT ROWID;
 
+-- What each provider last said about a customer (Paxos identity status, Mbanq verification
+-- status, Qolo's latest KYC response), read back by the sync worker.
+CREATE TABLE provider_statuses (
+    provider    TEXT NOT NULL,
+    customer_id BLOB NOT NULL REFERENCES customers (id),
+    status      TEXT NOT NULL,
+    detail      TEXT NOT NULL,
+    fetched_at  TEXT NOT NULL,
+    PRIMARY KEY (provider, customer_id)
+) WITHOUT ROWID;
+
 CREATE TABLE conflicts (
     id              BLOB PRIMARY KEY NOT NULL,
     customer_id     BLOB NOT NULL REFERENCES customers (id),

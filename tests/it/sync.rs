@@ -71,6 +71,33 @@ impl Sim {
     }
 }
 
+impl Sim {
+    /// Calls a Paxos endpoint as a client would (for sandbox controls).
+    pub fn paxos(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let client = reqwest::blocking::Client::new();
+        let token: Value = client
+            .post(format!("{}/paxos/oauth2/token", self.url))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", "dossier-sandbox"),
+                ("client_secret", "dossier-sandbox"),
+                ("scope", "identity:read_identity identity:write_identity"),
+            ])
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        client
+            .request(method, format!("{}/paxos{path}", self.url))
+            .bearer_auth(token["access_token"].as_str().unwrap())
+            .json(&body)
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+}
+
 impl Drop for Sim {
     fn drop(&mut self) {
         if let Some(h) = self.handle.take() {
@@ -160,9 +187,37 @@ fn the_journey_reaches_each_provider_exactly_once() {
         .find(|m| m.subject_id.as_deref() == Some(case.as_str()));
     assert!(edd_at_cybrid.unwrap().remote_id.is_some());
 
-    // A second run has nothing to send and sends nothing.
+    // What the providers say of the customers came back with the run.
+    let statuses = |t: &TestApp, id: &str| -> Vec<(String, String)> {
+        t.app.customer(id).unwrap().provider_statuses.into_iter().map(|s| (s.provider.to_owned(), s.status)).collect()
+    };
+    let now = statuses(&t, &ids[2]);
+    assert_eq!(now.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(), ["mbanq", "paxos", "qolo"], "{now:?}");
+    assert!(now.contains(&("mbanq".into(), "APPROVED".into())), "Mbanq saw the verify: {now:?}");
+    assert!(now.contains(&("paxos".into(), "PENDING".into())), "Paxos identities start pending: {now:?}");
+    let kyc = t.app.kyc_results(&ids[2]).unwrap();
+    assert!(kyc.results.iter().any(|r| r.action == "provider_result"), "Qolo's KYC result was recorded: {kyc:?}");
+
+    // Paxos approves one identity: the next run brings the change back, and sends nothing.
+    let identity = t
+        .app
+        .sync_list(None, Some(500), None)
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|m| m.provider == "paxos" && m.aggregate_id == ids[2])
+        .unwrap()
+        .remote_id
+        .unwrap();
+    sim.paxos(
+        reqwest::Method::PUT,
+        &format!("/v2/identity/identities/{identity}/sandbox-status"),
+        json!({"id_verification_status": "APPROVED", "sanctions_verification_status": "APPROVED"}),
+    );
     let again = t.app.sync_run(None, true, |_| {}).unwrap();
     assert_eq!(again.delivered, 0);
+    assert!(again.reconciled >= 1, "{again:?}");
+    assert!(statuses(&t, &ids[2]).contains(&("paxos".into(), "APPROVED".into())));
     assert_eq!(count(&sim.records(), "cybrid", "customers"), 3);
 }
 

@@ -535,5 +535,6 @@ pub(crate) fn customer_view(c: &Customer, today: Date) -> CustomerView {
         edd_status: "",
         kyc_refresh_due_on: None,
         activity_limits: None,
+        provider_statuses: Vec::new(),
     }
 }

@@ -132,6 +132,15 @@ impl Env {
         view.edd_status = derived.edd_status.as_str();
         view.kyc_refresh_due_on = derived.kyc_refresh_due_on.map(format_date);
         view.activity_limits = crate::kyc::limits_view(&customer, &derived, policy);
+        view.provider_statuses = tx
+            .provider_statuses_of(id)?
+            .into_iter()
+            .map(|(provider, status, _, at)| ProviderStatusItem {
+                provider: provider.as_str(),
+                status,
+                fetched_at: convert::timestamp(at),
+            })
+            .collect();
         Ok(view)
     }
 

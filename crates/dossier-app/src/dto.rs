@@ -223,6 +223,16 @@ pub struct CustomerView {
     pub kyc_refresh_due_on: Option<String>,
     /// The limits of the customer's tier (`null` while it is not verified).
     pub activity_limits: Option<LimitsView>,
+    /// What each provider last said of the customer (read back by sync).
+    pub provider_statuses: Vec<ProviderStatusItem>,
+}
+
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ProviderStatusItem {
+    pub provider: &'static str,
+    pub status: String,
+    pub fetched_at: String,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

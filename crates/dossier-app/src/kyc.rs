@@ -1251,3 +1251,52 @@ impl Dossier {
         })
     }
 }
+
+/// Records one result of a provider's KYC response (Qolo's shape, read leniently: providers add
+/// fields) as a KYC result with its questions.
+pub(crate) fn record_provider_result(
+    env: &Env,
+    tx: &Tx<'_>,
+    actor: &Actor,
+    customer: CustomerId,
+    response: &Value,
+    result: &Value,
+) -> Result<()> {
+    let text = |v: &Value| v.as_str().map(str::to_owned);
+    let questions: Vec<QuestionView> = result["questions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|q| {
+            Some(QuestionView {
+                key: text(&q["key"])?,
+                prompt: text(&q["prompt"]).unwrap_or_default(),
+                options: q["options"].as_array().map(|o| o.iter().filter_map(text).collect()).unwrap_or_default(),
+            })
+        })
+        .collect();
+    let record = KycResult {
+        id: KycResultId::from_uuid(env.ids.next_id()),
+        customer_id: customer,
+        action: KycAction::ProviderResult,
+        status: KycResultStatus::Reported,
+        verification_level: text(&response["verification_level"]),
+        provider: text(&result["provider_name"]),
+        provider_reference: text(&result["provider_reference"]),
+        response_code: text(&result["response_code"]),
+        reason_codes: result["reason_code"]
+            .as_str()
+            .map(|c| c.split(',').map(|x| x.trim().to_owned()).filter(|x| !x.is_empty()).collect())
+            .unwrap_or_default(),
+        questions: Vec::new(),
+        detail: json!({"verification_mode": response["verification_mode"], "verification_method": result["verification_method"],
+            "verification_date": result["verification_date"], "verification_results": result["verification_results"]})
+        .to_string(),
+        actor: actor.clone(),
+        created_at: env.clock.now(),
+    };
+    tx.insert_kyc_result(&record, &serde_json::to_string(&questions).expect("questions serialize"))?;
+    let summary = json!({"kyc_result_id": record.id.to_string(), "response_code": record.response_code,
+        "reason_codes": record.reason_codes, "questions": questions.len()});
+    env.audit(tx, actor, "kyc.record_result", customer, None, summary)
+}

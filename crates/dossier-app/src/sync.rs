@@ -11,7 +11,8 @@ use ts_rs::TS;
 use dossier_core::*;
 use dossier_store::{NewOutbox, OutboxRow, ProviderRow, Tx};
 use dossier_sync::{
-    Adapters, Delivery, DeliveryResult, OutboxPort, PortError, ProviderConfig, RemoteVerification, RunOptions,
+    Adapters, Delivery, DeliveryResult, OutboxPort, PortError, ProviderConfig, RemoteCustomer, RemoteVerification,
+    RunOptions,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -636,6 +637,21 @@ impl OutboxPort for SyncPort {
         self.with(|app| app.read(|_, tx| Ok(tx.unsettled_remote_ids(Provider::Cybrid, "verification")?)))
     }
 
+    fn customers_to_poll(&self, provider: Provider) -> std::result::Result<Vec<(Uuid, String)>, PortError> {
+        self.with(|app| app.read(|_, tx| Ok(tx.customers_to_poll(provider, 100)?)))
+    }
+
+    fn record_customer_statuses(&self, remote: Vec<RemoteCustomer>) -> std::result::Result<usize, PortError> {
+        let actor = Actor::parse("sync").map_err(|_| PortError("bad actor".into()))?;
+        self.with(|app| {
+            let mut changed = 0;
+            for r in remote {
+                changed += app.write(|env, tx| record_customer_status(env, tx, &actor, &r))?;
+            }
+            Ok(changed)
+        })
+    }
+
     fn reconcile(&self, remote: Vec<RemoteVerification>) -> std::result::Result<usize, PortError> {
         let actor = Actor::parse("sync").map_err(|_| PortError("bad actor".into()))?;
         self.with(|app| {
@@ -739,4 +755,34 @@ fn reconcile_one(env: &Env, tx: &Tx<'_>, actor: &Actor, r: &RemoteVerification) 
         tx.settle_remote_id(Provider::Cybrid, "verification", r.local_id)?;
     }
     Ok(changed)
+}
+
+/// Stores what a provider now says of a customer when it changed; a Qolo KYC response's new
+/// results (with their out-of-wallet questions) become KYC results like any other.
+fn record_customer_status(env: &Env, tx: &Tx<'_>, actor: &Actor, r: &RemoteCustomer) -> Result<usize> {
+    let customer = CustomerId::from_uuid(r.local_id);
+    if tx.customer(customer)?.is_none() {
+        return Ok(0);
+    }
+    let previous = tx.provider_statuses_of(customer)?.into_iter().find(|(p, ..)| *p == r.provider);
+    let detail = r.detail.to_string();
+    if previous.as_ref().is_some_and(|(_, status, old, _)| *status == r.status && *old == detail) {
+        return Ok(0);
+    }
+    if r.provider == Provider::Qolo {
+        let seen = previous
+            .as_ref()
+            .and_then(|(_, _, old, _)| serde_json::from_str::<Value>(old).ok())
+            .and_then(|old| old["verificationResults"].as_array().map(Vec::len))
+            .unwrap_or(0);
+        let results = r.detail["verificationResults"].as_array().cloned().unwrap_or_default();
+        for result in results.iter().skip(seen) {
+            crate::kyc::record_provider_result(env, tx, actor, customer, &r.detail, result)?;
+        }
+    }
+    tx.put_provider_status(r.provider, customer, &r.status, &detail, env.clock.now())?;
+    let summary = json!({"provider": r.provider.as_str(), "status": r.status,
+        "from": previous.map(|(_, status, ..)| status)});
+    env.audit(tx, actor, "sync.provider_status", customer, None, summary)?;
+    Ok(1)
 }

@@ -452,3 +452,65 @@ impl Tx<'_> {
         Ok(out)
     }
 }
+
+/// Statuses after which a provider's view of a customer no longer changes by itself.
+const SETTLED_STATUSES: &str = "'APPROVED', 'DENIED', 'REJECTED', 'PASS'";
+
+impl Tx<'_> {
+    pub fn put_provider_status(
+        &self,
+        provider: Provider,
+        customer: CustomerId,
+        status: &str,
+        detail: &str,
+        at: OffsetDateTime,
+    ) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO provider_statuses (provider, customer_id, status, detail, fetched_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (provider, customer_id) DO UPDATE SET status = excluded.status, detail = excluded.detail,
+                    fetched_at = excluded.fetched_at",
+            )?
+            .execute(params![provider.as_str(), customer.as_bytes().as_slice(), status, detail, codec::timestamp(at)])?;
+        Ok(())
+    }
+
+    /// What each provider last said about the customer: (provider, status, detail JSON, fetched at).
+    pub fn provider_statuses_of(
+        &self,
+        customer: CustomerId,
+    ) -> Result<Vec<(Provider, String, String, OffsetDateTime)>> {
+        let mut stmt = self.conn().prepare_cached(
+            "SELECT provider, status, detail, fetched_at FROM provider_statuses WHERE customer_id = ?1 ORDER BY provider",
+        )?;
+        let mut rows = stmt.query([customer.as_bytes().as_slice()])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push((
+                Provider::parse(&r.get::<_, String>(0)?).or_corrupt("provider_statuses", "provider")?,
+                r.get(1)?,
+                r.get(2)?,
+                codec::parse_timestamp(&r.get::<_, String>(3)?, "provider_statuses", "fetched_at")?,
+            ));
+        }
+        Ok(out)
+    }
+
+    /// Customers at `provider` whose status there may still change, least recently read first.
+    pub fn customers_to_poll(&self, provider: Provider, limit: usize) -> Result<Vec<(Uuid, String)>> {
+        let sql = format!(
+            "SELECT r.local_id, r.remote_id FROM remote_ids r
+             LEFT JOIN provider_statuses s ON s.provider = r.provider AND s.customer_id = r.local_id
+             WHERE r.provider = ?1 AND r.entity_kind = 'customer' AND (s.status IS NULL OR s.status NOT IN ({SETTLED_STATUSES}))
+             ORDER BY s.fetched_at IS NOT NULL, s.fetched_at LIMIT ?2"
+        );
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(params![provider.as_str(), i64::try_from(limit).unwrap_or(i64::MAX)])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let local: Vec<u8> = r.get(0)?;
+            out.push((Uuid::from_bytes(local.try_into().or_corrupt("remote_ids", "local_id")?), r.get(1)?));
+        }
+        Ok(out)
+    }
+}

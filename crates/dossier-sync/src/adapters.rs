@@ -19,6 +19,16 @@ pub struct Adapters {
     clients: HashMap<Provider, ProviderClient>,
 }
 
+/// What a provider says of a customer now: Paxos' identity status (with its status details),
+/// Mbanq's verification status, Qolo's latest KYC response code (with the whole KYC response).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RemoteCustomer {
+    pub provider: Provider,
+    pub local_id: Uuid,
+    pub status: String,
+    pub detail: Value,
+}
+
 /// A Cybrid identity verification as read back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RemoteVerification {
@@ -75,6 +85,41 @@ impl Adapters {
             (Provider::Mbanq, Operation::CustomerActivate) => mbanq_command(c, d, "activate").await,
             (p, op) => Err(DeliveryError::Precondition(format!("{p} does not take {op}"))),
         }
+    }
+
+    /// Reads customers' statuses back from a provider that reports one (Paxos, Mbanq, Qolo).
+    pub async fn customer_statuses(
+        &self,
+        provider: Provider,
+        mapped: &[(Uuid, String)],
+    ) -> Vec<Result<RemoteCustomer, DeliveryError>> {
+        let Ok(c) = self.client(provider) else { return Vec::new() };
+        let mut out = Vec::with_capacity(mapped.len());
+        for (local, remote) in mapped {
+            let read = match provider {
+                Provider::Paxos => {
+                    c.send(Method::GET, &format!("/v2/identity/identities/{remote}"), &[], None).await.map(|(_, v)| {
+                        (s(&v["status"]).unwrap_or_default(), json!({"status_details": v["status_details"]}))
+                    })
+                }
+                Provider::Mbanq => c
+                    .send(Method::GET, &format!("/v1/clients/{remote}/verificationstatus"), &[], None)
+                    .await
+                    .map(|(_, v)| (s(&v["verificationStatus"]["value"]).unwrap_or_default(), v)),
+                Provider::Qolo => {
+                    c.send(Method::GET, &format!("/api/v1/persons/{remote}/kyc"), &[], None).await.map(|(_, v)| {
+                        let last = v["verificationResults"]
+                            .as_array()
+                            .and_then(|r| r.last())
+                            .and_then(|r| s(&r["response_code"]));
+                        (last.unwrap_or_else(|| "NONE".into()), v)
+                    })
+                }
+                Provider::Cybrid => continue,
+            };
+            out.push(read.map(|(status, detail)| RemoteCustomer { provider, local_id: *local, status, detail }));
+        }
+        out
     }
 
     /// Reads Cybrid identity verifications back, by their guids.

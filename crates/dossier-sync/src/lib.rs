@@ -8,7 +8,7 @@ mod client;
 mod error;
 mod worker;
 
-pub use adapters::{Adapters, RemoteVerification};
+pub use adapters::{Adapters, RemoteCustomer, RemoteVerification};
 pub use client::ProviderConfig;
 pub use client::{install_crypto, probe};
 pub use error::DeliveryError;

@@ -10,7 +10,7 @@ use serde_json::Value;
 use tokio::task::JoinSet;
 use uuid::Uuid;
 
-use crate::adapters::{Adapters, RemoteVerification};
+use crate::adapters::{Adapters, RemoteCustomer, RemoteVerification};
 use crate::error::DeliveryError;
 
 /// One message ready to send, with the provider ids it refers to already looked up.
@@ -67,6 +67,10 @@ pub trait OutboxPort: Send + Sync {
     fn verifications_to_poll(&self) -> Result<Vec<(Uuid, String)>, PortError>;
     /// Feeds remote verification results into the local state machine.
     fn reconcile(&self, remote: Vec<RemoteVerification>) -> Result<usize, PortError>;
+    /// Customers at a provider whose status there may still change: (local id, remote id).
+    fn customers_to_poll(&self, provider: Provider) -> Result<Vec<(Uuid, String)>, PortError>;
+    /// Records what providers now say of customers; returns how many changed.
+    fn record_customer_statuses(&self, remote: Vec<RemoteCustomer>) -> Result<usize, PortError>;
 }
 
 #[derive(Debug, Clone)]
@@ -168,15 +172,23 @@ pub fn run(
 }
 
 async fn poll_results(port: &Arc<dyn OutboxPort>, adapters: &Adapters) -> Result<usize, PortError> {
-    if !adapters.providers().contains(&Provider::Cybrid) {
-        return Ok(0);
+    let mut changed = 0;
+    for provider in adapters.providers() {
+        // A provider that cannot be read now is read on the next pass.
+        if provider == Provider::Cybrid {
+            let mapped = port.verifications_to_poll()?;
+            if !mapped.is_empty() {
+                let remote = adapters.cybrid_verifications(&mapped).await.into_iter().filter_map(Result::ok).collect();
+                changed += port.reconcile(remote)?;
+            }
+        } else {
+            let mapped = port.customers_to_poll(provider)?;
+            if !mapped.is_empty() {
+                let remote =
+                    adapters.customer_statuses(provider, &mapped).await.into_iter().filter_map(Result::ok).collect();
+                changed += port.record_customer_statuses(remote)?;
+            }
+        }
     }
-    let mapped = port.verifications_to_poll()?;
-    if mapped.is_empty() {
-        return Ok(0);
-    }
-    // A provider that cannot be read now is read on the next pass.
-    let remote: Vec<RemoteVerification> =
-        adapters.cybrid_verifications(&mapped).await.into_iter().filter_map(Result::ok).collect();
-    port.reconcile(remote)
+    Ok(changed)
 }
