@@ -8,6 +8,7 @@ import type { GateView } from "./GateView";
 import type { InstitutionView } from "./InstitutionView";
 import type { LimitsView } from "./LimitsView";
 import type { PersonView } from "./PersonView";
+import type { ProviderStatusItem } from "./ProviderStatusItem";
 import type { TaxDetailView } from "./TaxDetailView";
 
 export type CustomerView = { id: string, type: string, ref_id: string, state: string, verification_level: string | null, state_changed_at: string, person?: PersonView, institution?: InstitutionView, addresses: Array<AddressView>, contacts: Array<ContactView>, documents: Array<DocumentView>, tax_details: Array<TaxDetailView>, tax_details_not_required: boolean, customer_due_diligence: DueDiligenceView | null, controls: Array<ControlView>, is_merchant: boolean, politically_exposed: boolean, last_kyc_refresh_date: string | null, metadata: { [key in string]: string }, created_at: string, updated_at: string, 
@@ -26,4 +27,8 @@ edd_status: string, kyc_refresh_due_on: string | null,
 /**
  * The limits of the customer's tier (`null` while it is not verified).
  */
-activity_limits: LimitsView | null, };
+activity_limits: LimitsView | null, 
+/**
+ * What each provider last said of the customer (read back by sync).
+ */
+provider_statuses: Array<ProviderStatusItem>, };
