@@ -4,6 +4,7 @@
 
 mod audit;
 mod convert;
+mod credentials;
 mod customers;
 mod derived;
 pub mod dto;

@@ -3,7 +3,7 @@
 //! views and a person's retry/discard, and the worker's side of delivery and reconciliation.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration as StdDuration;
 use ts_rs::TS;
@@ -20,12 +20,12 @@ use time::Duration;
 use uuid::Uuid;
 
 use crate::convert::timestamp;
+use crate::credentials;
 use crate::customers::page_limit;
 use crate::dto::Page;
 use crate::error::{Error, Problem, Reason, Result};
 use crate::{Dossier, Env, policy};
 
-const CREDENTIALS_FILE: &str = "credentials.json";
 /// How long a claimed message is owned by its worker before its fate counts as unknown.
 const LEASE: Duration = Duration::seconds(120);
 
@@ -193,37 +193,6 @@ fn outbox_view(r: &OutboxRow) -> OutboxView {
     }
 }
 
-fn unavailable(message: String) -> Error {
-    Error::Unexpected(Problem::new("credentials_unavailable", message))
-}
-
-/// Secrets live in a file readable by the owner only, outside the database.
-fn read_credentials(dir: &Path) -> Result<BTreeMap<String, String>> {
-    match std::fs::read_to_string(dir.join(CREDENTIALS_FILE)) {
-        Ok(text) => serde_json::from_str(&text)
-            .map_err(|_| unavailable("the credentials file cannot be read: set the providers again".into())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(BTreeMap::new()),
-        Err(e) => Err(unavailable(format!("the credentials file cannot be read: {}", e.kind()))),
-    }
-}
-
-fn write_credentials(dir: &Path, creds: &BTreeMap<String, String>) -> Result<()> {
-    use std::io::Write;
-    let path = dir.join(CREDENTIALS_FILE);
-    let tmp = dir.join(format!("{CREDENTIALS_FILE}.tmp"));
-    let write = || -> std::io::Result<()> {
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true).create(true).truncate(true);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let mut file = options.open(&tmp)?;
-        file.write_all(serde_json::to_string(creds).expect("a string map serializes").as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&tmp, &path)
-    };
-    write().map_err(|e| unavailable(format!("the credentials file cannot be written: {}", e.kind())))
-}
-
 fn parse_provider(raw: &str) -> Result<Provider> {
     Provider::parse(raw).map_err(|e| Error::invalid_input(vec![Reason::from_value_error("name", &e)]))
 }
@@ -261,11 +230,9 @@ impl Dossier {
             return Err(crate::customers::internal());
         };
         if let Some(secret) = &input.client_secret {
-            let mut creds = read_credentials(&self.credentials_dir())?;
-            creds.insert(provider.as_str().to_owned(), secret.trim().to_owned());
-            write_credentials(&self.credentials_dir(), &creds)?;
+            credentials::store(&self.credentials_dir(), provider, secret.trim())?;
         }
-        let has_secret = read_credentials(&self.credentials_dir())?.contains_key(provider.as_str());
+        let has_secret = credentials::secret(&self.credentials_dir(), provider)?.is_some();
         self.write(|env, tx| {
             let row = ProviderRow {
                 provider,
@@ -288,16 +255,16 @@ impl Dossier {
     }
 
     pub fn providers(&self) -> Result<Vec<ProviderView>> {
-        let creds = read_credentials(&self.credentials_dir())?;
-        self.read(|_, tx| {
-            Ok(tx.providers()?.iter().map(|p| provider_view(p, creds.contains_key(p.provider.as_str()))).collect())
-        })
+        let rows = self.read(|_, tx| Ok(tx.providers()?))?;
+        rows.iter()
+            .map(|p| Ok(provider_view(p, credentials::secret(&self.credentials_dir(), p.provider)?.is_some())))
+            .collect()
     }
 
     /// Stops telling a provider about changes; messages already written stay in the outbox.
     pub fn disable_provider(&mut self, actor: &Actor, name: &str) -> Result<ProviderView> {
         let provider = parse_provider(name)?;
-        let creds = read_credentials(&self.credentials_dir())?;
+        let has_secret = credentials::secret(&self.credentials_dir(), provider)?.is_some();
         self.write(|env, tx| {
             let mut row = tx
                 .providers()?
@@ -308,7 +275,7 @@ impl Dossier {
             row.updated_at = env.clock.now();
             tx.upsert_provider(&row)?;
             audit_settings(env, tx, actor, "provider.disable", json!({"provider": provider.as_str()}))?;
-            Ok(provider_view(&row, creds.contains_key(provider.as_str())))
+            Ok(provider_view(&row, has_secret))
         })
     }
 
@@ -424,19 +391,19 @@ impl Dossier {
 
     /// The configured, enabled providers with their secrets, for the worker.
     fn provider_configs(&self, only: Option<Provider>) -> Result<Vec<ProviderConfig>> {
-        let creds = read_credentials(&self.credentials_dir())?;
         let rows = self.read(|_, tx| Ok(tx.providers()?))?;
-        Ok(rows
-            .into_iter()
+        rows.into_iter()
             .filter(|p| p.enabled && only.is_none_or(|o| o == p.provider))
-            .map(|p| ProviderConfig {
-                provider: p.provider,
-                base_url: p.base_url,
-                client_id: p.client_id.unwrap_or_default(),
-                client_secret: creds.get(p.provider.as_str()).cloned().unwrap_or_default(),
-                tenant: p.tenant,
+            .map(|p| {
+                Ok(ProviderConfig {
+                    provider: p.provider,
+                    client_secret: credentials::secret(&self.credentials_dir(), p.provider)?.unwrap_or_default(),
+                    base_url: p.base_url,
+                    client_id: p.client_id.unwrap_or_default(),
+                    tenant: p.tenant,
+                })
             })
-            .collect())
+            .collect()
     }
 
     /// Delivers the outbox to the providers and reads results back. With `once`, returns when
@@ -484,7 +451,12 @@ impl Dossier {
             .truncate(false)
             .write(true)
             .open(self.data_dir.join("sync.lock"))
-            .map_err(|e| unavailable(format!("the sync lock file cannot be opened: {}", e.kind())))?;
+            .map_err(|e| {
+                Error::Unexpected(Problem::new(
+                    "sync_unavailable",
+                    format!("the sync lock file cannot be opened: {}", e.kind()),
+                ))
+            })?;
         if lock.try_lock().is_err() {
             return Err(Error::Conflict(
                 Problem::new("sync_running", "another sync run is working on this data directory: wait for it")
