@@ -13,9 +13,11 @@ TAURI_DRIVER := $(HOME)/.cargo/bin/tauri-driver
 
 .PHONY: run demo test e2e check lint fmt build ui desktop deps deps-system deps-rust deps-ui clean
 
-## run: build what is missing and start the desktop app (DATA_DIR=… to choose the data directory)
+## run: build what is missing and start the desktop app (DATA_DIR=… to choose the data directory,
+## DEMO=1 to load a demo data set first into an empty one)
 run: deps ui
-	$(CARGO) build --release -p dossier-desktop --locked
+	$(CARGO) build --release -p dossier-desktop -p dossier-cli --locked
+	$(if $(DEMO),scripts/demo-data.sh $(DATA_DIR),)
 	target/release/dossier-desktop $(if $(DATA_DIR),--data-dir $(DATA_DIR),)
 
 ## demo: the onboarding and EDD journey through the CLI, on DATA_DIR (default: a fresh temporary directory)
