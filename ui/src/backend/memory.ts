@@ -525,6 +525,8 @@ export class MemoryBackend implements Backend {
       kyc_refresh_due_on: this.refreshDue(c),
       activity_limits:
         verified && tier ? { tier, limits: (this.policy.activity_limits[tier] ?? []).map((l) => ({ ...l })) } : null,
+      // The test double talks to no provider.
+      provider_statuses: [],
     };
     if (c.person) view.person = c.person;
     if (c.institution) view.institution = c.institution;
