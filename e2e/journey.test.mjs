@@ -160,3 +160,15 @@ test('a business with two members, verified', async () => {
   );
   assert.deepEqual(shown.tax_details.map((t) => t.tax_id_type), ['EIN']);
 });
+
+test('the dashboard draws open cases by age', async () => {
+  // An open case makes the dashboard draw its chart (a page that once blanked the window).
+  const business = dossier('queue', 'list', '--state', 'verified').items.find((i) => i.ref_id === 'E2E-B-0001');
+  assert.equal(dossier('edd', 'open', '--customer', business.id).state, 'storing');
+  await d.go('#/customers');
+  await d.go('#/dashboard');
+  await d.until('the chart of open cases to draw', async () =>
+    (await d.script("return document.querySelector('[data-testid=\"page-error\"]') === null && document.querySelector('.recharts-surface') !== null")));
+  await d.shot('dashboard-open-case');
+  assert.equal(await d.script("return document.getElementById('root').innerHTML.length > 1000"), true);
+});

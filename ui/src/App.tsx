@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 
+import { PageBoundary } from './components/PageBoundary';
 import type { AppInfo, Backend } from './backend/Backend';
 import { AppInfoContext, BackendProvider } from './backend/context';
 import { CaseReviewPage } from './cases/CaseReviewPage';
@@ -50,7 +51,7 @@ function Shell({ testDouble }: { testDouble: boolean }) {
   const { section, page } = Routes();
   return (
     <Layout section={section} testDouble={testDouble}>
-      {page}
+      <PageBoundary resetKey={window.location.hash}>{page}</PageBoundary>
     </Layout>
   );
 }
