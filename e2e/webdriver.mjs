@@ -1,10 +1,23 @@
 // A small WebDriver (W3C) client over fetch: enough to drive the real desktop app through
 // tauri-driver and WebKitWebDriver. No dependencies.
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf';
+
+/** A free loopback port, so two runs on one machine never share a driver. */
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 export class Driver {
   constructor(base, session, shots) {
@@ -14,8 +27,12 @@ export class Driver {
     this.step = 0;
   }
 
-  static async start({ application, args, port = 4444, shots }) {
-    const driver = spawn('tauri-driver', ['--port', String(port)], { stdio: ['ignore', 'inherit', 'inherit'] });
+  static async start({ application, args, shots }) {
+    const port = await freePort();
+    const nativePort = await freePort();
+    const driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; i < 100; i++) {
       try {
