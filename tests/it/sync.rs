@@ -49,19 +49,18 @@ impl Sim {
         self.admin(reqwest::Method::PUT, "/_sim/offline", Some(json!({"offline": offline})));
     }
 
-    /// Calls a provider endpoint as a client would (for sandbox controls).
-    pub fn cybrid(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let client = reqwest::blocking::Client::new();
-        let token: Value = client
-            .post(format!("{}/cybrid/oauth/token", self.url))
-            .json(&json!({"grant_type": "client_credentials", "client_id": "dossier-sandbox",
-                "client_secret": "dossier-sandbox", "scope": "identity_verifications:execute identity_verifications:read"}))
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        client
-            .request(method, format!("{}/cybrid{path}", self.url))
+    /// Calls a provider endpoint as a client would (for sandbox controls), with `token` fetched
+    /// by the provider's own token request.
+    fn call_as(
+        &self,
+        token: reqwest::blocking::RequestBuilder,
+        method: reqwest::Method,
+        url: String,
+        body: Value,
+    ) -> Value {
+        let token: Value = token.send().unwrap().json().unwrap();
+        reqwest::blocking::Client::new()
+            .request(method, url)
             .bearer_auth(token["access_token"].as_str().unwrap())
             .json(&body)
             .send()
@@ -69,32 +68,22 @@ impl Sim {
             .json()
             .unwrap()
     }
-}
 
-impl Sim {
-    /// Calls a Paxos endpoint as a client would (for sandbox controls).
+    pub fn cybrid(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let token = reqwest::blocking::Client::new().post(format!("{}/cybrid/oauth/token", self.url)).json(&json!({
+            "grant_type": "client_credentials", "client_id": "dossier-sandbox", "client_secret": "dossier-sandbox",
+            "scope": "identity_verifications:execute identity_verifications:read"}));
+        self.call_as(token, method, format!("{}/cybrid{path}", self.url), body)
+    }
+
     pub fn paxos(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
-        let client = reqwest::blocking::Client::new();
-        let token: Value = client
-            .post(format!("{}/paxos/oauth2/token", self.url))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", "dossier-sandbox"),
-                ("client_secret", "dossier-sandbox"),
-                ("scope", "identity:read_identity identity:write_identity"),
-            ])
-            .send()
-            .unwrap()
-            .json()
-            .unwrap();
-        client
-            .request(method, format!("{}/paxos{path}", self.url))
-            .bearer_auth(token["access_token"].as_str().unwrap())
-            .json(&body)
-            .send()
-            .unwrap()
-            .json()
-            .unwrap()
+        let token = reqwest::blocking::Client::new().post(format!("{}/paxos/oauth2/token", self.url)).form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "dossier-sandbox"),
+            ("client_secret", "dossier-sandbox"),
+            ("scope", "identity:read_identity identity:write_identity"),
+        ]);
+        self.call_as(token, method, format!("{}/paxos{path}", self.url), body)
     }
 }
 
