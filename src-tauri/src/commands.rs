@@ -1,12 +1,18 @@
 //! Tauri commands: each receives its DTOs, calls one dossier-app function and maps the error to
-//! the shared body. They run off the UI thread (`async`), so the window never freezes.
+//! the shared body. They run off the UI thread (async), so the window never freezes.
+//!
+//! Every command is declared once, in the `commands!` list below, which also registers it with
+//! Tauri and describes it for the TypeScript bindings (`ui/src/bindings/commands.ts`, written by
+//! `cargo test -p dossier-desktop`; `make test` fails when the committed file differs).
 
 use dossier_app::dto::*;
+use dossier_app::files::{FileContentView, StoredFileView};
 use dossier_app::policy::PolicyDto;
 use dossier_app::sync::{OutboxView, ProviderInput, ProviderView, SyncRunView, SyncStatusView};
 use dossier_app::{Actor, Dossier, ErrorBody, LifecycleCommand, VerifyContactInput};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Runtime, State};
+use ts_rs::TS;
 
 use crate::Desk;
 
@@ -24,324 +30,289 @@ fn internal(message: &str) -> ErrorBody {
     ErrorBody { status: 500, code: "internal_error".into(), message: message.into(), reasons: Vec::new() }
 }
 
-#[derive(Serialize)]
+/// What the window shows in its title bar and settings.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
 pub struct AppInfo {
-    data_dir: String,
-    version: &'static str,
-    actor: String,
+    pub data_dir: String,
+    pub version: String,
+    pub actor: String,
+    /// The loopback address of the in-process sandbox providers, when they run.
+    pub sandbox_url: Option<String>,
 }
 
-#[tauri::command(async)]
-fn app_info(desk: State<'_, Desk>) -> AppInfo {
-    AppInfo {
-        data_dir: desk.data_dir.display().to_string(),
-        version: env!("CARGO_PKG_VERSION"),
-        actor: desk.actor.as_str().to_owned(),
-    }
+/// The payload of the `sync-progress` event while the outbox drains.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SyncProgress {
+    pub delivered: usize,
+    pub retried: usize,
+    pub needs_attention: usize,
+    pub reconciled: usize,
 }
 
-#[tauri::command(async)]
-fn dashboard(desk: State<'_, Desk>) -> Answer<DashboardView> {
-    with(&desk, |app, _| app.dashboard())
-}
+/// The event `sync_run` emits after each delivery.
+pub const SYNC_PROGRESS_EVENT: &str = "sync-progress";
 
-#[tauri::command(async)]
-fn list_queue(desk: State<'_, Desk>, query: QueueQuery) -> Answer<Page<QueueItem>> {
-    with(&desk, |app, _| app.queue(&query))
-}
+/// Declares the commands: each becomes an async Tauri command taking the app handle and the
+/// desk, is registered in [`handler`], and is listed by [`signatures`] for the bindings.
+macro_rules! commands {
+    ($(
+        $(#[doc = $doc:literal])*
+        async fn $name:ident($app:ident, $desk:ident $(, $arg:ident : $ty:ty)* $(,)?) -> $ret:ty $body:block
+    )*) => {
+        $(
+            $(#[doc = $doc])*
+            #[tauri::command]
+            async fn $name<R: Runtime>($app: AppHandle<R>, $desk: State<'_, Desk>, $($arg: $ty),*) -> Answer<$ret> {
+                $body
+            }
+        )*
 
-#[tauri::command(async)]
-fn get_customer(desk: State<'_, Desk>, id: String) -> Answer<CustomerView> {
-    with(&desk, |app, _| app.customer(&id))
-}
+        pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+            tauri::generate_handler![$($name),*]
+        }
 
-#[tauri::command(async)]
-fn create_customer(desk: State<'_, Desk>, input: CreateCustomerInput) -> Answer<CustomerView> {
-    with(&desk, |app, actor| app.create_customer(actor, &input))
-}
-
-#[tauri::command(async)]
-fn preview_gate(desk: State<'_, Desk>, input: CreateCustomerInput, verified: Vec<String>) -> Answer<GatePreview> {
-    with(&desk, |app, _| Ok(app.preview_gate(&input, &verified)))
-}
-
-#[tauri::command(async)]
-fn add_address(desk: State<'_, Desk>, id: String, input: AddressInput) -> Answer<CustomerView> {
-    with(&desk, |app, actor| app.add_address(actor, &id, &input))
-}
-
-#[tauri::command(async)]
-fn add_document(desk: State<'_, Desk>, id: String, input: DocumentInput) -> Answer<CustomerView> {
-    with(&desk, |app, actor| app.add_document(actor, &id, &input))
-}
-
-#[tauri::command(async)]
-fn add_contact(desk: State<'_, Desk>, id: String, input: ContactInput) -> Answer<CustomerView> {
-    with(&desk, |app, actor| app.add_contact(actor, &id, &input))
-}
-
-#[tauri::command(async)]
-fn add_tax_detail(desk: State<'_, Desk>, id: String, input: TaxDetailInput) -> Answer<CustomerView> {
-    with(&desk, |app, actor| app.add_tax_detail(actor, &id, &input))
-}
-
-#[tauri::command(async)]
-fn add_member(desk: State<'_, Desk>, id: String, input: MemberInput) -> Answer<CustomerView> {
-    with(&desk, |app, actor| app.add_member(actor, &id, &input))
-}
-
-#[tauri::command(async)]
-fn verify_contact(desk: State<'_, Desk>, id: String, input: VerifyContactInput) -> Answer<CustomerView> {
-    with(&desk, |app, actor| app.verify_contact(actor, &id, &input))
-}
-
-#[tauri::command(async)]
-fn verify_customer(desk: State<'_, Desk>, id: String, level: String, note: Option<String>) -> Answer<CustomerView> {
-    with(&desk, |app, actor| app.verify(actor, &id, &level, note.as_deref()))
-}
-
-#[tauri::command(async)]
-fn activate_customer(desk: State<'_, Desk>, id: String) -> Answer<CustomerView> {
-    with(&desk, |app, actor| app.activate(actor, &id))
-}
-
-#[tauri::command(async)]
-fn lifecycle(desk: State<'_, Desk>, id: String, action: String, reason: String) -> Answer<CustomerView> {
-    let command = match action.as_str() {
-        "reject" => LifecycleCommand::Reject,
-        "withdraw" => LifecycleCommand::Withdraw,
-        "close" => LifecycleCommand::Close,
-        "reactivate" => LifecycleCommand::Reactivate,
-        "undo_rejection" => LifecycleCommand::UndoRejection,
-        "undo_withdrawal" => LifecycleCommand::UndoWithdrawal,
-        _ => {
-            let reason = dossier_app::Reason::field("action", "unknown_value", "action is not a lifecycle action");
-            return Err(dossier_app::Error::invalid_input(vec![reason]).body());
+        /// Every command's name, documentation, arguments and result, for the bindings.
+        #[cfg(test)]
+        pub fn signatures() -> Vec<crate::bindings::Signature> {
+            use crate::bindings::{Signature, TypeRef};
+            vec![$(
+                Signature {
+                    name: stringify!($name),
+                    doc: vec![$($doc),*],
+                    args: vec![$((stringify!($arg), TypeRef::of::<$ty>())),*],
+                    result: TypeRef::of::<$ret>(),
+                }
+            ),*]
         }
     };
-    with(&desk, |app, actor| app.lifecycle(actor, &id, command, Some(&reason)))
 }
 
-#[tauri::command(async)]
-fn list_verifications(desk: State<'_, Desk>, query: VerificationQuery) -> Answer<Page<VerificationView>> {
-    with(&desk, |app, _| app.list_verifications(&query))
-}
-
-#[tauri::command(async)]
-fn get_verification(desk: State<'_, Desk>, id: String) -> Answer<VerificationView> {
-    with(&desk, |app, _| app.verification(&id))
-}
-
-#[tauri::command(async)]
-fn create_verification(desk: State<'_, Desk>, input: CreateVerificationInput) -> Answer<VerificationView> {
-    with(&desk, |app, actor| app.create_verification(actor, &input))
-}
-
-#[tauri::command(async)]
-fn open_edd(desk: State<'_, Desk>, id: String) -> Answer<VerificationView> {
-    with(&desk, |app, actor| app.open_edd(actor, &id))
-}
-
-#[tauri::command(async)]
-fn advance_verification(
-    desk: State<'_, Desk>,
-    id: String,
-    input: AdvanceVerificationInput,
-) -> Answer<VerificationView> {
-    with(&desk, |app, actor| app.advance_verification(actor, &id, &input))
-}
-
-#[tauri::command(async)]
-fn decide_verification(desk: State<'_, Desk>, id: String, input: DecideInput) -> Answer<VerificationView> {
-    with(&desk, |app, actor| app.decide_verification(actor, &id, &input))
-}
-
-#[tauri::command(async)]
-fn add_evidence(desk: State<'_, Desk>, id: String, input: EvidenceInput) -> Answer<VerificationView> {
-    with(&desk, |app, actor| app.add_evidence(actor, &id, &input))
-}
-
-#[tauri::command(async)]
-fn add_note(desk: State<'_, Desk>, id: String, text: String) -> Answer<VerificationView> {
-    with(&desk, |app, actor| app.add_note(actor, &id, Some(&text)))
-}
-
-#[tauri::command(async)]
-fn assign_case(desk: State<'_, Desk>, id: String, assignee: Option<String>) -> Answer<VerificationView> {
-    with(&desk, |app, actor| app.assign(actor, &id, assignee.as_deref()))
-}
-
-#[tauri::command(async)]
-fn snooze_case(
-    desk: State<'_, Desk>,
-    id: String,
-    until: Option<String>,
-    reason: Option<String>,
-) -> Answer<VerificationView> {
-    with(&desk, |app, actor| app.snooze(actor, &id, until.as_deref(), reason.as_deref()))
-}
-
-#[tauri::command(async)]
-fn perform_kyc(desk: State<'_, Desk>, id: String, input: PerformKycInput) -> Answer<KycResultsView> {
-    with(&desk, |app, actor| app.perform_kyc(actor, &id, &input))
-}
-
-#[tauri::command(async)]
-fn kyc_results(desk: State<'_, Desk>, id: String) -> Answer<KycResultsView> {
-    with(&desk, |app, _| app.kyc_results(&id))
-}
-
-#[tauri::command(async)]
-fn identity_status(desk: State<'_, Desk>, id: String) -> Answer<IdentityStatusView> {
-    with(&desk, |app, _| app.identity_status(&id))
-}
-
-#[tauri::command(async)]
-fn risk(desk: State<'_, Desk>, id: String) -> Answer<RiskView> {
-    with(&desk, |app, _| app.risk(&id))
-}
-
-#[tauri::command(async)]
-fn decisions(desk: State<'_, Desk>, id: String) -> Answer<Vec<DecisionView>> {
-    with(&desk, |app, _| app.decisions(&id))
-}
-
-#[tauri::command(async)]
-fn audit_events(
-    desk: State<'_, Desk>,
-    entity: Option<String>,
-    limit: Option<usize>,
-    after: Option<String>,
-) -> Answer<Page<AuditEventView>> {
-    with(&desk, |app, _| app.audit_events(entity.as_deref(), limit, after.as_deref()))
-}
-
-#[tauri::command(async)]
-fn get_policy(desk: State<'_, Desk>) -> Answer<PolicyDto> {
-    with(&desk, |app, _| app.policy())
-}
-
-#[tauri::command(async)]
-fn set_policy(desk: State<'_, Desk>, input: PolicyDto) -> Answer<PolicyDto> {
-    with(&desk, |app, actor| app.set_policy(actor, &input))
-}
-
-#[tauri::command(async)]
-fn list_providers(desk: State<'_, Desk>) -> Answer<Vec<ProviderView>> {
-    with(&desk, |app, _| app.providers())
-}
-
-#[tauri::command(async)]
-fn set_provider(desk: State<'_, Desk>, input: ProviderInput) -> Answer<ProviderView> {
-    with(&desk, |app, actor| app.set_provider(actor, &input))
-}
-
-#[tauri::command(async)]
-fn disable_provider(desk: State<'_, Desk>, name: String) -> Answer<ProviderView> {
-    with(&desk, |app, actor| app.disable_provider(actor, &name))
-}
-
-#[tauri::command(async)]
-fn sync_status(desk: State<'_, Desk>) -> Answer<SyncStatusView> {
-    with(&desk, |app, _| app.sync_status(true))
-}
-
-#[tauri::command(async)]
-fn sync_list(
-    desk: State<'_, Desk>,
-    status: Option<String>,
-    limit: Option<usize>,
-    after: Option<String>,
-) -> Answer<Page<OutboxView>> {
-    with(&desk, |app, _| app.sync_list(status.as_deref(), limit, after.as_deref()))
-}
-
-#[tauri::command(async)]
-fn sync_retry(desk: State<'_, Desk>, id: String) -> Answer<OutboxView> {
-    with(&desk, |app, actor| app.sync_retry(actor, &id))
-}
-
-#[tauri::command(async)]
-fn sync_discard(desk: State<'_, Desk>, id: String, reason: String) -> Answer<OutboxView> {
-    with(&desk, |app, actor| app.sync_discard(actor, &id, Some(&reason)))
-}
-
-/// Drains the outbox on its own thread (the worker runs its own runtime) and reports progress
-/// as `sync-progress` events for the progress bar.
-#[tauri::command]
-async fn sync_run<R: Runtime>(app_handle: AppHandle<R>, desk: State<'_, Desk>) -> Answer<SyncRunView> {
-    let (data_dir, actor) = (desk.data_dir.clone(), desk.actor.clone());
-    let worker = std::thread::spawn(move || {
-        let app = Dossier::open(&data_dir).map_err(|e| e.body())?;
-        let _ = actor;
-        app.sync_run(None, true, |p| {
-            let _ = app_handle.emit(
-                "sync-progress",
-                serde_json::json!({"delivered": p.delivered, "retried": p.retried,
-                    "needs_attention": p.needs_attention, "reconciled": p.reconciled}),
-            );
+commands! {
+    /// Where the data lives, the version, who is acting, and the sandbox's address.
+    async fn app_info(_app, desk) -> AppInfo {
+        Ok(AppInfo {
+            data_dir: desk.data_dir.display().to_string(),
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+            actor: desk.actor.as_str().to_owned(),
+            sandbox_url: desk.sandbox_url.clone(),
         })
-        .map_err(|e| e.body())
-    });
-    tauri::async_runtime::spawn_blocking(move || worker.join())
-        .await
-        .map_err(|_| internal("the sync run could not be awaited"))?
-        .map_err(|_| internal("the sync run stopped unexpectedly"))?
-}
+    }
 
-#[tauri::command]
-async fn pick_file<R: Runtime>(app_handle: AppHandle<R>) -> Option<String> {
-    use tauri_plugin_dialog::DialogExt;
-    let (tx, rx) = std::sync::mpsc::channel();
-    app_handle.dialog().file().add_filter("Scans", &["png", "jpg", "jpeg", "pdf"]).pick_file(move |path| {
-        let _ = tx.send(path.map(|p| p.to_string()));
-    });
-    tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten()).await.ok().flatten()
-}
+    async fn dashboard(_app, desk) -> DashboardView {
+        with(&desk, |app, _| app.dashboard())
+    }
 
-pub fn handler<R: Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
-    tauri::generate_handler![
-        app_info,
-        dashboard,
-        list_queue,
-        get_customer,
-        create_customer,
-        preview_gate,
-        add_address,
-        add_document,
-        add_contact,
-        add_tax_detail,
-        add_member,
-        verify_contact,
-        verify_customer,
-        activate_customer,
-        lifecycle,
-        list_verifications,
-        get_verification,
-        create_verification,
-        open_edd,
-        advance_verification,
-        decide_verification,
-        add_evidence,
-        add_note,
-        assign_case,
-        snooze_case,
-        perform_kyc,
-        kyc_results,
-        identity_status,
-        risk,
-        decisions,
-        audit_events,
-        get_policy,
-        set_policy,
-        list_providers,
-        set_provider,
-        disable_provider,
-        sync_status,
-        sync_list,
-        sync_retry,
-        sync_discard,
-        sync_run,
-        pick_file,
-    ]
+    async fn list_queue(_app, desk, query: QueueQuery) -> Page<QueueItem> {
+        with(&desk, |app, _| app.queue(&query))
+    }
+
+    async fn get_customer(_app, desk, id: String) -> CustomerView {
+        with(&desk, |app, _| app.customer(&id))
+    }
+
+    async fn create_customer(_app, desk, input: CreateCustomerInput) -> CustomerView {
+        with(&desk, |app, actor| app.create_customer(actor, &input))
+    }
+
+    async fn preview_gate(_app, desk, input: CreateCustomerInput, verified: Vec<String>) -> GatePreview {
+        with(&desk, |app, _| Ok(app.preview_gate(&input, &verified)))
+    }
+
+    async fn add_address(_app, desk, id: String, input: AddressInput) -> CustomerView {
+        with(&desk, |app, actor| app.add_address(actor, &id, &input))
+    }
+
+    async fn add_document(_app, desk, id: String, input: DocumentInput) -> CustomerView {
+        with(&desk, |app, actor| app.add_document(actor, &id, &input))
+    }
+
+    async fn add_contact(_app, desk, id: String, input: ContactInput) -> CustomerView {
+        with(&desk, |app, actor| app.add_contact(actor, &id, &input))
+    }
+
+    async fn add_tax_detail(_app, desk, id: String, input: TaxDetailInput) -> CustomerView {
+        with(&desk, |app, actor| app.add_tax_detail(actor, &id, &input))
+    }
+
+    async fn add_member(_app, desk, id: String, input: MemberInput) -> CustomerView {
+        with(&desk, |app, actor| app.add_member(actor, &id, &input))
+    }
+
+    async fn verify_contact(_app, desk, id: String, input: VerifyContactInput) -> CustomerView {
+        with(&desk, |app, actor| app.verify_contact(actor, &id, &input))
+    }
+
+    async fn verify_customer(_app, desk, id: String, level: String, note: Option<String>) -> CustomerView {
+        with(&desk, |app, actor| app.verify(actor, &id, &level, note.as_deref()))
+    }
+
+    async fn activate_customer(_app, desk, id: String) -> CustomerView {
+        with(&desk, |app, actor| app.activate(actor, &id))
+    }
+
+    async fn lifecycle(_app, desk, id: String, action: String, reason: String) -> CustomerView {
+        let command = match action.as_str() {
+            "reject" => LifecycleCommand::Reject,
+            "withdraw" => LifecycleCommand::Withdraw,
+            "close" => LifecycleCommand::Close,
+            "reactivate" => LifecycleCommand::Reactivate,
+            "undo_rejection" => LifecycleCommand::UndoRejection,
+            "undo_withdrawal" => LifecycleCommand::UndoWithdrawal,
+            _ => {
+                let reason = dossier_app::Reason::field("action", "unknown_value", "action is not a lifecycle action");
+                return Err(dossier_app::Error::invalid_input(vec![reason]).body());
+            }
+        };
+        with(&desk, |app, actor| app.lifecycle(actor, &id, command, Some(&reason)))
+    }
+
+    async fn list_verifications(_app, desk, query: VerificationQuery) -> Page<VerificationView> {
+        with(&desk, |app, _| app.list_verifications(&query))
+    }
+
+    async fn get_verification(_app, desk, id: String) -> VerificationView {
+        with(&desk, |app, _| app.verification(&id))
+    }
+
+    async fn create_verification(_app, desk, input: CreateVerificationInput) -> VerificationView {
+        with(&desk, |app, actor| app.create_verification(actor, &input))
+    }
+
+    async fn open_edd(_app, desk, id: String) -> VerificationView {
+        with(&desk, |app, actor| app.open_edd(actor, &id))
+    }
+
+    async fn advance_verification(_app, desk, id: String, input: AdvanceVerificationInput) -> VerificationView {
+        with(&desk, |app, actor| app.advance_verification(actor, &id, &input))
+    }
+
+    async fn decide_verification(_app, desk, id: String, input: DecideInput) -> VerificationView {
+        with(&desk, |app, actor| app.decide_verification(actor, &id, &input))
+    }
+
+    async fn add_evidence(_app, desk, id: String, input: EvidenceInput) -> VerificationView {
+        with(&desk, |app, actor| app.add_evidence(actor, &id, &input))
+    }
+
+    async fn add_note(_app, desk, id: String, text: String) -> VerificationView {
+        with(&desk, |app, actor| app.add_note(actor, &id, Some(&text)))
+    }
+
+    async fn assign_case(_app, desk, id: String, assignee: Option<String>) -> VerificationView {
+        with(&desk, |app, actor| app.assign(actor, &id, assignee.as_deref()))
+    }
+
+    async fn snooze_case(_app, desk, id: String, until: Option<String>, reason: Option<String>) -> VerificationView {
+        with(&desk, |app, actor| app.snooze(actor, &id, until.as_deref(), reason.as_deref()))
+    }
+
+    async fn perform_kyc(_app, desk, id: String, input: PerformKycInput) -> KycResultsView {
+        with(&desk, |app, actor| app.perform_kyc(actor, &id, &input))
+    }
+
+    async fn kyc_results(_app, desk, id: String) -> KycResultsView {
+        with(&desk, |app, _| app.kyc_results(&id))
+    }
+
+    async fn identity_status(_app, desk, id: String) -> IdentityStatusView {
+        with(&desk, |app, _| app.identity_status(&id))
+    }
+
+    async fn risk(_app, desk, id: String) -> RiskView {
+        with(&desk, |app, _| app.risk(&id))
+    }
+
+    async fn decisions(_app, desk, id: String) -> Vec<DecisionView> {
+        with(&desk, |app, _| app.decisions(&id))
+    }
+
+    async fn audit_events(_app, desk, entity: Option<String>, limit: Option<usize>, after: Option<String>) -> Page<AuditEventView> {
+        with(&desk, |app, _| app.audit_events(entity.as_deref(), limit, after.as_deref()))
+    }
+
+    async fn get_policy(_app, desk) -> PolicyDto {
+        with(&desk, |app, _| app.policy())
+    }
+
+    async fn set_policy(_app, desk, input: PolicyDto) -> PolicyDto {
+        with(&desk, |app, actor| app.set_policy(actor, &input))
+    }
+
+    async fn list_providers(_app, desk) -> Vec<ProviderView> {
+        with(&desk, |app, _| app.providers())
+    }
+
+    async fn set_provider(_app, desk, input: ProviderInput) -> ProviderView {
+        with(&desk, |app, actor| app.set_provider(actor, &input))
+    }
+
+    async fn disable_provider(_app, desk, name: String) -> ProviderView {
+        with(&desk, |app, actor| app.disable_provider(actor, &name))
+    }
+
+    async fn sync_status(_app, desk) -> SyncStatusView {
+        with(&desk, |app, _| app.sync_status(true))
+    }
+
+    async fn sync_list(_app, desk, status: Option<String>, customer: Option<String>, limit: Option<usize>, after: Option<String>) -> Page<OutboxView> {
+        with(&desk, |app, _| app.sync_list(status.as_deref(), customer.as_deref(), limit, after.as_deref()))
+    }
+
+    async fn sync_retry(_app, desk, id: String) -> OutboxView {
+        with(&desk, |app, actor| app.sync_retry(actor, &id))
+    }
+
+    async fn sync_discard(_app, desk, id: String, reason: String) -> OutboxView {
+        with(&desk, |app, actor| app.sync_discard(actor, &id, Some(&reason)))
+    }
+
+    /// Copies a scan (PNG, JPEG, GIF, WebP or PDF) into the data directory; returns its reference.
+    async fn attach_file(_app, desk, path: String) -> StoredFileView {
+        with(&desk, |app, _| app.attach_file(std::path::Path::new(&path)))
+    }
+
+    /// A stored scan's bytes (base64) for a preview, by its `file:` reference.
+    async fn read_file(_app, desk, reference: String) -> FileContentView {
+        with(&desk, |app, _| app.file_content(&reference))
+    }
+
+    /// Drains the outbox on its own thread (the worker runs its own runtime) and reports
+    /// progress as `sync-progress` events for the progress bar.
+    async fn sync_run(app, desk) -> SyncRunView {
+        let (data_dir, handle) = (desk.data_dir.clone(), app.clone());
+        let worker = std::thread::spawn(move || {
+            let app = Dossier::open(&data_dir).map_err(|e| e.body())?;
+            app.sync_run(None, true, |p| {
+                let progress = SyncProgress {
+                    delivered: p.delivered,
+                    retried: p.retried,
+                    needs_attention: p.needs_attention,
+                    reconciled: p.reconciled,
+                };
+                let _ = handle.emit(SYNC_PROGRESS_EVENT, progress);
+            })
+            .map_err(|e| e.body())
+        });
+        tauri::async_runtime::spawn_blocking(move || worker.join())
+            .await
+            .map_err(|_| internal("the sync run could not be awaited"))?
+            .map_err(|_| internal("the sync run stopped unexpectedly"))?
+    }
+
+    /// Asks for a scan with the system's open-file dialog and attaches it; `null` when the
+    /// dialog is cancelled.
+    async fn pick_file(app, desk) -> Option<StoredFileView> {
+        use tauri_plugin_dialog::DialogExt;
+        let (tx, rx) = std::sync::mpsc::channel();
+        app.dialog().file().add_filter("Scans", &["png", "jpg", "jpeg", "gif", "webp", "pdf"]).pick_file(move |path| {
+            let _ = tx.send(path.and_then(|p| p.into_path().ok()));
+        });
+        let picked = tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten()).await.ok().flatten();
+        match picked {
+            Some(path) => with(&desk, |app, _| app.attach_file(&path)).map(Some),
+            None => Ok(None),
+        }
+    }
 }

@@ -2,6 +2,8 @@
 //! the commands in [`commands`] are thin wrappers over dossier-app: no SQL, no business rules.
 //! Errors cross IPC as the shared `{status, code, message, reasons}` body.
 
+#[cfg(test)]
+mod bindings;
 mod commands;
 
 use std::path::PathBuf;
@@ -14,6 +16,8 @@ pub struct Desk {
     pub app: Mutex<Dossier>,
     pub actor: Actor,
     pub data_dir: PathBuf,
+    /// The in-process sandbox providers' address, while they run.
+    pub sandbox_url: Option<String>,
 }
 
 fn data_dir() -> PathBuf {
@@ -51,7 +55,7 @@ pub fn run() {
         std::env::var("DOSSIER_ACTOR").ok().or_else(|| whoami::username().ok()).unwrap_or_else(|| "desktop".into());
     let actor =
         dossier_app::actor(&actor_name).unwrap_or_else(|_| dossier_app::actor("desktop").expect("a valid actor"));
-    let desk = Desk { app: Mutex::new(app), actor, data_dir: dir };
+    let desk = Desk { app: Mutex::new(app), actor, data_dir: dir, sandbox_url: None };
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(desk)

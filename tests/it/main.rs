@@ -4,8 +4,10 @@
 mod audit;
 mod bad_input;
 mod cli;
+mod codes;
 mod customers;
 mod edd;
+mod files;
 mod gate;
 mod identity;
 mod lifecycle;

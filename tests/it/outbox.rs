@@ -22,7 +22,7 @@ pub fn enable_all(t: &mut TestApp) {
 }
 
 fn messages(t: &TestApp) -> Vec<(String, String)> {
-    let page = t.app.sync_list(None, Some(500), None).unwrap();
+    let page = t.app.sync_list(None, None, Some(500), None).unwrap();
     page.items.into_iter().map(|m| (m.provider.to_owned(), m.operation.to_owned())).collect()
 }
 
@@ -63,7 +63,7 @@ fn each_change_writes_one_message_per_provider_that_takes_it() {
             ("qolo", "kyc.perform"),
         ])
     );
-    let list = t.app.sync_list(Some("pending"), Some(500), None).unwrap();
+    let list = t.app.sync_list(Some("pending"), None, Some(500), None).unwrap();
     let edd = list.items.iter().find(|m| m.operation == "verification.create").unwrap();
     assert_eq!(edd.subject_id.as_deref(), Some(case.id.as_str()));
     assert!(list.items.iter().all(|m| m.status == "pending" && m.attempts == 0));
@@ -108,7 +108,7 @@ fn a_person_discards_with_a_reason_and_retries_only_what_needs_attention() {
     let mut t = TestApp::new();
     enable_all(&mut t);
     t.create(minimal_individual("O-3"));
-    let first = t.app.sync_list(None, Some(1), None).unwrap().items.remove(0);
+    let first = t.app.sync_list(None, None, Some(1), None).unwrap().items.remove(0);
     let before = t.counts();
     let e = t.app.sync_retry(&t.actor, &first.id).unwrap_err();
     assert_eq!((e.status(), e.code()), (403, "not_needing_attention"));

@@ -193,3 +193,70 @@ fn the_dashboard_counts_what_officers_watch() {
     assert_eq!(d.oldest_cases.len(), 2);
     assert_eq!(d.oldest_cases[1].id, case, "most urgent first: the KYC review is due before the EDD case");
 }
+
+#[test]
+fn search_matches_name_ref_id_and_email_by_word_prefix() {
+    let mut t = TestApp::new();
+    let person = |ref_id: &str, first: &str, last: &str, email: Option<&str>| {
+        let mut c = minimal_individual(ref_id);
+        c["person"]["first_name"] = first.into();
+        c["person"]["last_name"] = last.into();
+        if let Some(e) = email {
+            c["contacts"] = serde_json::json!([{"kind": "email", "value": e}]);
+        }
+        c
+    };
+    let anna = t.create(person("S-0001", "Anna", "Schmidt", Some("anna.schmidt@example.com")));
+    let anton = t.create(person("S-0002", "Anton", "Müller", None));
+    let other = t.create(person("OTHER-9", "Zoë", "Okafor", Some("z.okafor@mail.test")));
+    let search = |t: &TestApp, text: &str| {
+        let mut found = ids(t, QueueQuery { search: Some(text.into()), ..Default::default() });
+        found.sort();
+        found
+    };
+    let sorted = |mut v: Vec<String>| {
+        v.sort();
+        v
+    };
+    assert_eq!(search(&t, "an"), sorted(vec![anna.clone(), anton.clone()]), "first-name prefix");
+    assert_eq!(search(&t, "ann schm"), vec![anna.clone()], "every word must match");
+    assert_eq!(search(&t, "SCHMIDT"), vec![anna.clone()], "case does not matter");
+    assert_eq!(search(&t, "muller"), vec![anton.clone()], "diacritics do not matter");
+    assert_eq!(search(&t, "zoe"), vec![other.clone()]);
+    assert_eq!(search(&t, "s-000"), sorted(vec![anna.clone(), anton.clone()]), "reference id prefix");
+    assert_eq!(search(&t, "anna.schmidt@example.com"), vec![anna.clone()], "a whole email");
+    assert_eq!(search(&t, "okafor@mail"), vec![other.clone()], "an email's prefix");
+    assert!(search(&t, "nobody").is_empty());
+    assert!(search(&t, "\"* OR NEAR(").is_empty(), "query syntax is matched as text, never run");
+    // Search combines with the other filters and keeps keyset pages.
+    let found = ids(
+        &t,
+        QueueQuery { search: Some("an".into()), state: Some("pending".into()), limit: Some(1), ..Default::default() },
+    );
+    assert_eq!(found.len(), 1);
+    // An email added later is found; the index follows every write.
+    t.app
+        .add_contact(
+            &t.actor,
+            &anton,
+            &serde_json::from_value(serde_json::json!({"kind": "email", "value": "toni@firma.test"})).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(search(&t, "toni@firma"), vec![anton.clone()]);
+    let e = t.app.queue(&QueueQuery { search: Some("x ".repeat(150)), ..Default::default() }).unwrap_err();
+    assert_eq!((e.status(), e.body().reasons[0].code.as_str()), (400, "too_long"));
+}
+
+#[test]
+fn search_is_served_by_the_full_text_index() {
+    let t = TestApp::new();
+    let conn = rusqlite::Connection::open(t.db_path()).unwrap();
+    let mut stmt = conn
+        .prepare(
+            "EXPLAIN QUERY PLAN SELECT c.id FROM customers c WHERE c.rowid IN \
+             (SELECT rowid FROM customer_search WHERE customer_search MATCH '\"an\"*') ORDER BY c.id DESC LIMIT 50",
+        )
+        .unwrap();
+    let plan: Vec<String> = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap().map(|r| r.unwrap()).collect();
+    assert!(plan.iter().any(|p| p.contains("VIRTUAL TABLE INDEX")), "{plan:?}");
+}

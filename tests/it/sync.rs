@@ -125,7 +125,7 @@ fn customer(t: &mut TestApp, n: usize) -> String {
 
 fn statuses(t: &TestApp) -> std::collections::BTreeMap<String, usize> {
     let mut out = std::collections::BTreeMap::new();
-    for m in t.app.sync_list(None, Some(500), None).unwrap().items {
+    for m in t.app.sync_list(None, None, Some(500), None).unwrap().items {
         *out.entry(m.status.to_owned()).or_insert(0) += 1;
     }
     out
@@ -152,7 +152,7 @@ fn the_journey_reaches_each_provider_exactly_once() {
         (run.needs_attention, run.retried),
         (0, 0),
         "{:?}",
-        t.app.sync_list(Some("needs_attention"), None, None).unwrap().items
+        t.app.sync_list(Some("needs_attention"), None, None, None).unwrap().items
     );
     assert_eq!(statuses(&t), [("done".to_owned(), 3 * 4 + 3 * 2 + 1 + 1)].into());
 
@@ -169,7 +169,7 @@ fn the_journey_reaches_each_provider_exactly_once() {
     );
     let edd_at_cybrid = t
         .app
-        .sync_list(None, Some(500), None)
+        .sync_list(None, None, Some(500), None)
         .unwrap()
         .items
         .into_iter()
@@ -190,7 +190,7 @@ fn the_journey_reaches_each_provider_exactly_once() {
     // Paxos approves one identity: the next run brings the change back, and sends nothing.
     let identity = t
         .app
-        .sync_list(None, Some(500), None)
+        .sync_list(None, None, Some(500), None)
         .unwrap()
         .items
         .into_iter()
@@ -258,14 +258,19 @@ fn a_thousand_operations_through_thirty_percent_faults_arrive_exactly_once_in_or
             verified.push(id);
         }
     }
-    let total = t.app.sync_list(None, Some(500), None).unwrap().items.len()
-        + t.app.sync_list(None, Some(500), Some("500")).unwrap().items.len()
-        + t.app.sync_list(None, Some(500), Some("1000")).unwrap().items.len();
+    let total = t.app.sync_list(None, None, Some(500), None).unwrap().items.len()
+        + t.app.sync_list(None, None, Some(500), Some("500")).unwrap().items.len()
+        + t.app.sync_list(None, None, Some(500), Some("1000")).unwrap().items.len();
     assert!(total >= 1000, "{total} operations");
     let started = Instant::now();
     let run = t.app.sync_run(None, true, |_| {}).unwrap();
     eprintln!("{total} operations at 30 % faults delivered in {:?}: {run:?}", started.elapsed());
-    assert_eq!(run.needs_attention, 0, "{:?}", t.app.sync_list(Some("needs_attention"), None, None).unwrap().items);
+    assert_eq!(
+        run.needs_attention,
+        0,
+        "{:?}",
+        t.app.sync_list(Some("needs_attention"), None, None, None).unwrap().items
+    );
     assert!(run.retried > 100, "the faults were real: {run:?}");
 
     let records = sim.records();
@@ -309,7 +314,7 @@ fn a_permanent_error_waits_for_a_person_who_fixes_it_and_retries() {
     customer(&mut t, 2);
     let run = t.app.sync_run(None, true, |_| {}).unwrap();
     assert_eq!(run.needs_attention, 2, "{run:?}");
-    let waiting = t.app.sync_list(Some("needs_attention"), None, None).unwrap().items;
+    let waiting = t.app.sync_list(Some("needs_attention"), None, None, None).unwrap().items;
     assert!(
         waiting.iter().all(|m| m.provider == "paxos" && m.last_error.as_deref().unwrap_or("").starts_with("http 401"))
     );
@@ -380,7 +385,7 @@ fn remote_results_come_back_and_contradictions_become_conflict_cases() {
     t.app.sync_run(None, true, |_| {}).unwrap();
     let remote = |case: &str| {
         t.app
-            .sync_list(None, Some(500), None)
+            .sync_list(None, None, Some(500), None)
             .unwrap()
             .items
             .into_iter()

@@ -210,6 +210,12 @@ impl Dossier {
         let now = self.env.clock.now();
         let id = CustomerId::from_uuid(self.env.ids.next_id());
         let customer = convert::new_customer(input, id, now, &self.env.ctx())?;
+        self.check_stored(customer.documents.iter().enumerate().flat_map(|(i, d)| {
+            d.files
+                .iter()
+                .enumerate()
+                .map(move |(j, f)| (format!("documents[{i}].files[{j}].reference"), f.reference.as_str()))
+        }))?;
         let summary = json!({
             "type": customer.kind().as_str(),
             "state": customer.state.name(),
@@ -350,6 +356,13 @@ impl Dossier {
         let document = convert::document(&mut f, "document", input, &self.env.ctx());
         f.finish()?;
         let document = document.ok_or_else(internal)?;
+        self.check_stored(
+            document
+                .files
+                .iter()
+                .enumerate()
+                .map(|(j, f)| (format!("document.files[{j}].reference"), f.reference.as_str())),
+        )?;
         self.change_customer(id, |env, tx, c| {
             tx.insert_document(c.id, &document)?;
             let summary = json!({

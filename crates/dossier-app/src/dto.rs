@@ -756,6 +756,11 @@ pub struct QueueQuery {
     pub sort: Option<String>,
     pub limit: Option<usize>,
     pub after: Option<String>,
+    /// Words matched by prefix against the name, reference id and email addresses; every word
+    /// must match (`ann smi` finds Anna Smith).
+    #[serde(default)]
+    #[ts(optional)]
+    pub search: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

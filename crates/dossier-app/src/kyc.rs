@@ -550,6 +550,7 @@ impl Dossier {
         let (Some(item), Some(reference), Ok(description)) = (item, reference, description) else {
             return Err(crate::customers::internal());
         };
+        self.check_stored([("reference".to_owned(), reference.as_str())])?;
         self.change_verification(id, |env, tx, _, v| {
             if !v.is_edd() {
                 return Err(Error::Unprocessable(
@@ -1041,6 +1042,7 @@ impl Dossier {
     }
 
     /// The work queue: customers matching every filter given, in one indexed query.
+    /// `search` narrows it to customers whose name, reference id or emails match every word.
     pub fn queue(&self, q: &QueueQuery) -> Result<Page<QueueItem>> {
         let mut f = Fields::default();
         let one_of = |f: &mut Fields, field: &str, value: &Option<String>, allowed: &[&str]| -> Option<String> {
@@ -1075,6 +1077,7 @@ impl Dossier {
         };
         let refresh = f.opt("refresh_due_before", &q.refresh_due_before, parse_date);
         let assignee = f.opt("assignee", &q.assignee, Actor::parse);
+        let search = search_words(&mut f, q.search.as_deref());
         let after = match q.after.as_deref() {
             None => None,
             Some(raw) => {
@@ -1108,6 +1111,7 @@ impl Dossier {
                 assignee: assignee.ok().flatten().map(|a| a.as_str().to_owned()),
                 sla_breached_at: q.sla_breached.then_some(now),
                 today: Some(env.today()),
+                search: search.clone(),
             };
             let rows = tx.queue(&filter, sort, after.as_ref(), limit + 1)?;
             Ok(cut_page(
@@ -1299,4 +1303,21 @@ pub(crate) fn record_provider_result(
     let summary = json!({"kyc_result_id": record.id.to_string(), "response_code": record.response_code,
         "reason_codes": record.reason_codes, "questions": questions.len()});
     env.audit(tx, actor, "kyc.record_result", customer, None, summary)
+}
+
+/// The words of a search: split on white space, lower-cased; words without a letter or digit
+/// are dropped (they match nothing). At most 8 words of 200 characters in all.
+fn search_words(f: &mut Fields, raw: Option<&str>) -> Vec<String> {
+    let Some(raw) = raw else { return Vec::new() };
+    if raw.chars().count() > 200 {
+        f.push(Reason::field("search", "too_long", "search is longer than 200 characters"));
+        return Vec::new();
+    }
+    let words: Vec<String> =
+        raw.split_whitespace().filter(|w| w.chars().any(char::is_alphanumeric)).map(str::to_lowercase).collect();
+    if words.len() > 8 {
+        f.push(Reason::field("search", "too_long", "search has more than 8 words"));
+        return Vec::new();
+    }
+    words
 }

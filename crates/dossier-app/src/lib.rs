@@ -3,12 +3,14 @@
 //! and the tests all call this crate; none of them reach the store directly.
 
 mod audit;
+pub mod codes;
 mod convert;
 mod credentials;
 mod customers;
 mod derived;
 pub mod dto;
 pub mod error;
+pub mod files;
 pub mod ids;
 pub mod input;
 mod kyc;

@@ -282,6 +282,7 @@ impl Dossier {
     pub fn sync_list(
         &self,
         status: Option<&str>,
+        customer: Option<&str>,
         limit: Option<usize>,
         after: Option<&str>,
     ) -> Result<Page<OutboxView>> {
@@ -290,10 +291,17 @@ impl Dossier {
                 OutboxStatus::parse(s).map_err(|e| Error::invalid_input(vec![Reason::from_value_error("status", &e)]))
             })
             .transpose()?;
+        let customer = customer
+            .map(|c| {
+                CustomerId::parse(c).map_err(|_| {
+                    Error::invalid_input(vec![Reason::field("customer", "invalid_id", "customer is not a customer id")])
+                })
+            })
+            .transpose()?;
         let after = crate::customers::seq_cursor(after)?;
         let limit = page_limit(limit)?;
         self.read(|_, tx| {
-            let rows = tx.list_outbox(status, after, limit + 1)?;
+            let rows = tx.list_outbox(status, customer.map(|c| *c.as_uuid()), after, limit + 1)?;
             Ok(crate::customers::cut_page(rows, limit, |r| r.seq.to_string(), |r| outbox_view(&r)))
         })
     }
@@ -577,7 +585,8 @@ impl OutboxPort for SyncPort {
                         tx.outbox_done(r.seq, delivered.remote_id.as_deref(), now)?;
                     }
                     Err(e) => {
-                        let attempts = tx.list_outbox(None, Some(r.seq - 1), 1)?.first().map_or(0, |m| m.attempts);
+                        let attempts =
+                            tx.list_outbox(None, None, Some(r.seq - 1), 1)?.first().map_or(0, |m| m.attempts);
                         // A draw in [0, 1) for the jitter, from the id source's random bits.
                         let unit = (env.ids.next_id().as_u128() & 0xFFFF_FFFF) as f64 / 4_294_967_296.0;
                         let retry_after = e.retry_after().and_then(|d| Duration::try_from(d).ok());

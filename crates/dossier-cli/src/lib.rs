@@ -84,6 +84,9 @@ enum Command {
     /// The audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Scans of documents and evidence, stored in the data directory.
+    #[command(subcommand)]
+    File(FileCommand),
     /// Serve the provider simulators (Cybrid, Paxos, Qolo, Mbanq) on loopback until Ctrl-C.
     Sim {
         /// The loopback port (0: any free one).
@@ -136,6 +139,9 @@ enum SyncCommand {
     List {
         #[arg(long, value_name = "STATUS")]
         status: Option<String>,
+        /// Only the messages about this customer.
+        #[arg(long, value_name = "ID")]
+        customer: Option<String>,
         #[command(flatten)]
         page: PageArgs,
     },
@@ -336,9 +342,20 @@ enum QueueCommand {
         sla_breached: bool,
         #[arg(long, value_name = "newest|oldest|refresh_due")]
         sort: Option<String>,
+        /// Words matched by prefix against name, reference id and emails.
+        #[arg(long, value_name = "TEXT")]
+        search: Option<String>,
         #[command(flatten)]
         page: PageArgs,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum FileCommand {
+    /// Copy a PNG, JPEG, GIF, WebP or PDF scan into the data directory; prints its `file:` reference.
+    Attach { path: std::path::PathBuf },
+    /// A stored scan's media type, size and bytes (base64).
+    Read { reference: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -725,6 +742,7 @@ fn execute(cli: Cli, ctx: &Context) -> Result<serde_json::Value, Error> {
             assignee,
             sla_breached,
             sort,
+            search,
             page,
         }) => json(app.queue(&QueueQuery {
             state,
@@ -739,6 +757,7 @@ fn execute(cli: Cli, ctx: &Context) -> Result<serde_json::Value, Error> {
             sort,
             limit: page.limit,
             after: page.after,
+            search,
         })?),
         Command::Maintenance(MaintenanceCommand::Tick { now }) => json(app.tick(&actor, now.as_deref())?),
         Command::Settings(SettingsCommand::Show) => json(app.policy()?),
@@ -761,14 +780,16 @@ fn execute(cli: Cli, ctx: &Context) -> Result<serde_json::Value, Error> {
             })?)
         }
         Command::Sync(SyncCommand::Status) => json(app.sync_status(true)?),
-        Command::Sync(SyncCommand::List { status, page }) => {
-            json(app.sync_list(status.as_deref(), page.limit, page.after.as_deref())?)
+        Command::Sync(SyncCommand::List { status, customer, page }) => {
+            json(app.sync_list(status.as_deref(), customer.as_deref(), page.limit, page.after.as_deref())?)
         }
         Command::Sync(SyncCommand::Retry { id }) => json(app.sync_retry(&actor, &id)?),
         Command::Sync(SyncCommand::Discard { id, reason }) => {
             json(app.sync_discard(&actor, &id, Some(&reason.reason))?)
         }
         Command::Sim { .. } => unreachable!("served before the data directory is opened"),
+        Command::File(FileCommand::Attach { path }) => json(app.attach_file(&path)?),
+        Command::File(FileCommand::Read { reference }) => json(app.file_content(&reference)?),
         Command::Audit(AuditCommand::List { entity, page }) => {
             json(app.audit_events(entity.as_deref(), page.limit, page.after.as_deref())?)
         }

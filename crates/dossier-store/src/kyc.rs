@@ -61,6 +61,14 @@ pub struct QueueFilter {
     pub sla_breached_at: Option<OffsetDateTime>,
     /// Snoozed cases stay out of verification filters until this date.
     pub today: Option<Date>,
+    /// Words matched by prefix against the name, reference id and emails (all must match).
+    pub search: Vec<String>,
+}
+
+/// An FTS5 query where every word must match by prefix: each is quoted (a double quote doubled),
+/// so no input can be read as query syntax.
+fn fts_prefix_query(words: &[String]) -> String {
+    words.iter().map(|w| format!("\"{}\"*", w.replace('"', "\"\""))).collect::<Vec<_>>().join(" ")
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -712,6 +720,12 @@ impl Tx<'_> {
         if let Some(d) = f.refresh_due_before {
             let p = bind(&mut args, Value::Text(codec::date(d)));
             sql.push_str(&format!(" AND c.kyc_refresh_due_on < {p}"));
+        }
+        if !f.search.is_empty() {
+            let p = bind(&mut args, Value::Text(fts_prefix_query(&f.search)));
+            sql.push_str(&format!(
+                " AND c.rowid IN (SELECT rowid FROM customer_search WHERE customer_search MATCH {p})"
+            ));
         }
         let mut v_clauses = Vec::new();
         if let Some(s) = &f.verification_state {

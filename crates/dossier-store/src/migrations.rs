@@ -11,6 +11,8 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_customers_and_audit.sql", include_str!("../../../migrations/0001_customers_and_audit.sql")),
     ("0002_kyc_edd_cases.sql", include_str!("../../../migrations/0002_kyc_edd_cases.sql")),
     ("0003_sync_outbox.sql", include_str!("../../../migrations/0003_sync_outbox.sql")),
+    ("0004_customer_search.sql", include_str!("../../../migrations/0004_customer_search.sql")),
+    ("0005_outbox_by_customer.sql", include_str!("../../../migrations/0005_outbox_by_customer.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -267,9 +267,11 @@ impl Tx<'_> {
     }
 
     /// Messages in order, optionally of one status, after `after` (a seq).
+    /// Messages in delivery order, optionally of one status and one customer (the aggregate).
     pub fn list_outbox(
         &self,
         status: Option<OutboxStatus>,
+        customer: Option<Uuid>,
         after: Option<i64>,
         limit: usize,
     ) -> Result<Vec<OutboxRow>> {
@@ -278,6 +280,10 @@ impl Tx<'_> {
         if let Some(s) = status {
             args.push(Value::Text(s.as_str().to_owned()));
             sql.push_str(&format!(" AND status = ?{}", args.len()));
+        }
+        if let Some(c) = customer {
+            args.push(Value::Blob(c.as_bytes().to_vec()));
+            sql.push_str(&format!(" AND aggregate_id = ?{}", args.len()));
         }
         args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
         sql.push_str(&format!(" ORDER BY seq LIMIT ?{}", args.len()));

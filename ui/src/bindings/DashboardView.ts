@@ -4,4 +4,4 @@ import type { Funnel } from "./Funnel";
 import type { QueueAgeView } from "./QueueAgeView";
 import type { VerificationView } from "./VerificationView";
 
-export type DashboardView = { counts: DashboardCounts, funnel: Funnel, queue_age: Array<QueueAgeView>, oldest_cases: Array<VerificationView>, customers_by_state: { [key in string]: bigint }, };
+export type DashboardView = { counts: DashboardCounts, funnel: Funnel, queue_age: Array<QueueAgeView>, oldest_cases: Array<VerificationView>, customers_by_state: { [key in string]: number }, };

@@ -10,11 +10,11 @@ on_kyc_passed: string,
 /**
  * Minutes an unfinished verification of each method may take.
  */
-verification_deadline_minutes: { [key in string]: bigint }, edd_checklist: Array<string>, 
+verification_deadline_minutes: { [key in string]: number }, edd_checklist: Array<string>, 
 /**
  * Hours each kind of case (`edd`, `kyc`, `bank_account`, `counterparty`) may stay open.
  */
-sla_hours: { [key in string]: bigint }, 
+sla_hours: { [key in string]: number }, 
 /**
  * Years between KYC refreshes by risk rating (`LOW`, `MEDIUM`, `HIGH`).
  */

@@ -4,8 +4,8 @@ export type ProviderStatusView = { name: string, enabled: boolean,
 /**
  * Whether the provider answered just now (`null` when not checked).
  */
-reachable: boolean | null, counts: { [key in string]: bigint }, 
+reachable: boolean | null, counts: { [key in string]: number }, 
 /**
  * Age of the oldest message not yet delivered, in seconds.
  */
-oldest_pending_age_s: bigint | null, };
+oldest_pending_age_s: number | null, };

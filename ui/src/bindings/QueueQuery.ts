@@ -11,4 +11,9 @@ edd: string | null, risk: string | null, identity_status: string | null, refresh
 /**
  * `newest` (default), `oldest`, `refresh_due`.
  */
-sort: string | null, limit: number | null, after: string | null, };
+sort: string | null, limit: number | null, after: string | null, 
+/**
+ * Words matched by prefix against the name, reference id and email addresses; every word
+ * must match (`ann smi` finds Anna Smith).
+ */
+search?: string, };
