@@ -1,7 +1,7 @@
 //! Starts a simulator and prints `{"url": "http://127.0.0.1:PORT"}` as its first stdout line,
 //! the way `dossier sim` does, for scripts that need a simulator without the main CLI.
 //!
-//! `cargo run -p dossier-sim --example serve -- [--port P] [--faults SPEC] [--seed N]`
+//! `cargo run -p dossier-sim --example serve -- [--port P] [--faults SPEC] [--seed N] [--state-file PATH]`
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -22,7 +22,13 @@ fn main() -> ExitCode {
                 v.parse().map(|seed| config.seed = seed).map_err(|_| "--seed needs a whole number".to_string())
             }
             ("--faults", Some(v)) => Faults::parse(v).map(|faults| config.faults = faults).map_err(|e| e.to_string()),
-            _ => Err(format!("unknown or incomplete option `{flag}`: use --port P, --faults SPEC, --seed N")),
+            ("--state-file", Some(v)) => {
+                config.state_file = Some(v.into());
+                Ok(())
+            }
+            _ => Err(format!(
+                "unknown or incomplete option `{flag}`: use --port P, --faults SPEC, --seed N, --state-file PATH"
+            )),
         };
         if let Err(message) = parsed {
             eprintln!("error: {message}");

@@ -83,10 +83,10 @@ fn admin_error(status: StatusCode, message: &str) -> Response {
 /// `GET /_sim/records`: every stored record per provider, personal data included (this is a
 /// sandbox; the records are whatever the client sent).
 async fn records(State(sim): State<Arc<Sim>>) -> Response {
-    let cybrid = lock(&sim.cybrid).dump();
-    let paxos = lock(&sim.paxos).dump();
-    let qolo = lock(&sim.qolo).dump();
-    let mbanq = lock(&sim.mbanq).dump();
+    let cybrid = sim.cybrid.lock().dump();
+    let paxos = sim.paxos.lock().dump();
+    let qolo = sim.qolo.lock().dump();
+    let mbanq = sim.mbanq.lock().dump();
     reply(StatusCode::OK, json!({ "cybrid": cybrid, "paxos": paxos, "qolo": qolo, "mbanq": mbanq }))
 }
 

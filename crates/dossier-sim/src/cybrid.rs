@@ -20,12 +20,14 @@ use axum::response::Response;
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use bytes::Bytes;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use crate::auth::{self, Grant, require_bearer};
 use crate::ids::{Seeded, stream};
-use crate::sim::{Sim, lock};
+use crate::persist::fields::time_rfc3339;
+use crate::sim::{RecordsGuard, Sim};
 use crate::wire::{ApiError, Fields, Provider, Query, iso, json_object, now, reply};
 
 const P: Provider = Provider::Cybrid;
@@ -44,6 +46,17 @@ pub(crate) fn routes(sim: Arc<Sim>) -> Router<Arc<Sim>> {
 
 fn error(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
     ApiError::new(P, status, code, message)
+}
+
+/// Locks the records and moves on what earlier requests wrote (see [`Records::advance`]). A
+/// read with nothing to move on leaves the records untouched, so it gives the saver of a
+/// persistent simulator nothing to do.
+fn lock_advanced(sim: &Sim, now: OffsetDateTime) -> RecordsGuard<'_, Records> {
+    let mut records = sim.cybrid.lock();
+    if !records.fresh_customers.is_empty() || !records.fresh_verifications.is_empty() {
+        records.advance(now);
+    }
+    records
 }
 
 const METHODS: &[&str] = &[
@@ -120,7 +133,8 @@ const MAX_FILTER_CHARS: usize = 4096;
 /// The page size when `per_page` is not given; Cybrid documents none.
 const DEFAULT_PER_PAGE: usize = 10;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum CustomerState {
     Storing,
     Unverified,
@@ -141,19 +155,23 @@ impl CustomerState {
 
 /// Which activity limits a customer has: none until verified, a base tier once verified, a
 /// higher tier once an EDD case passed (the EDD guide: approval raises the limits).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum Tier {
     None,
     Verified,
     Edd,
 }
 
+#[derive(Serialize, Deserialize)]
 struct Customer {
     guid: String,
     kind: String,
     state: CustomerState,
     tier: Tier,
+    #[serde(with = "time_rfc3339")]
     created_at: OffsetDateTime,
+    #[serde(with = "time_rfc3339")]
     updated_at: OffsetDateTime,
     name: Value,
     address: Value,
@@ -162,7 +180,8 @@ struct Customer {
     compliance_decisions: Vec<Value>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum IvState {
     Storing,
     Waiting,
@@ -196,7 +215,8 @@ impl IvState {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum Outcome {
     Passed,
     Failed,
@@ -212,13 +232,15 @@ impl Outcome {
 }
 
 /// The sandbox's `expected_behaviours`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum Behaviour {
     Normal,
     PassImmediately,
     FailImmediately,
 }
 
+#[derive(Serialize, Deserialize)]
 struct Verification {
     guid: String,
     kind: String,
@@ -232,11 +254,13 @@ struct Verification {
     compliance_checks: Vec<Value>,
     compliance_decisions: Vec<Value>,
     persona_inquiry_id: Option<String>,
-    persona_state: Option<&'static str>,
+    persona_state: Option<String>,
     behaviour: Behaviour,
     options: Option<Value>,
     pii: Map<String, Value>,
+    #[serde(with = "time_rfc3339")]
     created_at: OffsetDateTime,
+    #[serde(with = "time_rfc3339")]
     updated_at: OffsetDateTime,
 }
 
@@ -258,15 +282,21 @@ impl Verification {
     }
 }
 
+/// Everything Cybrid stores. The indexes are not saved in the state file but rebuilt from the
+/// records by [`Records::reindex`].
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Records {
     ids: Seeded,
     bank_guid: String,
     customers: Vec<Customer>,
+    #[serde(skip)]
     customer_at: HashMap<String, usize>,
     verifications: Vec<Verification>,
+    #[serde(skip)]
     verification_at: HashMap<String, usize>,
     /// Verification indexes per customer guid, oldest first: the lookup a client makes after a
     /// lost create response stays cheap however many records there are.
+    #[serde(skip)]
     verifications_of: HashMap<String, Vec<usize>>,
     /// Written since the last request; the next request moves them on.
     fresh_customers: Vec<usize>,
@@ -288,6 +318,26 @@ impl Records {
             fresh_customers: Vec::new(),
             fresh_verifications: Vec::new(),
         }
+    }
+
+    /// Rebuilds the indexes of records read from a state file, and checks that the positions
+    /// it stores point at records.
+    pub fn reindex(&mut self) -> Result<(), &'static str> {
+        let (customers, verifications) = (self.customers.len(), self.verifications.len());
+        if self.fresh_customers.iter().any(|i| *i >= customers)
+            || self.fresh_verifications.iter().any(|i| *i >= verifications)
+        {
+            return Err("a Cybrid record awaiting its next step does not exist");
+        }
+        self.customer_at = self.customers.iter().enumerate().map(|(i, c)| (c.guid.clone(), i)).collect();
+        self.verification_at = self.verifications.iter().enumerate().map(|(i, iv)| (iv.guid.clone(), i)).collect();
+        self.verifications_of = HashMap::new();
+        for (i, iv) in self.verifications.iter().enumerate() {
+            if let Some(customer) = &iv.customer_guid {
+                self.verifications_of.entry(customer.clone()).or_default().push(i);
+            }
+        }
+        Ok(())
     }
 
     /// Moves every record written by earlier requests on by one step; called first thing in
@@ -326,12 +376,13 @@ impl Records {
         iv.state = state;
         iv.updated_at = now;
         if iv.persona_inquiry_id.is_some() {
-            iv.persona_state = Some(match state {
+            let persona_state = match state {
                 IvState::Storing | IvState::Waiting => "waiting",
                 IvState::Pending => "pending",
                 IvState::Reviewing | IvState::Completed => "completed",
                 IvState::Expired => "expired",
-            });
+            };
+            iv.persona_state = Some(persona_state.into());
         }
     }
 
@@ -348,7 +399,7 @@ impl Records {
         iv.outcome = Some(outcome);
         iv.updated_at = now;
         if iv.persona_inquiry_id.is_some() {
-            iv.persona_state = Some("completed");
+            iv.persona_state = Some("completed".into());
         }
         iv.compliance_checks =
             vec![json!({ "type": check_type, "outcome": outcome.as_str(), "failure_codes": failure_codes })];
@@ -424,7 +475,7 @@ impl Records {
         m.insert("failure_codes".into(), iv.failure_codes.clone().into());
         if details {
             m.insert("persona_inquiry_id".into(), iv.persona_inquiry_id.clone().into());
-            m.insert("persona_state".into(), iv.persona_state.into());
+            m.insert("persona_state".into(), iv.persona_state.clone().into());
             m.insert("compliance_checks".into(), iv.compliance_checks.clone().into());
         }
         m.insert("compliance_decisions".into(), iv.compliance_decisions.clone().into());
@@ -615,8 +666,7 @@ async fn create_customer(
         CUSTOMER_PII.iter().filter_map(|k| fields.value(k).map(|v| ((*k).to_string(), v.clone()))).collect();
 
     let now = now();
-    let mut records = lock(&sim.cybrid);
-    records.advance(now);
+    let mut records = lock_advanced(&sim, now);
     let guid = records.ids.hex32();
     let customer = Customer {
         guid: guid.clone(),
@@ -698,8 +748,7 @@ async fn list_customers(
         filter(&query, "guid", "guids")?,
         filter(&query, "label", "labels")?,
     );
-    let mut records = lock(&sim.cybrid);
-    records.advance(now());
+    let records = lock_advanced(&sim, now());
     let records = &*records;
     let selected = records
         .customers
@@ -730,8 +779,7 @@ async fn get_customer(
     if pii {
         grant.require("customers:pii:read")?;
     }
-    let mut records = lock(&sim.cybrid);
-    records.advance(now());
+    let records = lock_advanced(&sim, now());
     let index = *records.customer_at.get(&guid).ok_or_else(|| ApiError::not_found(P, "customer not found"))?;
     Ok(reply(StatusCode::OK, records.customer_json(&records.customers[index], pii)))
 }
@@ -747,8 +795,7 @@ async fn patch_customer(
     let guid = guid_of(guid)?;
     let map = json_object(P, &body)?;
     let now = now();
-    let mut records = lock(&sim.cybrid);
-    records.advance(now);
+    let mut records = lock_advanced(&sim, now);
     let index = *records.customer_at.get(&guid).ok_or_else(|| ApiError::not_found(P, "customer not found"))?;
     if map.get("state").and_then(Value::as_str) != Some("unverified") {
         return Err(error(StatusCode::BAD_REQUEST, "invalid_parameter", "Invalid state"));
@@ -813,8 +860,7 @@ async fn create_verification(
         VERIFICATION_PII.iter().filter_map(|k| fields.value(k).map(|v| ((*k).to_string(), v.clone()))).collect();
 
     let now = now();
-    let mut records = lock(&sim.cybrid);
-    records.advance(now);
+    let mut records = lock_advanced(&sim, now);
     if let Some(guid) = &customer_guid {
         let index = *records.customer_at.get(guid).ok_or_else(|| ApiError::not_found(P, "customer not found"))?;
         let is_edd = kind == "kyc" && method.as_deref() == Some("enhanced_due_diligence");
@@ -910,8 +956,7 @@ async fn list_verifications(
     let states = filter(&query, "state", "states")?;
     let types = filter(&query, "type", "types")?;
     let methods = filter(&query, "method", "methods")?;
-    let mut records = lock(&sim.cybrid);
-    records.advance(now());
+    let records = lock_advanced(&sim, now());
     let records = &*records;
     // With a customer filter, only that customer's verifications are candidates.
     let candidates: Box<dyn Iterator<Item = &Verification>> = match &customers {
@@ -958,8 +1003,7 @@ async fn get_verification(
     if pii {
         grant.require("identity_verifications:pii:read")?;
     }
-    let mut records = lock(&sim.cybrid);
-    records.advance(now());
+    let records = lock_advanced(&sim, now());
     let index =
         *records.verification_at.get(&guid).ok_or_else(|| ApiError::not_found(P, "identity_verification not found"))?;
     Ok(reply(StatusCode::OK, records.verification_json(&records.verifications[index], true, pii)))
@@ -993,8 +1037,7 @@ async fn sandbox_complete(
         (Outcome::Failed, _) => vec!["compliance_rejection".to_string()],
     };
     let now = now();
-    let mut records = lock(&sim.cybrid);
-    records.advance(now);
+    let mut records = lock_advanced(&sim, now);
     let index =
         *records.verification_at.get(&guid).ok_or_else(|| ApiError::not_found(P, "identity_verification not found"))?;
     if !records.verifications[index].state.in_progress() {
@@ -1026,8 +1069,7 @@ async fn sandbox_state(
         .filter(|s| matches!(s, IvState::Waiting | IvState::Pending | IvState::Reviewing | IvState::Expired))
         .ok_or_else(|| error(StatusCode::BAD_REQUEST, "invalid_parameter", "Invalid state"))?;
     let now = now();
-    let mut records = lock(&sim.cybrid);
-    records.advance(now);
+    let mut records = lock_advanced(&sim, now);
     let index =
         *records.verification_at.get(&guid).ok_or_else(|| ApiError::not_found(P, "identity_verification not found"))?;
     let from = records.verifications[index].state;

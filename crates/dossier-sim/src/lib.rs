@@ -10,6 +10,20 @@
 //! sim.shutdown().await;
 //! # Ok(()) }
 //! ```
+//!
+//! By default the records live in memory and are gone when the simulator stops. With
+//! [`SimConfig::state_file`] they are kept in that file and loaded again at the next
+//! [`spawn`], so the ids a client stored stay valid across restarts (see
+//! `docs/sandbox.md#persistence` for what is kept and when it reaches the disk):
+//!
+//! ```no_run
+//! # async fn demo() -> std::io::Result<()> {
+//! let config = dossier_sim::SimConfig { state_file: Some("sandbox.json".into()), ..Default::default() };
+//! let sim = dossier_sim::spawn(config).await?;
+//! // … requests …
+//! sim.close().await?; // the last save, with its outcome
+//! # Ok(()) }
+//! ```
 
 mod admin;
 mod auth;
@@ -18,12 +32,15 @@ mod faults;
 mod ids;
 mod mbanq;
 mod paxos;
+mod persist;
 mod qolo;
 mod server;
 mod sim;
 mod wire;
 
+use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -39,7 +56,8 @@ use tokio::task::JoinHandle;
 pub use auth::{MBANQ_TENANT, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET};
 pub use faults::{Faults, FaultsError, MAX_LATENCY_MS};
 
-use sim::Sim;
+use persist::StateFile;
+use sim::{AllRecords, Sim};
 use wire::{ApiError, Provider};
 
 /// The Qolo sandbox program with simple due diligence (no SSN needed).
@@ -59,22 +77,40 @@ pub struct SimConfig {
     pub seed: u64,
     /// How long an access token lives, for every provider.
     pub token_ttl: Duration,
+    /// Where to keep the records across restarts; `None` keeps them in memory only.
+    ///
+    /// When set, [`spawn`] loads the file if it exists (a missing file is an empty sandbox) and
+    /// refuses to start if it cannot read or understand it, leaving it untouched. Every change
+    /// is then written to it shortly after (within about 100 ms, atomically), and once more by
+    /// [`SimHandle::close`]. The ids streams continue where the file left them, so the `seed`
+    /// shapes only a fresh file's ids. Tokens, faults and stats are not kept. On Unix the file
+    /// is created with mode 0600: it holds the personal data clients sent.
+    pub state_file: Option<PathBuf>,
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
-        Self { port: 0, faults: Faults::NONE, seed: 0, token_ttl: Duration::from_secs(60 * 60) }
+        Self { port: 0, faults: Faults::NONE, seed: 0, token_ttl: Duration::from_secs(60 * 60), state_file: None }
     }
 }
 
-/// A running simulator. Dropping the handle stops it too; [`SimHandle::shutdown`] also waits
-/// until it has stopped.
+/// A running simulator. Dropping the handle stops it too; [`SimHandle::shutdown`] and
+/// [`SimHandle::close`] also wait until it has stopped.
 pub struct SimHandle {
     /// `http://127.0.0.1:PORT`, without a trailing slash.
     pub url: String,
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    saver: Option<Saver>,
+}
+
+/// The saver task of a persistent simulator, and what a last save needs.
+struct Saver {
+    sim: Arc<Sim>,
+    file: Arc<StateFile>,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<io::Result<()>>>,
 }
 
 impl SimHandle {
@@ -83,13 +119,31 @@ impl SimHandle {
         self.addr
     }
 
-    /// Stops accepting, closes every open connection and waits for the server task to end.
-    pub async fn shutdown(mut self) {
+    /// Stops accepting, closes every open connection and waits for the server task to end; a
+    /// persistent simulator then saves a last time. A failed last save is not reported here:
+    /// use [`SimHandle::close`] to see it.
+    pub async fn shutdown(self) {
+        let _ = self.close().await;
+    }
+
+    /// [`SimHandle::shutdown`], then reports whether the last save of the state file reached
+    /// the disk (always `Ok` in memory). Every request answered before the call is in it.
+    pub async fn close(mut self) -> io::Result<()> {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
             let _ = task.await;
+        }
+        let Some(mut saver) = self.saver.take() else { return Ok(()) };
+        if let Some(stop) = saver.stop.take() {
+            let _ = stop.send(());
+        }
+        match saver.task.take() {
+            Some(task) => {
+                task.await.unwrap_or_else(|e| Err(io::Error::other(format!("the sandbox saver failed: {e}"))))
+            }
+            None => Ok(()),
         }
     }
 }
@@ -99,37 +153,68 @@ impl Drop for SimHandle {
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
+        // Best effort, for a handle dropped without `close`: the saver task saves when its
+        // stop fires, but only if the runtime lives on, so save here too, on this thread. The
+        // two saves take turns, and the second finds nothing left to write.
+        if let Some(mut saver) = self.saver.take() {
+            if let Some(stop) = saver.stop.take() {
+                let _ = stop.send(());
+            }
+            let _ = saver.file.save(&saver.sim);
+        }
     }
 }
 
 /// Binds `127.0.0.1:port` (never another interface) and serves in a tokio task. Must be called
 /// inside a tokio runtime. Refuses faults outside their ranges with `InvalidInput`.
-pub async fn spawn(config: SimConfig) -> std::io::Result<SimHandle> {
-    let faults =
-        config.faults.validate().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
+///
+/// With a [`SimConfig::state_file`], it first loads the file, refusing one it cannot read or
+/// understand with an error that names the file but none of its contents (`InvalidData` for a
+/// damaged file or an unknown format version), and writes it once, so a directory it cannot
+/// write to is an error now rather than a lost record later.
+pub async fn spawn(config: SimConfig) -> io::Result<SimHandle> {
+    let faults = config.faults.validate().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
+    let (records, file) = match config.state_file {
+        None => (AllRecords::fresh(config.seed), None),
+        Some(path) => {
+            let file = Arc::new(StateFile::new(path)?);
+            let loading = file.clone();
+            let loaded = tokio::task::spawn_blocking(move || loading.load())
+                .await
+                .unwrap_or_else(|e| Err(io::Error::other(format!("loading the sandbox state failed: {e}"))))?;
+            (loaded.unwrap_or_else(|| AllRecords::fresh(config.seed)), Some(file))
+        }
+    };
+    let sim = Arc::new(Sim::new(config.seed, faults, config.token_ttl, records));
+    if let Some(file) = &file {
+        persist::save_off_thread(&sim, file).await?;
+    }
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port)).await?;
     let addr = listener.local_addr()?;
-    let sim = Arc::new(Sim::new(config.seed, faults, config.token_ttl));
+    let saver = file.map(|file| {
+        let (stop, stopped) = oneshot::channel();
+        let task = tokio::spawn(persist::run_saver(sim.clone(), file.clone(), stopped));
+        Saver { sim: sim.clone(), file, stop: Some(stop), task: Some(task) }
+    });
     let (stop, stopped) = oneshot::channel();
     let task = tokio::spawn(server::serve(listener, app(sim), stopped));
-    Ok(SimHandle { url: format!("http://{addr}"), addr, stop: Some(stop), task: Some(task) })
+    Ok(SimHandle { url: format!("http://{addr}"), addr, stop: Some(stop), task: Some(task), saver })
 }
 
 /// Builds a multi-threaded tokio runtime, starts the simulator, calls `on_ready` with its URL,
 /// and serves until Ctrl-C (or SIGTERM on Unix).
-pub fn run_blocking(config: SimConfig, on_ready: impl FnOnce(&str)) -> std::io::Result<()> {
+pub fn run_blocking(config: SimConfig, on_ready: impl FnOnce(&str)) -> io::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     runtime.block_on(async move {
         let handle = spawn(config).await?;
         on_ready(&handle.url);
         stop_signal().await?;
-        handle.shutdown().await;
-        Ok(())
+        handle.close().await
     })
 }
 
 #[cfg(unix)]
-async fn stop_signal() -> std::io::Result<()> {
+async fn stop_signal() -> io::Result<()> {
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
     tokio::select! {
         result = tokio::signal::ctrl_c() => result,
@@ -138,7 +223,7 @@ async fn stop_signal() -> std::io::Result<()> {
 }
 
 #[cfg(not(unix))]
-async fn stop_signal() -> std::io::Result<()> {
+async fn stop_signal() -> io::Result<()> {
     tokio::signal::ctrl_c().await
 }
 

@@ -14,11 +14,13 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::Response;
 use axum::routing::{get, post};
 use bytes::Bytes;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use time::{Date, Month};
 
 use crate::auth::{self, require_bearer, require_tenant};
-use crate::sim::{Sim, lock};
+use crate::persist::fields::{date, date_option};
+use crate::sim::Sim;
 use crate::wire::{ApiError, Fields, Provider, Query, fineract_error, json_object, now, reply};
 
 const P: Provider = Provider::Mbanq;
@@ -77,7 +79,8 @@ fn client_not_found(id: i64) -> ApiError {
     ))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum Status {
     Pending,
     Active,
@@ -92,7 +95,8 @@ impl Status {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum KycLevel {
     Partial,
     Full,
@@ -115,18 +119,22 @@ fn verification_json(approved: bool) -> Value {
     }
 }
 
+#[derive(Serialize, Deserialize)]
 struct Identifier {
     id: i64,
     document_type: i64,
     document_key: String,
     active: bool,
+    #[serde(with = "date_option")]
     issued: Option<Date>,
+    #[serde(with = "date_option")]
     expiry: Option<Date>,
     issued_by: Option<String>,
     description: Option<String>,
     verified: bool,
 }
 
+#[derive(Serialize, Deserialize)]
 struct Address {
     id: i64,
     fields: Map<String, Value>,
@@ -134,6 +142,7 @@ struct Address {
     active: bool,
 }
 
+#[derive(Serialize, Deserialize)]
 struct Client {
     id: i64,
     external_id: Option<String>,
@@ -146,10 +155,13 @@ struct Client {
     mobile_no: Option<String>,
     mobile_country_code: Option<String>,
     email_address: Option<String>,
+    #[serde(with = "date_option")]
     date_of_birth: Option<Date>,
     gender_id: Option<i64>,
     legal_form_id: i64,
+    #[serde(with = "date")]
     submitted_on: Date,
+    #[serde(with = "date_option")]
     activated_on: Option<Date>,
     identifiers: Vec<Identifier>,
     addresses: Vec<Address>,
@@ -338,17 +350,43 @@ impl Address {
     }
 }
 
-#[derive(Default)]
+/// Everything Mbanq stores. The indexes are not saved in the state file but rebuilt from the
+/// records by [`Records::reindex`].
+#[derive(Default, Serialize, Deserialize)]
 pub(crate) struct Records {
     clients: Vec<Client>,
+    #[serde(skip)]
     by_external: HashMap<String, usize>,
     /// (document type, document key) → client index, for the duplicate-key rule.
+    #[serde(skip)]
     by_document: HashMap<(i64, String), usize>,
     next_identifier: i64,
     next_address: i64,
 }
 
 impl Records {
+    /// Rebuilds the indexes of records read from a state file, and checks that client ids are
+    /// still their 1-based positions, which [`Records::find`] relies on.
+    pub fn reindex(&mut self) -> Result<(), &'static str> {
+        if self
+            .clients
+            .iter()
+            .enumerate()
+            .any(|(i, c)| c.id.checked_sub(1).and_then(|n| usize::try_from(n).ok()) != Some(i))
+        {
+            return Err("Mbanq client ids are not 1, 2, 3, … in order");
+        }
+        self.by_external =
+            self.clients.iter().enumerate().filter_map(|(i, c)| Some((c.external_id.clone()?, i))).collect();
+        self.by_document = HashMap::new();
+        for (i, client) in self.clients.iter().enumerate() {
+            for identifier in &client.identifiers {
+                self.by_document.insert((identifier.document_type, identifier.document_key.clone()), i);
+            }
+        }
+        Ok(())
+    }
+
     fn find(&self, id: i64) -> Result<usize, ApiError> {
         // Client ids are 1-based positions.
         usize::try_from(id - 1).ok().filter(|i| *i < self.clients.len()).ok_or_else(|| client_not_found(id))
@@ -575,7 +613,7 @@ async fn create_client(State(sim): State<Arc<Sim>>, body: Bytes) -> Result<Respo
             .with_error(fineract_error("error.msg.office.id.invalid", &message, "officeId", Some(office.into()))));
     }
 
-    let mut records = lock(&sim.mbanq);
+    let mut records = sim.mbanq.lock();
     if let Some(external) = &external_id
         && records.by_external.contains_key(external)
     {
@@ -649,7 +687,7 @@ async fn list_clients(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> R
     let status = query.get("status").or(query.get("clientStatus")).map(str::to_ascii_uppercase);
     let external = query.get("externalId");
     let display = query.get("displayName").map(str::to_lowercase);
-    let records = lock(&sim.mbanq);
+    let records = sim.mbanq.lock();
     // An externalId names at most one client: look it up instead of scanning.
     let candidates: Vec<&Client> = match external {
         Some(e) => records.by_external.get(e).map(|i| &records.clients[*i]).into_iter().collect(),
@@ -683,7 +721,7 @@ async fn get_client(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = id_of(id)?;
-    let records = lock(&sim.mbanq);
+    let records = sim.mbanq.lock();
     let index = records.find(id)?;
     Ok(reply(StatusCode::OK, records.clients[index].json()))
 }
@@ -715,7 +753,7 @@ async fn update_client(
             texts.push((key, value.trim().to_string()));
         }
     }
-    let mut records = lock(&sim.mbanq);
+    let mut records = sim.mbanq.lock();
     let index = records.find(id)?;
     if let Some((_, external)) = texts.iter().find(|(k, _)| *k == "externalId")
         && records.by_external.get(external).is_some_and(|other| *other != index)
@@ -814,7 +852,7 @@ fn verify(sim: &Sim, id: i64, map: &Map<String, Value>) -> Result<Response, ApiE
     };
     let note = fields.str("note")?.map(str::to_string);
     let today = now().date();
-    let mut records = lock(&sim.mbanq);
+    let mut records = sim.mbanq.lock();
     let index = records.find(id)?;
     let client = &mut records.clients[index];
     let failures = client.verify_failures(level, today);
@@ -864,7 +902,7 @@ fn activate(sim: &Sim, id: i64, map: &Map<String, Value>) -> Result<Response, Ap
             "The parameter `manualReviewActivationComments` is mandatory when isActivatedByManualReview is true.",
         ));
     }
-    let mut records = lock(&sim.mbanq);
+    let mut records = sim.mbanq.lock();
     let index = records.find(id)?;
     let client = &mut records.clients[index];
     let rule = |code: &str, message: &str| domain_rule(vec![fineract_error(code, message, "activationDate", None)]);
@@ -935,7 +973,7 @@ async fn create_identifier(
     let expiry = format.date(&fields, "expiryDate")?;
     let issued_by = text(&fields, "issuedBy")?;
     let description = text(&fields, "description")?;
-    let mut records = lock(&sim.mbanq);
+    let mut records = sim.mbanq.lock();
     let index = records.find(id)?;
     if !DOCUMENT_TYPES.iter().any(|(t, _, _)| *t == document_type) {
         let message = format!("Code value with identifier {document_type} does not exist");
@@ -992,7 +1030,7 @@ async fn list_identifiers(
     let id = id_of(id)?;
     let query = Query::parse(P, raw.as_deref())?;
     let unmask = query.get("unmaskValue").is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let records = lock(&sim.mbanq);
+    let records = sim.mbanq.lock();
     let index = records.find(id)?;
     let items: Vec<Value> = records.clients[index].identifiers.iter().map(|i| i.json(id, unmask)).collect();
     Ok(reply(StatusCode::OK, Value::Array(items)))
@@ -1004,7 +1042,7 @@ async fn identifier_template(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = id_of(id)?;
-    lock(&sim.mbanq).find(id)?;
+    sim.mbanq.lock().find(id)?;
     let types: Vec<Value> = DOCUMENT_TYPES.iter().map(|(t, _, _)| document_type_json(*t)).collect();
     Ok(reply(StatusCode::OK, json!({ "allowedDocumentTypes": types })))
 }
@@ -1019,7 +1057,7 @@ async fn create_address(
     let id = id_of(id)?;
     let map = json_object(P, &body)?;
     let mut address = read_address(&map, 0)?;
-    let mut records = lock(&sim.mbanq);
+    let mut records = sim.mbanq.lock();
     let index = records.find(id)?;
     records.next_address += 1;
     address.id = records.next_address;
@@ -1034,7 +1072,7 @@ async fn list_addresses(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = id_of(id)?;
-    let records = lock(&sim.mbanq);
+    let records = sim.mbanq.lock();
     let index = records.find(id)?;
     Ok(reply(StatusCode::OK, records.clients[index].addresses.iter().map(|a| a.json(id)).collect()))
 }
@@ -1045,7 +1083,7 @@ async fn verification_status(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = id_of(id)?;
-    let records = lock(&sim.mbanq);
+    let records = sim.mbanq.lock();
     let index = records.find(id)?;
     let client = &records.clients[index];
     let identifiers: Vec<Value> = client

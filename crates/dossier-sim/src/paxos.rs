@@ -14,12 +14,14 @@ use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::{Extension, Router};
 use bytes::Bytes;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use crate::auth::{self, Grant, require_bearer};
 use crate::ids::{Seeded, stream};
-use crate::sim::{Sim, lock};
+use crate::persist::fields::{arc_str, time_rfc3339, time_rfc3339_option};
+use crate::sim::Sim;
 use crate::wire::{ApiError, Fields, Provider, Query, iso, json_object, now, parse_rfc3339, reply};
 
 const P: Provider = Provider::Paxos;
@@ -79,7 +81,8 @@ const READ_ONLY_DETAILS: &[&str] = &[
     "aml_screening_status",
 ];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 enum Kind {
     Person,
     Institution,
@@ -109,10 +112,12 @@ impl Kind {
     }
 }
 
+#[derive(Serialize, Deserialize)]
 struct Identity {
     seq: u64,
     id: String,
     kind: Kind,
+    #[serde(with = "arc_str")]
     owner: Arc<str>,
     ref_id: Option<String>,
     details: Map<String, Value>,
@@ -130,7 +135,9 @@ struct Identity {
     document_verification: String,
     /// Indexes into `Records::controls`.
     controls: Vec<usize>,
+    #[serde(with = "time_rfc3339")]
     created_at: OffsetDateTime,
+    #[serde(with = "time_rfc3339")]
     updated_at: OffsetDateTime,
 }
 
@@ -140,6 +147,7 @@ impl Identity {
     }
 }
 
+#[derive(Serialize, Deserialize)]
 struct Control {
     seq: u64,
     id: String,
@@ -147,7 +155,9 @@ struct Control {
     kind: String,
     reason_code: String,
     reason: Option<String>,
+    #[serde(with = "time_rfc3339")]
     created_at: OffsetDateTime,
+    #[serde(with = "time_rfc3339_option")]
     deleted_at: Option<OffsetDateTime>,
 }
 
@@ -171,14 +181,21 @@ impl Control {
     }
 }
 
+/// Everything Paxos stores. The indexes are not saved in the state file but rebuilt from the
+/// records by [`Records::reindex`].
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Records {
     ids: Seeded,
     next_seq: u64,
     identities: Vec<Identity>,
+    #[serde(skip)]
     at: HashMap<String, usize>,
+    #[serde(skip)]
     by_ref: HashMap<(Arc<str>, String), usize>,
+    #[serde(skip)]
     by_cip: HashMap<String, usize>,
     controls: Vec<Control>,
+    #[serde(skip)]
     control_at: HashMap<String, usize>,
 }
 
@@ -194,6 +211,26 @@ impl Records {
             controls: Vec::new(),
             control_at: HashMap::new(),
         }
+    }
+
+    /// Rebuilds the indexes of records read from a state file, and checks that the control
+    /// positions it stores point at controls.
+    pub fn reindex(&mut self) -> Result<(), &'static str> {
+        let controls = self.controls.len();
+        if self.identities.iter().any(|i| i.controls.iter().any(|c| *c >= controls)) {
+            return Err("a Paxos identity names a control that does not exist");
+        }
+        self.at = self.identities.iter().enumerate().map(|(n, i)| (i.id.clone(), n)).collect();
+        self.by_ref = self
+            .identities
+            .iter()
+            .enumerate()
+            .filter_map(|(n, i)| Some(((i.owner.clone(), i.ref_id.clone()?), n)))
+            .collect();
+        self.by_cip =
+            self.identities.iter().enumerate().filter_map(|(n, i)| Some((i.cip_id()?.to_string(), n))).collect();
+        self.control_at = self.controls.iter().enumerate().map(|(n, c)| (c.id.clone(), n)).collect();
+        Ok(())
     }
 
     fn active_controls(&self, identity: &Identity) -> impl Iterator<Item = &Control> {
@@ -442,7 +479,7 @@ async fn create_identity(
         _ => "PENDING".to_string(),
     };
 
-    let mut records = lock(&sim.paxos);
+    let mut records = sim.paxos.lock();
     if let Some(index) = ref_id.as_ref().and_then(|r| records.by_ref.get(&(grant.client_id.clone(), r.clone()))) {
         return Err(records.already_exists(*index, "ref_id"));
     }
@@ -499,7 +536,7 @@ async fn get_identity(
     id: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let id = id_of(id)?;
-    let records = lock(&sim.paxos);
+    let records = sim.paxos.lock();
     let index = records.find(&id)?;
     Ok(reply(StatusCode::OK, records.identity_json(&records.identities[index])))
 }
@@ -515,7 +552,7 @@ async fn update_identity(
     let id = id_of(id)?;
     let map = json_object(P, &body)?;
     let fields = Fields::new(P, &map);
-    let mut records = lock(&sim.paxos);
+    let mut records = sim.paxos.lock();
     let index = records.find(&id)?;
     let kind = records.identities[index].kind;
     let other_details = match kind {
@@ -636,7 +673,7 @@ async fn sandbox_status(
         return Err(bad("send at least one of id_verification_status, sanctions_verification_status, \
              document_verification_status, additional_screening_status"));
     }
-    let mut records = lock(&sim.paxos);
+    let mut records = sim.paxos.lock();
     let index = records.find(&id)?;
     let identity = &mut records.identities[index];
     for (key, value) in set {
@@ -736,7 +773,7 @@ async fn list_identities(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -
     let limit = limit_of(&query)?;
     let after = query.get("page_cursor").filter(|c| !c.is_empty()).map(decode_cursor).transpose()?;
 
-    let records = lock(&sim.paxos);
+    let records = sim.paxos.lock();
     let in_range = |identity: &Identity| {
         ranges.iter().all(|(field, op, at)| {
             let t = if *field == "created_at" { identity.created_at } else { identity.updated_at };
@@ -777,7 +814,7 @@ async fn create_control(State(sim): State<Arc<Sim>>, body: Bytes) -> Result<Resp
         return Err(bad(format!("reason_code must be one of {}", REASON_CODES.join(", "))));
     }
     let reason = fields.str("reason")?.map(str::to_string);
-    let mut records = lock(&sim.paxos);
+    let mut records = sim.paxos.lock();
     let identity_index = records.find(&identity_id)?;
     let existing =
         records.active_controls(&records.identities[identity_index]).find(|c| c.kind == kind).map(Control::json);
@@ -825,7 +862,7 @@ async fn list_controls(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> 
     let limit = limit_of(&query)?;
     let after = query.get("page_cursor").filter(|c| !c.is_empty()).map(decode_cursor).transpose()?;
     let identity_id = query.get("identity_id");
-    let records = lock(&sim.paxos);
+    let records = sim.paxos.lock();
     let selected: Vec<(u64, Value)> = records
         .controls
         .iter()
@@ -841,7 +878,7 @@ async fn list_controls(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> 
 async fn delete_control(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let query = Query::parse(P, raw.as_deref())?;
     let control_id = query.get("control_id").ok_or_else(|| bad("control_id is required"))?;
-    let mut records = lock(&sim.paxos);
+    let mut records = sim.paxos.lock();
     let index = records
         .control_at
         .get(control_id)

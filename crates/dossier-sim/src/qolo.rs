@@ -14,12 +14,15 @@ use axum::response::Response;
 use axum::routing::post;
 use axum::{Router, routing::get};
 use bytes::Bytes;
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 
 use crate::auth::{self, require_bearer};
 use crate::ids::{Seeded, stream};
-use crate::sim::{Sim, lock};
+use crate::persist::fields::time_rfc3339;
+use crate::sim::Sim;
 use crate::wire::{ApiError, Fields, Provider, Query, iso, json_object, now, parse_iso_date, reply};
 
 const P: Provider = Provider::Qolo;
@@ -60,6 +63,19 @@ fn program(guid: &str) -> Option<&'static Program> {
     PROGRAMS.iter().find(|p| p.guid.eq_ignore_ascii_case(guid))
 }
 
+/// A person's program is stored by its guid and found again among [`PROGRAMS`].
+mod program_guid {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(program: &&'static Program, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(program.guid)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static Program, D::Error> {
+        program(&String::deserialize(d)?).ok_or_else(|| D::Error::custom("a Qolo person is in an unknown program"))
+    }
+}
+
 const ACCOUNT_TYPES: &[&str] = &[
     "GENERAL",
     "PROGFUND",
@@ -97,25 +113,31 @@ const OOW_QUESTIONS: &[(&str, &str, [&str; 4], &str)] = &[
     ),
 ];
 
+#[derive(Serialize, Deserialize)]
 struct KycResult {
-    method: &'static str,
+    method: String,
+    #[serde(with = "time_rfc3339")]
     at: OffsetDateTime,
     passed: bool,
-    reasons: Vec<&'static str>,
+    reasons: Vec<String>,
     document_type: Option<String>,
     document_file_type: Option<String>,
     provider_name: String,
     provider_reference: String,
 }
 
+#[derive(Serialize, Deserialize)]
 struct Person {
     guid: String,
+    #[serde(with = "program_guid")]
     program: &'static Program,
     details: Map<String, Value>,
     cleared: bool,
     level: Option<String>,
     results: Vec<KycResult>,
+    #[serde(with = "time_rfc3339")]
     created_at: OffsetDateTime,
+    #[serde(with = "time_rfc3339")]
     updated_at: OffsetDateTime,
 }
 
@@ -125,11 +147,16 @@ impl Person {
     }
 }
 
+/// Everything Qolo stores. The indexes are not saved in the state file but rebuilt from the
+/// records by [`Records::reindex`].
+#[derive(Serialize, Deserialize)]
 pub(crate) struct Records {
     ids: Seeded,
     persons: Vec<Person>,
+    #[serde(skip)]
     at: HashMap<String, usize>,
     /// `client_reference_id` → persons, oldest first (it is not documented as unique).
+    #[serde(skip)]
     by_reference: HashMap<String, Vec<usize>>,
 }
 
@@ -141,6 +168,18 @@ impl Records {
             at: HashMap::new(),
             by_reference: HashMap::new(),
         }
+    }
+
+    /// Rebuilds the indexes of records read from a state file, the way creates build them.
+    pub fn reindex(&mut self) -> Result<(), &'static str> {
+        self.at = self.persons.iter().enumerate().map(|(i, p)| (p.guid.to_ascii_lowercase(), i)).collect();
+        self.by_reference = HashMap::new();
+        for (i, person) in self.persons.iter().enumerate() {
+            if let Some(reference) = person.details.get("client_reference_id").and_then(Value::as_str) {
+                self.by_reference.entry(reference.to_string()).or_default().push(i);
+            }
+        }
+        Ok(())
     }
 
     fn find(&self, guid: &str) -> Result<usize, ApiError> {
@@ -307,7 +346,7 @@ async fn create_person(State(sim): State<Arc<Sim>>, body: Bytes) -> Result<Respo
 
     let now = now();
     let reasons = electronic_check(&details, program.mode);
-    let mut records = lock(&sim.qolo);
+    let mut records = sim.qolo.lock();
     let guid = records.ids.uuid();
     let reference = format!("SIM{}", records.ids.alphanumeric(12));
     let passed = reasons.is_empty();
@@ -318,10 +357,10 @@ async fn create_person(State(sim): State<Arc<Sim>>, body: Bytes) -> Result<Respo
         cleared: passed,
         level: passed.then(|| program.mode.to_string()),
         results: vec![KycResult {
-            method: "ELECTRONIC",
+            method: "ELECTRONIC".into(),
             at: now,
             passed,
-            reasons,
+            reasons: reasons.into_iter().map(String::from).collect(),
             document_type: None,
             document_file_type: None,
             provider_name: "SIMULATOR".into(),
@@ -350,7 +389,7 @@ async fn get_person(
     guid: Result<Path<String>, PathRejection>,
 ) -> Result<Response, ApiError> {
     let guid = guid_of(guid)?;
-    let records = lock(&sim.qolo);
+    let records = sim.qolo.lock();
     let index = records.find(&guid)?;
     Ok(reply(StatusCode::OK, person_json(&records.persons[index])))
 }
@@ -360,7 +399,7 @@ async fn get_person(
 async fn find_persons(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> Result<Response, ApiError> {
     let query = Query::parse(P, raw.as_deref())?;
     let wanted = query.get("client_reference_id").ok_or_else(|| bad("client_reference_id is required"))?;
-    let records = lock(&sim.qolo);
+    let records = sim.qolo.lock();
     let items: Vec<Value> =
         records.by_reference.get(wanted).into_iter().flatten().map(|i| person_json(&records.persons[*i])).collect();
     Ok(reply(StatusCode::OK, json!({ "items": items })))
@@ -369,7 +408,7 @@ async fn find_persons(State(sim): State<Arc<Sim>>, RawQuery(raw): RawQuery) -> R
 /// `GET /api/v1/persons/{guid}/kyc`.
 async fn get_kyc(State(sim): State<Arc<Sim>>, guid: Result<Path<String>, PathRejection>) -> Result<Response, ApiError> {
     let guid = guid_of(guid)?;
-    let records = lock(&sim.qolo);
+    let records = sim.qolo.lock();
     let index = records.find(&guid)?;
     Ok(reply(StatusCode::OK, kyc_json(&records.persons[index])))
 }
@@ -401,7 +440,7 @@ async fn perform_kyc(
     let program_guid = fields.str("program_guid")?;
     fields.str("notes")?;
 
-    let mut records = lock(&sim.qolo);
+    let mut records = sim.qolo.lock();
     let index = records.find(&guid)?;
     let current = records.persons[index].program;
     let target = match program_guid {
@@ -466,7 +505,7 @@ async fn perform_kyc(
         person.details.insert("identifications".into(), Value::Array(merged));
     }
     let mut result = KycResult {
-        method: "ELECTRONIC",
+        method: "ELECTRONIC".into(),
         at: now,
         passed: false,
         reasons: Vec::new(),
@@ -478,7 +517,7 @@ async fn perform_kyc(
     let mut level = target.mode.to_string();
     match attempt {
         Attempt::ClientOverride { level: client_level, provider, reference } => {
-            result.method = "CLIENT";
+            result.method = "CLIENT".into();
             result.passed = true;
             if let Some(client_level) = client_level {
                 level = client_level;
@@ -491,21 +530,21 @@ async fn perform_kyc(
             }
         }
         Attempt::Document { kind, file_type, reasons } => {
-            result.method = "DOCUMENT";
+            result.method = "DOCUMENT".into();
             result.passed = reasons.is_empty();
-            result.reasons = reasons;
+            result.reasons = reasons.into_iter().map(String::from).collect();
             result.document_type = Some(kind.unwrap_or_else(|| "UNKNOWN".into()));
             result.document_file_type = file_type;
         }
         Attempt::Answers { correct } => {
-            result.method = "OOW";
+            result.method = "OOW".into();
             result.passed = correct;
             if !correct {
-                result.reasons.push("OOW_FAILED");
+                result.reasons.push("OOW_FAILED".into());
             }
         }
         Attempt::Electronic => {
-            result.reasons = electronic_check(&person.details, target.mode);
+            result.reasons = electronic_check(&person.details, target.mode).into_iter().map(String::from).collect();
             result.passed = result.reasons.is_empty();
         }
     }

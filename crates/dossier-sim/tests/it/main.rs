@@ -6,6 +6,7 @@ mod cybrid;
 mod faults;
 mod mbanq;
 mod paxos;
+mod persist;
 mod qolo;
 mod seeded;
 mod server;
