@@ -19,6 +19,10 @@ if [ "$(d customer list --limit 1 | grep -c '"id"')" -gt 0 ]; then
   exit 0
 fi
 
+# The four providers on the built-in sandbox (the desktop app hosts it; `sync run` from the CLI
+# starts it for the run), so the demo's changes wait in the outbox for "Sync now".
+for provider in cybrid paxos qolo mbanq; do d provider set "$provider" --base-url sandbox >/dev/null; done
+
 names=("Ana Silva" "Bo Chen" "Carla Mendes" "David Okafor" "Eva Novak" "Farid Haddad" "Grace Lee" "Hugo Martin" "Ines Costa" "Jonas Berg")
 i=0
 for name in "${names[@]}"; do

@@ -18,6 +18,8 @@ pub struct Desk {
     pub data_dir: PathBuf,
     /// The in-process sandbox providers' address, while they run.
     pub sandbox_url: Option<String>,
+    /// Keeps the sandbox running for as long as the app.
+    _sandbox: Option<dossier_app::sandbox::SandboxHost>,
 }
 
 fn data_dir() -> PathBuf {
@@ -55,7 +57,22 @@ pub fn run() {
         std::env::var("DOSSIER_ACTOR").ok().or_else(|| whoami::username().ok()).unwrap_or_else(|| "desktop".into());
     let actor =
         dossier_app::actor(&actor_name).unwrap_or_else(|_| dossier_app::actor("desktop").expect("a valid actor"));
-    let desk = Desk { app: Mutex::new(app), actor, data_dir: dir, sandbox_url: None };
+    // The built-in sandbox providers run in this process, so sync works with no credentials;
+    // a fresh data directory is pointed at them. Failing to start them only costs sync.
+    let mut app = app;
+    if let Err(e) = app.use_sandbox_by_default(&actor) {
+        eprintln!("dossier: could not configure the sandbox providers: {}", e.body().message);
+    }
+    let sandbox = match dossier_app::sandbox::SandboxHost::start(&dir) {
+        Ok(host) => host,
+        Err(e) => {
+            eprintln!("dossier: the sandbox providers did not start: {}", e.body().message);
+            None
+        }
+    };
+    let sandbox_url = sandbox.as_ref().map(|h| h.url.clone()).or_else(|| dossier_app::sandbox::hosted_elsewhere(&dir));
+    app.set_sandbox_url(sandbox_url.clone());
+    let desk = Desk { app: Mutex::new(app), actor, data_dir: dir, sandbox_url, _sandbox: sandbox };
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(desk)

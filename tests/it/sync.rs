@@ -487,3 +487,73 @@ fn a_crash_between_the_providers_answer_and_the_local_write_duplicates_nothing()
         assert_eq!(count(&records, provider, kind), 6, "{provider}: no duplicate after the restart");
     }
 }
+
+#[test]
+fn messages_behind_one_that_needs_attention_wait_and_a_run_once_still_returns() {
+    let sim = Sim::start("", Duration::from_secs(3600));
+    let mut t = TestApp::on_real_clock();
+    connect(&mut t, &sim);
+    let wrong = ProviderInput {
+        name: Some("mbanq".into()),
+        base_url: Some(format!("{}/mbanq", sim.url)),
+        client_id: Some("dossier-sandbox".into()),
+        client_secret: Some("wrong-secret".into()),
+        tenant: Some("sandbox".into()),
+    };
+    t.app.set_provider(&t.actor, &wrong).unwrap();
+    // Mbanq hears of the create and then the verify: the verify waits behind the create.
+    let id = customer(&mut t, 1);
+    t.app.verify(&t.actor, &id, "full", None).unwrap();
+    // Bounded, so a run that keeps waiting for the blocked verify fails instead of hanging.
+    let run = t.app.sync_run_for(None, Some(Duration::from_secs(15)), |_| {}).unwrap();
+    assert!(!run.stopped_early, "a run --once returns when only blocked messages remain");
+    assert_eq!(run.needs_attention, 1, "{run:?}");
+    let mbanq: Vec<(String, String)> = t
+        .app
+        .sync_list(None, Some(&id), Some(500), None)
+        .unwrap()
+        .items
+        .into_iter()
+        .filter(|m| m.provider == "mbanq")
+        .map(|m| (m.operation.to_owned(), m.status.to_owned()))
+        .collect();
+    assert_eq!(
+        mbanq,
+        vec![("customer.create".into(), "needs_attention".into()), ("customer.verify".into(), "pending".into())]
+    );
+}
+
+#[test]
+fn the_built_in_sandbox_needs_no_credentials_and_keeps_its_records_across_restarts() {
+    let mut t = TestApp::on_real_clock();
+    assert!(t.app.use_sandbox_by_default(&t.actor).unwrap());
+    assert!(!t.app.use_sandbox_by_default(&t.actor).unwrap(), "only a data directory with no providers");
+    let providers = t.app.providers().unwrap();
+    assert_eq!(providers.len(), 4);
+    assert!(providers.iter().all(|p| p.base_url == "sandbox" && p.enabled && !p.has_secret));
+    let id = customer(&mut t, 1);
+    t.app.verify(&t.actor, &id, "full", None).unwrap();
+    // Nobody hosts the sandbox: the run starts it, delivers, and stops it.
+    let run = t.app.sync_run(None, true, |_| {}).unwrap();
+    assert_eq!((run.needs_attention, run.delivered > 4), (0, true), "{run:?}");
+    let state = t.data_dir().join("sandbox").join("state.json");
+    assert!(state.is_file(), "the sandbox keeps its records in the data directory");
+    let status = t.app.sync_status(true).unwrap();
+    assert!(status.providers.iter().all(|p| p.reachable == Some(true)), "{:?}", status.providers);
+    // A host that lives on (the desktop app): the run finds it by its address file and the
+    // customer created before the restart is still known there (the verify update reaches it).
+    let host = dossier_app::sandbox::SandboxHost::start(t.data_dir()).unwrap().expect("nobody else hosts it");
+    assert_eq!(dossier_app::sandbox::hosted_elsewhere(t.data_dir()).as_deref(), Some(host.url.as_str()));
+    assert!(dossier_app::sandbox::SandboxHost::start(t.data_dir()).unwrap().is_none(), "one host per data directory");
+    let records: Value = reqwest::blocking::get(format!("{}/_sim/records", host.url)).unwrap().json().unwrap();
+    assert_eq!(count(&records, "paxos", "identities"), 1, "the records survived the restart");
+    t.app.lifecycle(&t.actor, &id, dossier_app::LifecycleCommand::Close, Some("customer left")).ok();
+    let second = customer(&mut t, 2);
+    let run = t.app.sync_run(None, true, |_| {}).unwrap();
+    assert_eq!(run.needs_attention, 0, "{run:?}");
+    let records: Value = reqwest::blocking::get(format!("{}/_sim/records", host.url)).unwrap().json().unwrap();
+    assert_eq!(count(&records, "paxos", "identities"), 2);
+    let _ = second;
+    drop(host);
+    assert!(dossier_app::sandbox::hosted_elsewhere(t.data_dir()).is_none(), "the address goes with the host");
+}

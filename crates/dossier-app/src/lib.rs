@@ -15,6 +15,7 @@ pub mod ids;
 pub mod input;
 mod kyc;
 pub mod policy;
+pub mod sandbox;
 pub mod sync;
 
 use std::path::{Path, PathBuf};
@@ -36,6 +37,8 @@ pub struct Dossier {
     store: Store,
     env: Env,
     data_dir: PathBuf,
+    /// The address of the sandbox this process hosts, when it hosts one.
+    sandbox_url: Option<String>,
 }
 
 /// Where time and ids come from; kept apart from the store so a write can borrow both.
@@ -65,7 +68,12 @@ impl Dossier {
             ))
         })?;
         let store = Store::open(&Self::database_path(data_dir))?;
-        Ok(Self { store, env: Env { clock, ids }, data_dir: data_dir.to_path_buf() })
+        Ok(Self { store, env: Env { clock, ids }, data_dir: data_dir.to_path_buf(), sandbox_url: None })
+    }
+
+    /// Tells this handle the address of the sandbox the process hosts (see [`sandbox`]).
+    pub fn set_sandbox_url(&mut self, url: Option<String>) {
+        self.sandbox_url = url;
     }
 
     pub fn database_path(data_dir: &Path) -> PathBuf {

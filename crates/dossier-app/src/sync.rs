@@ -208,13 +208,15 @@ impl Dossier {
         let provider = f.req("name", &input.name, Provider::parse);
         let base_url = f.req("base_url", &input.base_url, |s| {
             let s = s.trim();
-            if (s.starts_with("http://") || s.starts_with("https://"))
+            if s == crate::sandbox::SANDBOX {
+                Ok(s.to_owned())
+            } else if (s.starts_with("http://") || s.starts_with("https://"))
                 && s.len() > 8
                 && !s.contains(char::is_whitespace)
             {
                 Ok(s.trim_end_matches('/').to_owned())
             } else {
-                Err(ValueError::UnknownValue { allowed: "an http:// or https:// URL" })
+                Err(ValueError::UnknownValue { allowed: "an http:// or https:// URL, or sandbox" })
             }
         });
         let client_id = f.opt("client_id", &input.client_id, |s| Text::parse(s, 200));
@@ -313,9 +315,24 @@ impl Dossier {
         let (providers, counts, conflicts) =
             self.read(|_, tx| Ok((tx.providers()?, tx.outbox_counts()?, tx.open_conflicts(None)?.len())))?;
         let reachability = if probe {
-            let targets: Vec<(Provider, String)> =
-                providers.iter().filter(|p| p.enabled).map(|p| (p.provider, p.base_url.clone())).collect();
-            dossier_sync::probe(&targets)
+            // A sandbox nobody hosts yet starts with the next sync run: it counts as reachable.
+            let sandbox = self.running_sandbox();
+            let targets: Vec<(Provider, String)> = providers
+                .iter()
+                .filter(|p| p.enabled && (p.base_url != crate::sandbox::SANDBOX || sandbox.is_some()))
+                .map(|p| match (&sandbox, p.base_url == crate::sandbox::SANDBOX) {
+                    (Some(url), true) => (p.provider, url.clone()),
+                    _ => (p.provider, p.base_url.clone()),
+                })
+                .collect();
+            let mut probed = dossier_sync::probe(&targets);
+            probed.extend(
+                providers
+                    .iter()
+                    .filter(|p| p.enabled && p.base_url == crate::sandbox::SANDBOX && sandbox.is_none())
+                    .map(|p| (p.provider, true)),
+            );
+            probed
         } else {
             Vec::new()
         };
@@ -397,21 +414,62 @@ impl Dossier {
         })
     }
 
-    /// The configured, enabled providers with their secrets, for the worker.
-    fn provider_configs(&self, only: Option<Provider>) -> Result<Vec<ProviderConfig>> {
+    /// The address of the sandbox, when this process or another one on this data directory
+    /// hosts it.
+    fn running_sandbox(&self) -> Option<String> {
+        self.sandbox_url.clone().or_else(|| crate::sandbox::hosted_elsewhere(&self.data_dir))
+    }
+
+    /// The configured, enabled providers with their secrets, for the worker. Sandbox providers
+    /// get the sandbox's address (`sandbox_url`) and its published credentials unless others
+    /// are set.
+    fn provider_configs(&self, only: Option<Provider>, sandbox_url: &str) -> Result<Vec<ProviderConfig>> {
         let rows = self.read(|_, tx| Ok(tx.providers()?))?;
         rows.into_iter()
             .filter(|p| p.enabled && only.is_none_or(|o| o == p.provider))
             .map(|p| {
+                let secret = credentials::secret(&self.credentials_dir(), p.provider)?;
+                if p.base_url == crate::sandbox::SANDBOX {
+                    return Ok(ProviderConfig {
+                        provider: p.provider,
+                        client_secret: secret.unwrap_or_else(|| dossier_sim::SANDBOX_CLIENT_SECRET.to_owned()),
+                        // The simulators share one address, each provider under its own prefix.
+                        base_url: format!("{sandbox_url}/{}", p.provider.as_str()),
+                        client_id: p.client_id.unwrap_or_else(|| dossier_sim::SANDBOX_CLIENT_ID.to_owned()),
+                        // Mbanq's tenant; Qolo's program (the one needing no SSN).
+                        tenant: p.tenant.or_else(|| match p.provider {
+                            Provider::Mbanq => Some(dossier_sim::MBANQ_TENANT.to_owned()),
+                            Provider::Qolo => Some(dossier_sim::QOLO_SDD_PROGRAM.to_owned()),
+                            _ => None,
+                        }),
+                    });
+                }
                 Ok(ProviderConfig {
                     provider: p.provider,
-                    client_secret: credentials::secret(&self.credentials_dir(), p.provider)?.unwrap_or_default(),
+                    client_secret: secret.unwrap_or_default(),
                     base_url: p.base_url,
                     client_id: p.client_id.unwrap_or_default(),
                     tenant: p.tenant,
                 })
             })
             .collect()
+    }
+
+    /// Configures the four providers on the built-in sandbox when none is configured yet (a
+    /// fresh data directory), so sync works out of the box. Returns whether it did.
+    pub fn use_sandbox_by_default(&mut self, actor: &Actor) -> Result<bool> {
+        if !self.read(|_, tx| Ok(tx.providers()?))?.is_empty() {
+            return Ok(false);
+        }
+        for provider in Provider::ALL.iter().copied() {
+            let input = ProviderInput {
+                name: Some(provider.as_str().to_owned()),
+                base_url: Some(crate::sandbox::SANDBOX.to_owned()),
+                ..Default::default()
+            };
+            self.set_provider(actor, &input)?;
+        }
+        Ok(true)
     }
 
     /// Delivers the outbox to the providers and reads results back. With `once`, returns when
@@ -443,7 +501,26 @@ impl Dossier {
         on_progress: impl FnMut(&dossier_sync::Progress),
     ) -> Result<SyncRunView> {
         let provider = provider.map(parse_provider).transpose()?;
-        let configs = self.provider_configs(provider)?;
+        // A sandbox provider needs the sandbox running: started here for the run when no process
+        // hosts it yet (the CLI), stopped after the run.
+        let uses_sandbox = self
+            .read(|_, tx| Ok(tx.providers()?))?
+            .iter()
+            .any(|p| p.enabled && p.base_url == crate::sandbox::SANDBOX && provider.is_none_or(|o| o == p.provider));
+        let mut _host = None;
+        let sandbox_url = match self.running_sandbox() {
+            Some(url) => url,
+            None if uses_sandbox => match crate::sandbox::SandboxHost::start(&self.data_dir)? {
+                Some(host) => {
+                    let url = host.url.clone();
+                    _host = Some(host);
+                    url
+                }
+                None => self.running_sandbox().unwrap_or_default(),
+            },
+            None => String::new(),
+        };
+        let configs = self.provider_configs(provider, &sandbox_url)?;
         if configs.is_empty() {
             return Err(Error::Unprocessable(
                 Problem::new("no_providers", "no provider is enabled: add one with `dossier provider set`")

@@ -247,13 +247,17 @@ impl Tx<'_> {
         Ok(())
     }
 
-    /// When the next pending message is due (or the earliest lease runs out).
+    /// When the next pending message is due (or the earliest lease runs out). Messages waiting
+    /// behind one that needs attention (same provider and aggregate) are not due until a person
+    /// retries or discards it, so they do not count.
     pub fn outbox_next_due(&self, provider: Option<Provider>) -> Result<Option<OffsetDateTime>> {
         let next: Option<String> = self
             .conn()
             .prepare_cached(
-                "SELECT min(next_attempt_at) FROM outbox WHERE status IN ('pending', 'in_flight')
-                 AND (?1 IS NULL OR provider = ?1)",
+                "SELECT min(o.next_attempt_at) FROM outbox o WHERE o.status IN ('pending', 'in_flight')
+                 AND (?1 IS NULL OR o.provider = ?1)
+                 AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.provider = o.provider AND e.aggregate_id = o.aggregate_id
+                                 AND e.status = 'needs_attention' AND e.seq < o.seq)",
             )?
             .query_row([provider.map(|p| p.as_str())], |r| r.get(0))?;
         next.map(|n| codec::parse_timestamp(&n, "outbox", "next_attempt_at")).transpose()
