@@ -42,6 +42,8 @@ export class Driver {
         await sleep(100);
       }
     }
+    // The session launches the app: timings of "launch to first screen" start here.
+    const launchedAt = Date.now();
     const res = await fetch(`${base}/session`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -54,6 +56,7 @@ export class Driver {
     mkdirSync(shots, { recursive: true });
     const d = new Driver(base, body.value.sessionId, shots);
     d.process = driver;
+    d.launchedAt = launchedAt;
     return d;
   }
 
@@ -144,6 +147,11 @@ export class Driver {
 
   async script(source, args = []) {
     return this.call('POST', '/execute/sync', { script: source, args });
+  }
+
+  /** Runs an async script: it gets its arguments and, last, a callback to call with the result. */
+  async asyncScript(source, args = []) {
+    return this.call('POST', '/execute/async', { script: source, args });
   }
 
   async go(hash) {

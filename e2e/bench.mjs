@@ -1,0 +1,134 @@
+// Desktop benchmark: launches the built app on a data directory (made by `dossier dev generate`)
+// and measures what a person waits for: launch to first screen, the dashboard, the customers
+// table's first page, a filter, the next keyset pages, a search, and the longest frame the window
+// was stuck during each step (the main thread must stay free: queries run off it).
+//
+//   xvfb-run -a node e2e/bench.mjs --data-dir DIR [--app target/release/dossier-desktop] [--runs 3] [--out FILE]
+//
+// Prints one JSON object. Not a test: `make bench` runs it and writes the figures to the report.
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+
+import { Driver } from './webdriver.mjs';
+
+const root = resolve(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    'data-dir': { type: 'string' },
+    app: { type: 'string', default: resolve(root, 'target/release/dossier-desktop') },
+    runs: { type: 'string', default: '3' },
+    pages: { type: 'string', default: '10' },
+    search: { type: 'string', default: 'ann' },
+    out: { type: 'string' },
+  },
+});
+if (!values['data-dir']) {
+  console.error('usage: node e2e/bench.mjs --data-dir DIR [--app PATH] [--runs N] [--pages N] [--search TEXT]');
+  process.exit(2);
+}
+
+// Runs `action` in the page, then waits (on a short timer) until `ready` holds; returns the
+// elapsed milliseconds and the longest gap between two frames meanwhile. The code is pasted into
+// the script (the page's CSP rightly forbids eval).
+function measureScript(action, ready) {
+  return `
+    const done = arguments[arguments.length - 1];
+    const isReady = () => { ${ready} };
+    const t0 = performance.now();
+    let last = t0, worst = 0;
+    (() => { ${action} })();
+    // A 4 ms timer loop: its longest gap is the longest the page's main thread was blocked
+    // (animation frames do not tick in a hidden window, timers do).
+    const tick = () => {
+      const now = performance.now();
+      worst = Math.max(worst, now - last); last = now;
+      if (isReady()) done({ ms: now - t0, worst_frame_ms: worst });
+      else if (now - t0 > 25000) done({ ms: null, worst_frame_ms: worst, timed_out: true });
+      else setTimeout(tick, 4);
+    };
+    setTimeout(tick, 4);`;
+}
+const q = (id) => `document.querySelector('[data-testid="${id}"]')`;
+const rows = `document.querySelectorAll('[data-testid^="customer-row-"]').length`;
+const tableReady = `return !${q('customers-loading')} && ${rows} > 0;`;
+
+async function measure(d, action, ready) {
+  return d.asyncScript(measureScript(action, ready));
+}
+
+function setInput(testId, value) {
+  return `const el = ${q(testId)};
+    const proto = el.tagName === 'SELECT' ? HTMLSelectElement.prototype : HTMLInputElement.prototype;
+    Object.getOwnPropertyDescriptor(proto, 'value').set.call(el, ${JSON.stringify(value)});
+    el.dispatchEvent(new Event('input', { bubbles: true }));
+    el.dispatchEvent(new Event('change', { bubbles: true }));`;
+}
+
+async function run() {
+  const d = await Driver.start({
+    application: values.app,
+    args: ['--data-dir', values['data-dir']],
+    shots: resolve(root, 'target/bench-ui'),
+  });
+  try {
+    const out = {};
+    await d.find('nav-onboard', 30000);
+    out.first_screen_ms = Date.now() - d.launchedAt;
+    await d.find('dashboard-funnel', 30000);
+    out.dashboard_ms = Date.now() - d.launchedAt;
+    await d.shot('dashboard');
+
+    out.customers_first_page = await measure(d, `location.hash = '#/customers';`, tableReady);
+    // The table shows its skeleton while a query runs: ready once it has come and gone.
+    const afterLoading = `window.__sawLoading = window.__sawLoading || !!${q('customers-loading')};
+      return window.__sawLoading && !${q('customers-loading')};`;
+    out.filter_state_verified = await measure(d, `window.__sawLoading = false;` + setInput('filter-state', 'verified'), afterLoading);
+    await d.shot('customers-verified');
+    const pages = [];
+    for (let i = 0; i < Number(values.pages); i++) {
+      if (!(await d.script(`return !!${q('customers-load-more')};`))) break;
+      pages.push(
+        await measure(
+          d,
+          `window.__rows = ${rows}; ${q('customers-load-more')}.click();`,
+          `return ${rows} > window.__rows;`,
+        ),
+      );
+    }
+    out.next_pages = pages;
+    const searchBox = await d.script(`return !!${q('customers-search')};`);
+    if (searchBox) {
+      out.search = await measure(d, `window.__sawLoading = false;` + setInput('customers-search', values.search), afterLoading);
+      await d.shot('customers-search');
+    }
+    return out;
+  } finally {
+    await d.stop();
+  }
+}
+
+const runs = [];
+for (let i = 0; i < Number(values.runs); i++) runs.push(await run());
+const pick = (f) => runs.map(f).filter((v) => typeof v === 'number').sort((a, b) => a - b);
+const median = (xs) => (xs.length ? xs[Math.floor((xs.length - 1) / 2)] : null);
+const max = (xs) => (xs.length ? xs[xs.length - 1] : null);
+const allPages = runs.flatMap((r) => r.next_pages.map((p) => p.ms)).sort((a, b) => a - b);
+const summary = {
+  runs: runs.length,
+  first_screen_ms_p50: median(pick((r) => r.first_screen_ms)),
+  first_screen_ms_max: max(pick((r) => r.first_screen_ms)),
+  dashboard_ms_p50: median(pick((r) => r.dashboard_ms)),
+  customers_first_page_ms_p50: median(pick((r) => r.customers_first_page.ms)),
+  filter_ms_p50: median(pick((r) => r.filter_state_verified.ms)),
+  next_page_ms_p50: median(allPages),
+  next_page_ms_max: max(allPages),
+  search_ms_p50: median(pick((r) => r.search?.ms)),
+  worst_frame_ms: max(
+    runs.flatMap((r) => [r.customers_first_page, r.filter_state_verified, ...r.next_pages, r.search].filter(Boolean).map((m) => m.worst_frame_ms)),
+  ),
+  detail: runs,
+};
+// The driver shares this process's stdout, so `--out FILE` is the clean way to keep the figures.
+if (values.out) writeFileSync(values.out, JSON.stringify(summary, null, 2));
+console.log(JSON.stringify(summary, null, 2));
