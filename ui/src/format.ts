@@ -65,9 +65,9 @@ export function daysUntil(value: string | null | undefined, now: Date = new Date
 }
 
 /** A duration in seconds as "45 s", "12 min", "3 h", "2 d". */
-export function formatDuration(seconds: number | bigint | null | undefined): string {
+export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return '—';
-  const s = Number(seconds);
+  const s = seconds;
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.round(s / 60)} min`;
   if (s < 86_400) return `${Math.round(s / 3600)} h`;
@@ -94,10 +94,10 @@ export function formatMoney(amount: string | null | undefined, currency?: string
   return currency ? `${text} ${currency}` : text;
 }
 
-/** A count with thousands grouping (counts may arrive as bigint from the bindings). */
-export function formatCount(n: number | bigint | null | undefined): string {
+/** A count with thousands grouping. */
+export function formatCount(n: number | null | undefined): string {
   if (n === null || n === undefined) return '—';
-  return Number(n).toLocaleString('en-US');
+  return n.toLocaleString('en-US');
 }
 
 /** A number as plain text percent, e.g. "25.5 %", from a decimal string. */

@@ -172,12 +172,12 @@ export function defaultPolicy(): PolicyDto {
   return {
     on_kyc_passed: 'record_only',
     verification_deadline_minutes: {
-      id_and_selfie: 60n,
-      business_registration: 1440n,
-      document_submission: 10080n,
+      id_and_selfie: 60,
+      business_registration: 1440,
+      document_submission: 10080,
     },
     edd_checklist: ['proof_of_address', 'source_of_funds', 'source_of_wealth', 'purpose_of_account'],
-    sla_hours: { edd: 120n, kyc: 48n, bank_account: 48n, counterparty: 48n },
+    sla_hours: { edd: 120, kyc: 48, bank_account: 48, counterparty: 48 },
     refresh_years: { LOW: 3, MEDIUM: 2, HIGH: 1 },
     activity_limits: {
       partial: [limit('1000', 'daily'), limit('5000', 'monthly')],
@@ -211,8 +211,8 @@ export class MemoryBackend implements Backend {
   private readonly syncStepMs: number;
   private readonly dataDir: string;
   private seq = 0;
-  private auditSeq = 0n;
-  private outboxSeq = 0n;
+  private auditSeq = 0;
+  private outboxSeq = 0;
   private syncing = false;
 
   customers: StoredCustomer[] = [];
@@ -274,7 +274,7 @@ export class MemoryBackend implements Backend {
   }
 
   private record(action: string, entityType: string, entityId: string, reason: string | null, summary: JsonValue) {
-    this.auditSeq += 1n;
+    this.auditSeq += 1;
     this.audit.push({
       seq: this.auditSeq,
       id: this.nextId(),
@@ -292,7 +292,7 @@ export class MemoryBackend implements Backend {
     const takers = OPERATIONS[operation] ?? [];
     for (const p of this.providers) {
       if (!p.enabled || !takers.includes(p.name)) continue;
-      this.outboxSeq += 1n;
+      this.outboxSeq += 1;
       const now = this.nowIso();
       this.outbox.push({
         id: this.nextId(),
@@ -431,7 +431,7 @@ export class MemoryBackend implements Backend {
       const members = c.institution.members;
       const control = members.some((m) => m.is_control_person);
       const owned = sumScaled(members.map((m) => m.ownership_percentage).filter((p): p is string => !!p));
-      if (!control || owned < 75_000_000n) {
+      if (!control || owned < 75_000_000) {
         factors.push({
           code: 'ownership_opacity',
           points: r.points.ownership_opacity ?? 25,
@@ -557,7 +557,7 @@ export class MemoryBackend implements Backend {
   private slaFor(v: VerificationView): void {
     const caseType = v.method === EDD_METHOD ? 'edd' : v.type;
     const hours = this.policy.sla_hours[caseType];
-    v.sla_due_at = hours !== undefined ? new Date(Date.parse(v.created_at) + Number(hours) * 3_600_000).toISOString() : null;
+    v.sla_due_at = hours !== undefined ? new Date(Date.parse(v.created_at) + hours * 3_600_000).toISOString() : null;
     this.refreshSla(v);
   }
 
@@ -885,7 +885,7 @@ export class MemoryBackend implements Backend {
       if (!c.institution) throw err(422, 'not_a_business', 'only business customers have members');
       const m = this.memberView(input);
       const all = [...c.institution.members, m].map((x) => x.ownership_percentage).filter((p): p is string => !!p);
-      if (sumScaled(all) > 100_000_000n) {
+      if (sumScaled(all) > 100_000_000) {
         throw invalidInput([
           {
             code: 'ownership_exceeds_100',
@@ -1082,7 +1082,7 @@ export class MemoryBackend implements Backend {
       decisions: [],
     };
     const minutes = this.policy.verification_deadline_minutes[method];
-    if (minutes !== undefined) v.expires_at = new Date(Date.parse(now) + Number(minutes) * 60_000).toISOString();
+    if (minutes !== undefined) v.expires_at = new Date(Date.parse(now) + minutes * 60_000).toISOString();
     if (method === EDD_METHOD) {
       v.checklist = this.policy.edd_checklist.map((item) => ({ item, satisfied: false, evidence: [] }));
     }
@@ -1449,12 +1449,12 @@ export class MemoryBackend implements Backend {
         f.push('on_kyc_passed', 'unknown_value', 'on_kyc_passed is not one of: record_only, verify_partial, verify_full');
       }
       for (const [key, hours] of Object.entries(input.sla_hours)) {
-        if (!(Number(hours) > 0) || !Number.isInteger(Number(hours))) {
+        if (!(hours > 0) || !Number.isInteger(hours)) {
           f.push(`sla_hours.${key}`, 'invalid_duration', `sla_hours.${key} must be a positive number of hours`);
         }
       }
       for (const [key, minutes] of Object.entries(input.verification_deadline_minutes)) {
-        if (!(Number(minutes) > 0)) {
+        if (!(minutes > 0)) {
           f.push(
             `verification_deadline_minutes.${key}`,
             'invalid_duration',
@@ -1552,7 +1552,7 @@ export class MemoryBackend implements Backend {
     return {
       providers: this.providers.map((p) => {
         const mine = this.outbox.filter((m) => m.provider === p.name);
-        const count = (s: string) => BigInt(mine.filter((m) => m.status === s).length);
+        const count = (s: string) => mine.filter((m) => m.status === s).length;
         const pending = mine.filter((m) => m.status === 'pending' || m.status === 'in_flight');
         const oldest = pending.reduce<number | null>((acc, m) => {
           const t = Date.parse(m.created_at);
@@ -1569,7 +1569,7 @@ export class MemoryBackend implements Backend {
             needs_attention: count('needs_attention'),
             discarded: count('discarded'),
           },
-          oldest_pending_age_s: oldest === null ? null : BigInt(Math.max(0, Math.round((now - oldest) / 1000))),
+          oldest_pending_age_s: oldest === null ? null : Math.max(0, Math.round((now - oldest) / 1000)),
         };
       }),
       open_conflicts: 0,

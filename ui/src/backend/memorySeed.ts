@@ -69,7 +69,7 @@ function daysAgo(backend: MemoryBackend, id: string, days: number) {
   v.updated_at = t;
   const caseType = v.method === 'enhanced_due_diligence' ? 'edd' : v.type;
   const hours = backend.policy.sla_hours[caseType];
-  if (hours !== undefined) v.sla_due_at = new Date(Date.parse(t) + Number(hours) * 3_600_000).toISOString();
+  if (hours !== undefined) v.sla_due_at = new Date(Date.parse(t) + hours * 3_600_000).toISOString();
 }
 
 export async function seedDemo(b: MemoryBackend): Promise<void> {

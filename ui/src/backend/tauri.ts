@@ -7,21 +7,9 @@ import { listen } from '@tauri-apps/api/event';
 import type { Backend, SyncProgress } from './Backend';
 import { toBackendError } from './Backend';
 
-/** ts-rs types some integers as bigint; IPC is JSON, so send them as numbers. */
-export function toWire(value: unknown): unknown {
-  if (typeof value === 'bigint') return Number(value);
-  if (Array.isArray(value)) return value.map(toWire);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = toWire(v);
-    return out;
-  }
-  return value;
-}
-
 async function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
   try {
-    return await invoke<T>(command, toWire(args) as Record<string, unknown>);
+    return await invoke<T>(command, args);
   } catch (raw) {
     throw toBackendError(raw);
   }

@@ -179,7 +179,7 @@ export function Dashboard() {
                       </td>
                       <td className="num">{formatCount(p.counts.pending ?? 0)} pending</td>
                       <td>
-                        {Number(p.counts.needs_attention ?? 0) > 0 ? (
+                        {(p.counts.needs_attention ?? 0) > 0 ? (
                           <StateChip kind="outbox" value="needs_attention" label={`${formatCount(p.counts.needs_attention)} need attention`} />
                         ) : (
                           <StateChip kind="outbox" value="done" label="Healthy" />
