@@ -74,4 +74,51 @@ describe('in-memory test double', () => {
     await expect(b.syncDiscard(m.id, '')).rejects.toMatchObject({ body: { status: 400 } });
     expect((await b.syncRetry(m.id)).status).toBe('pending');
   });
+
+  it('attaches scans by path and refuses anything that is not an image or a PDF, as the Rust side does', async () => {
+    const b = new MemoryBackend();
+    const png = await b.attachFile('/home/clerk/scans/Passport Front.PNG');
+    expect(png).toMatchObject({ name: 'Passport Front.PNG', media_type: 'image/png' });
+    expect(png.reference).toMatch(/^file:[0-9a-f]{64}$/);
+    expect((await b.attachFile('/home/clerk/scans/Passport Front.PNG')).reference).toBe(png.reference);
+    expect((await b.attachFile('C:\\scans\\statement.pdf')).media_type).toBe('application/pdf');
+    for (const [path, code] of [['/home/clerk/notes.txt', 'unsupported_file_type'], ['/home/clerk/scan', 'unsupported_file_type'], ['  ', 'file_unreadable']]) {
+      await expect(b.attachFile(path!)).rejects.toMatchObject({ body: { status: 400, code: 'invalid_input', reasons: [{ code, field: 'path' }] } });
+    }
+    const content = await b.readFile(png.reference);
+    expect(content.media_type).toBe('image/png');
+    expect(atob(content.data_base64).startsWith('\x89PNG')).toBe(true);
+    expect(content.size).toBe(atob(content.data_base64).length);
+    await expect(b.readFile(`file:${'0'.repeat(64)}`)).rejects.toMatchObject({ body: { status: 404, code: 'file_not_found' } });
+    await expect(b.readFile('/etc/passwd')).rejects.toMatchObject({ body: { status: 400, reasons: [{ code: 'invalid_id' }] } });
+  });
+
+  it('refuses documents and evidence naming a scan that is not stored', async () => {
+    const b = new MemoryBackend();
+    const missing = `file:${'ab'.repeat(32)}`;
+    const input = individualInput('F-1');
+    input.documents[0]!.files = [{ role: 'front', reference: missing }];
+    await expect(b.createCustomer(input)).rejects.toMatchObject({
+      body: { status: 400, reasons: [{ code: 'file_not_found', field: 'documents[0].files[0].reference' }] },
+    });
+    const stored = await b.attachFile('/scans/front.jpg');
+    input.documents[0]!.files = [{ role: 'front', reference: stored.reference }, { role: 'back', reference: 'cybrid-doc-42' }];
+    const c = await b.createCustomer(input);
+    expect(c.documents[0]!.files.map((f) => f.reference)).toEqual([stored.reference, 'cybrid-doc-42']);
+    await expect(
+      b.addDocument(c.id, { type: 'passport', number: 'Y1', issuing_country: 'US', issued_on: null, expires_on: null, status: null, files: [{ role: 'front', reference: missing }] }),
+    ).rejects.toMatchObject({ body: { reasons: [{ code: 'file_not_found', field: 'document.files[0].reference' }] } });
+  });
+
+  it("lists one customer's outbox messages", async () => {
+    const b = new MemoryBackend();
+    await b.setProvider({ name: 'cybrid', base_url: 'http://127.0.0.1:1', client_id: null, client_secret: null, tenant: null });
+    const one = await b.createCustomer(individualInput('O-1'));
+    const two = await b.createCustomer(individualInput('O-2'));
+    const page = await b.syncList({ status: null, customer: two.id, limit: null, after: null });
+    expect(page.items.map((m) => m.aggregate_id)).toEqual([two.id]);
+    expect((await b.syncList({ status: null, customer: null, limit: null, after: null })).items).toHaveLength(2);
+    expect(one.id).not.toBe(two.id);
+    await expect(b.syncList({ customer: 'BR-1' })).rejects.toMatchObject({ body: { reasons: [{ code: 'invalid_id', field: 'customer' }] } });
+  });
 });

@@ -333,7 +333,7 @@ function EvidenceDialog({
   const [busy, setBusy] = useState(false);
   const browse = async () => {
     const picked = await backend.openFile();
-    if (picked) setReference(picked);
+    if (picked) setReference(picked.reference);
   };
   const save = async () => {
     setBusy(true);

@@ -3,7 +3,7 @@
 import { Suspense, lazy, useEffect } from 'react';
 
 import { useAppInfo, useBackend } from '../backend/context';
-import type { DashboardView } from '../backend/Backend';
+import type { DashboardView } from '../bindings/DashboardView';
 import { Skeleton, EmptyState } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { StateChip } from '../components/StateChip';

@@ -133,7 +133,7 @@ export function DocumentEditor({ value: d, onChange, path, errors, testPrefix: t
   };
   const attach = async () => {
     const picked = await backend.openFile();
-    if (picked) addFile(picked);
+    if (picked) addFile(picked.reference);
   };
   return (
     <div>

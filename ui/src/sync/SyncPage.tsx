@@ -4,11 +4,12 @@
 import { createColumnHelper } from '@tanstack/react-table';
 import { useEffect, useRef, useState } from 'react';
 
-import type { BackendError, SyncProgress } from '../backend/Backend';
+import type { BackendError } from '../backend/Backend';
 import { toBackendError } from '../backend/Backend';
 import { useBackend } from '../backend/context';
 import { OUTBOX_STATUSES, humanize } from '../backend/vocab';
 import type { OutboxView } from '../bindings/OutboxView';
+import type { SyncProgress } from '../bindings/SyncProgress';
 import type { SyncRunView } from '../bindings/SyncRunView';
 import type { SyncStatusView } from '../bindings/SyncStatusView';
 import { DataTable } from '../components/DataTable';
