@@ -121,4 +121,45 @@ describe('in-memory test double', () => {
     expect(one.id).not.toBe(two.id);
     await expect(b.syncList({ customer: 'BR-1' })).rejects.toMatchObject({ body: { reasons: [{ code: 'invalid_id', field: 'customer' }] } });
   });
+
+  it('searches name, ref id and emails by word prefix, like the Rust side', async () => {
+    const b = new MemoryBackend();
+    const person = (ref: string, first: string, last: string, email: string | null) =>
+      b.createCustomer(
+        individualInput(ref, {
+          person: { first_name: first, middle_name: null, last_name: last, date_of_birth: '1980-01-01', country_of_citizenship: null, country_of_birth: null, occupation: null },
+          contacts: email ? [{ kind: 'email', value: email }] : [],
+        }),
+      );
+    const anna = await person('S-0001', 'Anna', 'Schmidt', 'anna.schmidt@example.com');
+    const anton = await person('S-0002', 'Anton', 'Müller', null);
+    const zoe = await person('OTHER-9', 'Zoë', 'Okafor', 'z.okafor@mail.test');
+    const query = { state: null, verification_state: null, verification_method: null, edd: null, risk: null, identity_status: null, refresh_due_before: null, assignee: null, sla_breached: false, sort: null, limit: null, after: null };
+    const search = async (text: string) => (await b.listQueue({ ...query, search: text })).items.map((i) => i.id).sort();
+    const sorted = (...ids: string[]) => [...ids].sort();
+    expect(await search('an')).toEqual(sorted(anna.id, anton.id));
+    expect(await search('ann schm')).toEqual([anna.id]);
+    expect(await search('SCHMIDT')).toEqual([anna.id]);
+    expect(await search('muller')).toEqual([anton.id]);
+    expect(await search('zoe')).toEqual([zoe.id]);
+    expect(await search('s-000')).toEqual(sorted(anna.id, anton.id));
+    expect(await search('anna.schmidt@example.com')).toEqual([anna.id]);
+    expect(await search('okafor@mail')).toEqual([zoe.id]);
+    expect(await search('nobody')).toEqual([]);
+    expect(await search('"* OR NEAR(')).toEqual([]);
+    expect(await search('  ')).toHaveLength(3);
+    // Combines with the other filters and keeps keyset pages.
+    const first = await b.listQueue({ ...query, search: 'an', state: 'pending', limit: 1 });
+    expect(first.items).toHaveLength(1);
+    const second = await b.listQueue({ ...query, search: 'an', state: 'pending', limit: 1, after: first.next });
+    expect([...first.items, ...second.items].map((i) => i.id).sort()).toEqual(sorted(anna.id, anton.id));
+    expect(second.next).toBeNull();
+    // An email added later is found.
+    await b.addContact(anton.id, { kind: 'email', value: 'toni@firma.test' });
+    expect(await search('toni@firma')).toEqual([anton.id]);
+    await expect(b.listQueue({ ...query, search: 'x '.repeat(150) })).rejects.toMatchObject({
+      body: { status: 400, reasons: [{ code: 'too_long', field: 'search' }] },
+    });
+    await expect(b.listQueue({ ...query, search: 'a b c d e f g h i' })).rejects.toMatchObject({ body: { reasons: [{ code: 'too_long' }] } });
+  });
 });

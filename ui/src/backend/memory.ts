@@ -58,6 +58,7 @@ import {
   validateCreate,
   sumScaled,
 } from './memoryValidate';
+import { matchesSearch, searchWords } from './memorySearch';
 import {
   CONTACT_METHODS,
   EDD_METHOD,
@@ -553,6 +554,13 @@ export class MemoryBackend implements Backend {
     };
   }
 
+  /** What the Rust side indexes for search: the display name ("First Last" or the legal name), the ref id, the emails. */
+  private searchColumns(c: StoredCustomer): string[] {
+    const name = c.person ? `${c.person.first_name} ${c.person.last_name}` : (c.institution?.legal_name ?? '');
+    const emails = c.contacts.filter((k) => k.kind === 'email').map((k) => k.value);
+    return [name, c.ref_id, emails.join(' ')];
+  }
+
   private slaFor(v: VerificationView): void {
     const caseType = v.method === EDD_METHOD ? 'edd' : v.type;
     const hours = this.policy.sla_hours[caseType];
@@ -595,8 +603,11 @@ export class MemoryBackend implements Backend {
   async listQueue(q: Parameters<Backend['listQueue']>[0]): Promise<Page<QueueItem>> {
     return this.tick(() => {
       const now = this.clock().getTime();
+      const search = searchWords(q.search);
+      if ('reason' in search) throw invalidInput([search.reason]);
       const matching = this.customers.filter((c) => {
         const item = this.queueItem(c);
+        if (search.words.length && !matchesSearch(search.words, this.searchColumns(c))) return false;
         if (q.state && c.state !== q.state) return false;
         if (q.edd && item.edd_status !== q.edd) return false;
         if (q.risk && item.risk_rating !== q.risk) return false;
