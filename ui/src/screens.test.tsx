@@ -202,4 +202,19 @@ describe('screens', () => {
     fireEvent.click(screen.getByTestId('view-preset-all'));
     await waitFor(() => expect(box).toHaveProperty('value', ''));
   });
+
+  it("shows a customer's own sync messages, asked of the backend by customer", async () => {
+    await backend.setProvider({ name: 'cybrid', base_url: 'http://127.0.0.1:1', client_id: null, client_secret: null, tenant: null });
+    const mine = await backend.createCustomer(individualInput('Y-1'));
+    await backend.createCustomer(individualInput('Y-2'));
+    const calls = vi.spyOn(backend, 'syncList');
+    render(<App backend={backend} />);
+    await go(`#/customers/${mine.id}/sync`);
+    await screen.findByTestId('customer-sync-cybrid');
+    const rows = screen.getAllByTestId(/^customer-sync-row-/);
+    expect(rows).toHaveLength(1);
+    const own = backend.outbox.find((m) => m.aggregate_id === mine.id)!;
+    expect(rows[0]!.getAttribute('data-testid')).toBe(`customer-sync-row-${own.id}`);
+    expect(calls.mock.calls.every(([q]) => q.customer === mine.id)).toBe(true);
+  });
 });
