@@ -100,6 +100,16 @@ export function formatCount(n: number | null | undefined): string {
   return n.toLocaleString('en-US');
 }
 
+/** A file size: `812 B`, `84 KB`, `1.2 MB` (1 KB = 1,024 bytes, as file managers show it). */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || bytes < 0) return '—';
+  if (bytes < 1024) return `${bytes} B`;
+  const kb = bytes / 1024;
+  if (kb < 1024) return `${kb < 10 ? kb.toFixed(1).replace(/\.0$/, '') : Math.round(kb)} KB`;
+  const mb = kb / 1024;
+  return `${mb < 10 ? mb.toFixed(1).replace(/\.0$/, '') : Math.round(mb)} MB`;
+}
+
 /** A number as plain text percent, e.g. "25.5 %", from a decimal string. */
 export function formatPercent(value: string | null | undefined): string {
   if (value === null || value === undefined || value === '') return '—';

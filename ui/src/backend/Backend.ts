@@ -118,9 +118,6 @@ export interface Backend {
 
   /** Subscribes to `sync-progress` events; resolves to the function that unsubscribes. */
   onSyncProgress(handler: (progress: SyncProgress) => void): Promise<Unlisten>;
-
-  /** A URL the webview can show for a stored file reference (a scan), or null if it cannot. */
-  fileUrl(reference: string): string | null;
 }
 
 /** Every failure from the backend, normalised: it carries the `ErrorBody` of the contract. */

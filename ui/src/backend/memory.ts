@@ -1742,10 +1742,6 @@ export class MemoryBackend implements Backend {
     if (missing.length) throw invalidInput(missing);
   }
 
-  fileUrl(reference: string): string | null {
-    return reference.startsWith('data:') ? reference : null;
-  }
-
   // ── dashboard ──────────────────────────────────────────────────────────────────────────
 
   async dashboard(): Promise<DashboardView> {

@@ -19,7 +19,6 @@ vi.mock('@tauri-apps/api/core', () => ({
     if (rejectWith !== null) throw rejectWith;
     return null;
   }),
-  convertFileSrc: (path: string) => `asset://localhost/${encodeURIComponent(path)}`,
 }));
 
 vi.mock('@tauri-apps/api/event', () => ({
@@ -85,7 +84,6 @@ const SAMPLE_ARGS: { [M in keyof Backend]: Parameters<Backend[M]> } = {
   attachFile: ['/home/clerk/scans/passport.png'],
   readFile: [`file:${'ab'.repeat(32)}`],
   onSyncProgress: [() => undefined],
-  fileUrl: ['/home/clerk/scans/passport.png'],
 };
 
 async function callEveryMethod(backend: Backend): Promise<void> {

@@ -3,7 +3,7 @@
 // the Rust side is therefore a compile error here, not a failure at run time. Argument keys are
 // camelCase (Tauri maps them to the Rust parameters); every rejection becomes a BackendError.
 
-import { convertFileSrc, invoke } from '@tauri-apps/api/core';
+import { invoke } from '@tauri-apps/api/core';
 import type { InvokeArgs } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 
@@ -81,11 +81,5 @@ export function createTauriBackend(): Backend {
     readFile: (reference) => call('read_file', { reference }),
 
     onSyncProgress: (handler) => on(EVENT_NAMES.syncProgress, handler),
-
-    fileUrl(reference) {
-      if (!reference.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(reference)) return null;
-      // Needs the asset protocol enabled (and scoped) in src-tauri's configuration.
-      return convertFileSrc(reference);
-    },
   };
 }

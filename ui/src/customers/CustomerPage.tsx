@@ -14,6 +14,7 @@ import { CaseWork, DecisionList, SlaChip, caseTitle } from '../cases/CaseWork';
 import { Dialog, ReasonDialog } from '../components/Dialog';
 import { EmptyState, Skeleton } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { ScanThumb, ScanViewer, scanFallback, scanName } from '../components/Scan';
 import { SelectField, TextField } from '../components/Field';
 import { StateChip } from '../components/StateChip';
 import { Tabs } from '../components/Tabs';
@@ -24,7 +25,6 @@ import { notifyChanged } from '../lib/events';
 import { useAsync } from '../lib/useAsync';
 import { useKeysetList } from '../lib/useKeysetList';
 import { GateChecklist } from '../onboarding/GateChecklist';
-import { FileThumb, fileName } from '../onboarding/editors';
 import { href, navigate } from '../shell/router';
 import { CustomerFixList, ExpiryNote } from './CustomerFixList';
 
@@ -616,15 +616,9 @@ function DecisionsTab({ c }: { c: CustomerView }) {
 }
 
 function DocumentsTab({ c }: { c: CustomerView }) {
-  const backend = useBackend();
-  const [viewing, setViewingRaw] = useState<string | null>(null);
-  const [broken, setBroken] = useState(false);
-  const setViewing = (ref: string | null) => {
-    setBroken(false);
-    setViewingRaw(ref);
-  };
+  // Documents keep a scan's reference only, so scans are named by their side here.
+  const [viewing, setViewing] = useState<{ reference: string; name: string } | null>(null);
   if (c.documents.length === 0) return <EmptyState title="No identity documents" testId="documents-empty">Add one from the Overview.</EmptyState>;
-  const url = viewing ? backend.fileUrl(viewing) : null;
   return (
     <div className="grid-2">
       {c.documents.map((d, i) => (
@@ -645,31 +639,21 @@ function DocumentsTab({ c }: { c: CustomerView }) {
             <dt>Status</dt>
             <dd>{humanize(d.status)}</dd>
           </dl>
-          <div className="row" style={{ marginTop: 8 }}>
+          <div className="row" style={{ marginTop: 8, alignItems: 'flex-start' }}>
             {d.files.length === 0 && <span className="muted">No scans attached.</span>}
             {d.files.map((f, j) => (
-              <div key={j} className="stack" style={{ gap: 2 }}>
-                <FileThumb reference={f.reference} onOpen={() => setViewing(f.reference)} testId={`document-${i}-file-${j}`} />
-                <span className="faint">{humanize(f.role)}</span>
-              </div>
+              <ScanThumb
+                key={j}
+                reference={f.reference}
+                fallbackName={scanFallback(f.role)}
+                onOpen={() => setViewing({ reference: f.reference, name: scanName(f.reference, null, scanFallback(f.role)) })}
+                testId={`document-${i}-file-${j}`}
+              />
             ))}
           </div>
         </div>
       ))}
-      {viewing && (
-        <Dialog title={fileName(viewing)} onClose={() => setViewing(null)} wide testId="file-viewer">
-          {url && !/\.pdf$/i.test(viewing) && !broken ? (
-            <img src={url} alt={fileName(viewing)} style={{ maxWidth: '100%' }} onError={() => setBroken(true)} />
-          ) : (
-            <p className="muted" data-testid="file-viewer-no-preview">
-              {/\.pdf$/i.test(viewing)
-                ? 'PDFs are not shown inside Dossier (the app blocks embedded documents); open the file from its folder.'
-                : 'This file cannot be previewed here.'}
-            </p>
-          )}
-          <p className="mono faint">{viewing}</p>
-        </Dialog>
-      )}
+      {viewing && <ScanViewer reference={viewing.reference} name={viewing.name} onClose={() => setViewing(null)} />}
     </div>
   );
 }
