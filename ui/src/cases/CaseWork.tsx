@@ -198,9 +198,9 @@ export function CaseWork({ v, onChange }: { v: VerificationView; onChange: (v: V
                     testId={`evidence-${item.item}-${e.id}-scan`}
                   />
                   <div>
-                    <div className="mono" title={e.reference}>
+                    <code className="code-small" title={e.reference}>
                       {shortReference(e.reference)}
-                    </div>
+                    </code>
                     {e.description && <div>{e.description}</div>}
                     <div className="faint">
                       {e.added_by} · <DateTime value={e.added_at} />

@@ -52,10 +52,9 @@ export function PageIcon({ size = 20 }: { size?: number }) {
   );
 }
 
-/** The caption under a thumbnail: "PDF · 84 KB", "PNG · 1.2 MB". */
+/** The caption under an image's thumbnail: "PNG · 1.2 MB". (A PDF's card says it all.) */
 function meta(preview: FilePreview): string | null {
-  if (preview.status === 'image' || preview.status === 'file') return `${typeWord(preview.mediaType)} · ${formatBytes(preview.size)}`;
-  return null;
+  return preview.status === 'image' ? `${typeWord(preview.mediaType)} · ${formatBytes(preview.size)}` : null;
 }
 
 function ThumbBody({ preview, name }: { preview: FilePreview; name: string }): ReactNode {
@@ -125,12 +124,16 @@ export function ScanThumb({ reference, name, fallbackName, onOpen, testId }: Sca
   const shown = scanName(reference, name, fallbackName);
   const caption = meta(preview);
   const title = isStoredReference(reference) ? reference : `${reference} (not stored in Dossier: a provider's reference or an older path)`;
+  // A card (PDF, missing scan, provider reference) names the file itself; images get a caption.
+  const card = preview.status === 'file' || preview.status === 'none';
   const body = (
     <>
       <ThumbBody preview={preview} name={shown} />
-      <span className="scan-name" title={shown}>
-        {shown}
-      </span>
+      {!card && (
+        <span className="scan-name" title={shown}>
+          {shown}
+        </span>
+      )}
       {caption && <span className="scan-meta faint">{caption}</span>}
     </>
   );

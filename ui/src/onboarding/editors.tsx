@@ -174,7 +174,7 @@ export function DocumentEditor({ value: d, onChange, path, errors, testPrefix: t
           );
         })}
         <div className="stack" style={{ gap: 4 }}>
-          <button type="button" className="btn btn-small" onClick={() => void attach('pick', () => backend.openFile())} disabled={!!attaching} data-testid={`${t}-attach`}>
+          <button type="button" className="btn btn-small" style={{ alignSelf: 'flex-start' }} onClick={() => void attach('pick', () => backend.openFile())} disabled={!!attaching} data-testid={`${t}-attach`}>
             {attaching === 'pick' ? 'Attaching…' : 'Attach scan…'}
           </button>
           <div className="attach-row">
