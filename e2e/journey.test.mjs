@@ -3,7 +3,7 @@
 // of every step go to target/e2e/.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,6 +14,14 @@ const root = resolve(import.meta.dirname, '..');
 const app = join(root, 'target/debug/dossier-desktop');
 const cli = join(root, 'target/debug/dossier');
 const dataDir = mkdtempSync(join(tmpdir(), 'dossier-e2e-'));
+// Scans to attach by typed path: the app copies them into the data directory (attach_file reads
+// the file and takes it by its content), so they must exist and be real PNG / PDF files.
+const scans = mkdtempSync(join(tmpdir(), 'dossier-e2e-scans-'));
+const PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAwAAAAQCAIAAACtAwlQAAAALElEQVR42mM4f/4aQcQAxL9+/caDSFQ0a+lXOKKDIuo5fPv2Q1jRSDGJIAIALqL5sBy4D0IAAAAASUVORK5CYII=',
+  'base64',
+);
+const pdf = (title) => Buffer.from(`%PDF-1.4\n% ${title}\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n`);
 let d;
 
 /** Reads the database the app writes, through the CLI (WAL lets both open it). */
@@ -32,6 +40,7 @@ before(async () => {
 
 after(async () => {
   if (d) await d.stop();
+  rmSync(scans, { recursive: true, force: true });
 });
 
 test('the first screen shows within a second', async () => {
@@ -57,8 +66,12 @@ test('an individual: refused, fixed, verified, activated, EDD passed, found in t
   await d.fill('document-0-number', 'X12345678');
   await d.fill('document-0-country', 'US');
   await d.fill('document-0-expires', '2031-02-28');
-  await d.fill('document-0-file-path', '/srv/scans/passport-front.jpg');
+  writeFileSync(join(scans, 'passport-front.png'), PNG);
+  await d.fill('document-0-file-path', join(scans, 'passport-front.png'));
   await d.click('document-0-file-add');
+  // Attached (copied into the data directory) before the form is saved with its reference.
+  await d.find('document-0-file-0');
+  assert.match(await d.text('document-0-file-0'), /passport-front\.png/);
 
   // The live checklist says what is missing, and Verify is refused until it is fixed.
   await d.until('the checklist to show the unverified mobile', async () =>
@@ -71,6 +84,7 @@ test('an individual: refused, fixed, verified, activated, EDD passed, found in t
   await d.click('onboard-save');
   const id = await d.attr('onboard-saved', 'data-customer-id');
   assert.match(id, /^[0-9a-f-]{36}$/);
+  assert.match(dossier('customer', 'show', id).documents[0].files[0].reference, /^file:[0-9a-f]{64}$/, 'the scan is stored by content');
   const refused = dossier('customer', 'verify', id, '--level', 'partial');
   assert.equal(refused.status, 403, 'the backend refuses too');
   assert.deepEqual(refused.reasons.map((r) => r.code), ['mobile_unverified']);
@@ -95,8 +109,9 @@ test('an individual: refused, fixed, verified, activated, EDD passed, found in t
   await d.click('action-open-edd');
   await d.find('case-work');
   for (const item of ['proof_of_address', 'source_of_funds', 'source_of_wealth', 'purpose_of_account']) {
+    writeFileSync(join(scans, `${item}.pdf`), pdf(item));
     await d.click(`evidence-attach-${item}`);
-    await d.fill('evidence-reference', `/srv/scans/${item}.pdf`);
+    await d.fill('evidence-reference', join(scans, `${item}.pdf`));
     await d.click('evidence-save');
     await d.until(`evidence for ${item}`, async () => (await d.attr(`checklist-item-${item}`, 'data-satisfied')) === 'true');
   }

@@ -1,7 +1,8 @@
 import { useEffect, useState } from 'react';
 
 import { PageBoundary } from './components/PageBoundary';
-import type { AppInfo, Backend } from './backend/Backend';
+import type { Backend } from './backend/Backend';
+import type { AppInfo } from './bindings/AppInfo';
 import { AppInfoContext, BackendProvider } from './backend/context';
 import { CaseReviewPage } from './cases/CaseReviewPage';
 import { CasesPage } from './cases/CasesPage';
@@ -59,7 +60,7 @@ function Shell({ testDouble }: { testDouble: boolean }) {
 export function App({ backend, testDouble = false }: { backend: Backend; testDouble?: boolean }) {
   const [info, setInfo] = useState<AppInfo | null>(null);
   useEffect(() => {
-    backend.appInfo().then(setInfo).catch(() => setInfo({ data_dir: '', version: '?', actor: 'unknown' }));
+    backend.appInfo().then(setInfo).catch(() => setInfo({ data_dir: '', version: '?', actor: 'unknown', sandbox_url: null }));
   }, [backend]);
   return (
     <BackendProvider backend={backend}>

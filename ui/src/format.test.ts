@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { daysUntil, formatDate, formatDateTime, formatDuration, formatMoney, relativeTime } from './format';
+import { daysUntil, formatBytes, formatDate, formatDateTime, formatDuration, formatMoney, relativeTime } from './format';
 
 describe('formatMoney', () => {
   it('groups thousands and keeps the currency code', () => {
@@ -42,10 +42,17 @@ describe('dates', () => {
     expect(daysUntil('2026-11-25', now)).toBe(3);
     expect(daysUntil('2026-11-20', now)).toBe(-2);
   });
+  it('formats file sizes', () => {
+    expect(formatBytes(101)).toBe('101 B');
+    expect(formatBytes(2048)).toBe('2 KB');
+    expect(formatBytes(86_000)).toBe('84 KB');
+    expect(formatBytes(1_258_291)).toBe('1.2 MB');
+    expect(formatBytes(25 * 1024 * 1024)).toBe('25 MB');
+  });
   it('formats durations', () => {
     expect(formatDuration(45)).toBe('45 s');
     expect(formatDuration(3600 * 3)).toBe('3 h');
-    expect(formatDuration(BigInt(86400 * 2))).toBe('2 d');
+    expect(formatDuration(86400 * 2)).toBe('2 d');
     expect(formatDuration(null)).toBe('—');
   });
 });

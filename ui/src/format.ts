@@ -65,9 +65,9 @@ export function daysUntil(value: string | null | undefined, now: Date = new Date
 }
 
 /** A duration in seconds as "45 s", "12 min", "3 h", "2 d". */
-export function formatDuration(seconds: number | bigint | null | undefined): string {
+export function formatDuration(seconds: number | null | undefined): string {
   if (seconds === null || seconds === undefined) return '—';
-  const s = Number(seconds);
+  const s = seconds;
   if (s < 60) return `${s} s`;
   if (s < 3600) return `${Math.round(s / 60)} min`;
   if (s < 86_400) return `${Math.round(s / 3600)} h`;
@@ -94,10 +94,20 @@ export function formatMoney(amount: string | null | undefined, currency?: string
   return currency ? `${text} ${currency}` : text;
 }
 
-/** A count with thousands grouping (counts may arrive as bigint from the bindings). */
-export function formatCount(n: number | bigint | null | undefined): string {
+/** A count with thousands grouping. */
+export function formatCount(n: number | null | undefined): string {
   if (n === null || n === undefined) return '—';
-  return Number(n).toLocaleString('en-US');
+  return n.toLocaleString('en-US');
+}
+
+/** A file size: `812 B`, `84 KB`, `1.2 MB` (1 KB = 1,024 bytes, as file managers show it). */
+export function formatBytes(bytes: number | null | undefined): string {
+  if (bytes === null || bytes === undefined || bytes < 0) return '—';
+  if (bytes < 1024) return `${bytes} B`;
+  const kb = bytes / 1024;
+  if (kb < 1024) return `${kb < 10 ? kb.toFixed(1).replace(/\.0$/, '') : Math.round(kb)} KB`;
+  const mb = kb / 1024;
+  return `${mb < 10 ? mb.toFixed(1).replace(/\.0$/, '') : Math.round(mb)} MB`;
 }
 
 /** A number as plain text percent, e.g. "25.5 %", from a decimal string. */

@@ -53,9 +53,19 @@ describe('journeys', () => {
     backend.filesToPick.push('/home/clerk/scans/passport-front.jpg');
     fireEvent.click(screen.getByTestId('document-0-attach'));
     await screen.findByTestId('document-0-file-0');
-    set('document-0-file-path', '/home/clerk/scans/passport-back.jpg');
+    expect(screen.getByTestId('document-0-file-0-thumb').textContent).toContain('passport-front.jpg');
+    await waitFor(() => expect(screen.getByTestId('document-0-file-0-thumb').getAttribute('data-state')).toBe('image'));
+    // A typed path is attached too, and a file that is not a scan is refused beside the path.
+    set('document-0-file-path', '/home/clerk/scans/notes.txt');
     fireEvent.click(screen.getByTestId('document-0-file-add'));
-    expect(screen.getByTestId('document-0-file-1-role')).toHaveProperty('value', 'back');
+    const refusedScan = await screen.findByTestId('document-0-file-path-error');
+    expect(refusedScan.getAttribute('data-code')).toBe('unsupported_file_type');
+    expect(screen.queryByTestId('document-0-file-1')).toBeNull();
+    set('document-0-file-path', '/home/clerk/scans/passport-back.jpg');
+    expect(screen.queryByTestId('document-0-file-path-error')).toBeNull();
+    fireEvent.click(screen.getByTestId('document-0-file-add'));
+    expect(await screen.findByTestId('document-0-file-1-role')).toHaveProperty('value', 'back');
+    expect(screen.getByTestId('document-0-file-path')).toHaveProperty('value', '');
 
     // The live checklist: only the mobile number is missing; Verify stays disabled.
     await waitFor(() => expect(ruleState('partial', 'primary_address_missing')).toBe('pass'));
@@ -70,9 +80,10 @@ describe('journeys', () => {
     const saved = await screen.findByTestId('onboard-saved');
     const id = saved.getAttribute('data-customer-id')!;
     expect(screen.getByTestId('onboard-state').textContent).toBe('Pending');
+    const stored = (name: string) => [...backend.files.values()].find((f) => f.name === name)!.reference;
     expect(backend.customers[0]!.documents[0]!.files).toEqual([
-      { role: 'front', reference: '/home/clerk/scans/passport-front.jpg' },
-      { role: 'back', reference: '/home/clerk/scans/passport-back.jpg' },
+      { role: 'front', reference: stored('passport-front.jpg') },
+      { role: 'back', reference: stored('passport-back.jpg') },
     ]);
     expect(screen.getByTestId('saved-contact-0-status').textContent).toContain('Verified');
     expect(ruleState('partial', 'mobile_unverified')).toBe('fail');
@@ -114,20 +125,43 @@ describe('journeys', () => {
     const refused = await screen.findByTestId('decide-error');
     expect(refused.getAttribute('data-code')).toBe('edd_evidence_missing');
 
-    for (const item of ['proof_of_address', 'source_of_funds', 'source_of_wealth', 'purpose_of_account']) {
+    for (const item of ['proof_of_address', 'source_of_funds', 'source_of_wealth']) {
       backend.filesToPick.push(`/home/officer/scans/${item}.pdf`);
       fireEvent.click(screen.getByTestId(`evidence-attach-${item}`));
       await screen.findByTestId('evidence-dialog');
       fireEvent.click(screen.getByTestId('evidence-browse'));
-      await waitFor(() => expect((screen.getByTestId('evidence-reference') as HTMLInputElement).value).toContain(item));
+      expect((await screen.findByTestId('evidence-attached')).textContent).toContain(`${item}.pdf`);
       set('evidence-description', `Evidence for ${item}`);
       fireEvent.click(screen.getByTestId('evidence-save'));
       await waitFor(() => expect(screen.getByTestId(`checklist-item-${item}`).getAttribute('data-satisfied')).toBe('true'));
     }
+    // As the WebDriver test does: type the path and Attach; a wrong file is refused first.
+    fireEvent.click(screen.getByTestId('evidence-attach-purpose_of_account'));
+    await screen.findByTestId('evidence-dialog');
+    set('evidence-reference', '/home/officer/scans/purpose.docx');
+    fireEvent.click(screen.getByTestId('evidence-save'));
+    expect((await screen.findByTestId('evidence-path-error')).getAttribute('data-code')).toBe('unsupported_file_type');
+    expect(screen.getByTestId('evidence-dialog')).toBeTruthy();
+    set('evidence-reference', '/home/officer/scans/purpose.pdf');
+    fireEvent.click(screen.getByTestId('evidence-save'));
+    await waitFor(() => expect(screen.getByTestId('checklist-item-purpose_of_account').getAttribute('data-satisfied')).toBe('true'));
+    const purpose = within(screen.getByTestId('checklist-item-purpose_of_account'));
+    // The name it was attached under, and a PDF shown as a card, never embedded.
+    await waitFor(() => expect(purpose.getByTestId(/-scan$/).getAttribute('data-state')).toBe('file'));
+    expect(purpose.getByTestId(/-scan$/).textContent).toContain('PDF · purpose.pdf');
 
     fireEvent.click(screen.getByTestId('decide-submit'));
     await waitFor(() => expect(screen.getByTestId('case-outcome').textContent).toBe('Passed'));
     await waitFor(() => expect(screen.getByTestId('customer-edd-status').textContent).toBe('EDD passed'));
+
+    // The Documents tab names scans by side (documents keep only the reference).
+    await go(`#/customers/${id}/documents`);
+    const front = await screen.findByTestId('document-0-file-0');
+    expect(front.textContent).toContain('Scan (front)');
+    await waitFor(() => expect(front.getAttribute('data-state')).toBe('image'));
+    fireEvent.click(front);
+    expect((await screen.findByTestId('file-viewer-image')).getAttribute('src')).toMatch(/^(data:image\/png;base64,|blob:)/);
+    fireEvent.keyDown(document, { key: 'Escape' });
 
     // Found in the "EDD passed" view.
     await go('#/customers');

@@ -1,7 +1,7 @@
 // Screen behaviour on the in-memory test double: keyboard paths, reason dialogs, sync,
 // customers paging, and the global search.
 import { act, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 import { App } from './App';
 import { MemoryBackend } from './backend/memory';
@@ -20,6 +20,21 @@ describe('screens', () => {
     backend = new MemoryBackend({ actor: 'officer.kim' });
     window.location.hash = '';
   });
+
+  const blobUrls = { create: URL.createObjectURL, revoke: URL.revokeObjectURL };
+  afterEach(() => {
+    vi.restoreAllMocks();
+    URL.createObjectURL = blobUrls.create;
+    URL.revokeObjectURL = blobUrls.revoke;
+  });
+
+  const person = (ref: string, first: string, last: string, email: string) =>
+    backend.createCustomer(
+      individualInput(ref, {
+        person: { first_name: first, middle_name: null, last_name: last, date_of_birth: '1970-01-01', country_of_citizenship: null, country_of_birth: null, occupation: null },
+        contacts: [{ kind: 'email', value: email }],
+      }),
+    );
 
   it('moves through the customers table with ↑/↓ and opens a row with Enter', async () => {
     for (const ref of ['K-1', 'K-2', 'K-3']) await backend.createCustomer(individualInput(ref));
@@ -121,5 +136,85 @@ describe('screens', () => {
     const empty = await screen.findByTestId('customers-empty');
     expect(empty.textContent).toContain('No customers yet');
     expect(within(empty).getByRole('link', { name: 'Onboard one' })).toBeTruthy();
+  });
+
+  it('finds customers by email prefix from the top bar, and says when a search is refused', async () => {
+    await person('E-1', 'Zoë', 'Okafor', 'z.okafor@mail.test');
+    await person('E-2', 'Anna', 'Schmidt', 'anna@example.com');
+    render(<App backend={backend} />);
+    await go('#/dashboard');
+    const input = screen.getByTestId('global-search');
+    fireEvent.focus(input);
+    fireEvent.change(input, { target: { value: 'okafor@mail' } });
+    await screen.findByTestId('search-result-E-1');
+    expect(screen.queryByTestId('search-result-E-2')).toBeNull();
+    fireEvent.change(input, { target: { value: 'ZOE' } });
+    await screen.findByTestId('search-result-E-1');
+    fireEvent.change(input, { target: { value: 'a b c d e f g h i' } });
+    const refused = await screen.findByTestId('global-search-error');
+    expect(refused.getAttribute('data-code')).toBe('too_long');
+    expect(refused.textContent).toContain('Search has more than 8 words.');
+  });
+
+  it('searches the customers table as you type, keeps the search in views and the CSV export, and clears it with Esc', async () => {
+    await person('T-1', 'Anna', 'Schmidt', 'anna.schmidt@example.com');
+    await person('T-2', 'Anton', 'Müller', 'anton@example.com');
+    await person('T-3', 'Zoë', 'Okafor', 'zoe@example.com');
+    render(<App backend={backend} />);
+    await go('#/customers');
+    await screen.findByTestId('customer-row-T-3');
+    const box = screen.getByTestId('filter-search');
+    expect(screen.getByLabelText('Search')).toBe(box);
+    const calls = vi.spyOn(backend, 'listQueue');
+    box.focus();
+    fireEvent.change(box, { target: { value: 'a' } });
+    fireEvent.change(box, { target: { value: 'an' } });
+    fireEvent.change(box, { target: { value: 'an mu' } });
+    await waitFor(() => expect(window.location.hash).toBe('#/customers?search=an+mu'));
+    await screen.findByTestId('customer-row-T-2');
+    await waitFor(() => expect(screen.queryByTestId('customer-row-T-1')).toBeNull());
+    // Debounced: one request for the three keystrokes.
+    expect(calls.mock.calls.map(([q]) => q.search).filter((s) => s !== undefined)).toEqual(['an mu']);
+    expect(document.activeElement).toBe(box);
+    expect(screen.getByTestId('filters-clear')).toHaveProperty('disabled', false);
+
+    // The CSV export is of the current view, search included.
+    URL.createObjectURL = vi.fn(() => 'blob:csv');
+    URL.revokeObjectURL = vi.fn();
+    const download = vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(() => undefined);
+    fireEvent.click(screen.getByTestId('export-csv'));
+    await waitFor(() => expect(download).toHaveBeenCalled());
+    expect(calls.mock.calls.at(-1)![0]).toMatchObject({ search: 'an mu', limit: 500 });
+
+    // Saved with the view.
+    fireEvent.click(screen.getByTestId('view-save'));
+    fireEvent.change(await screen.findByTestId('save-view-name'), { target: { value: 'Mullers' } });
+    fireEvent.click(screen.getByTestId('save-view-confirm'));
+    expect(JSON.parse(window.localStorage.getItem('dossier.savedViews.v1')!)[0].query.search).toBe('an mu');
+
+    // Esc clears at once; a preset view clears the box too.
+    fireEvent.keyDown(box, { key: 'Escape' });
+    expect(box).toHaveProperty('value', '');
+    await screen.findByTestId('customer-row-T-1');
+    expect(window.location.hash).toBe('#/customers');
+    fireEvent.click(screen.getByTestId('view-saved-mullers'));
+    await waitFor(() => expect(box).toHaveProperty('value', 'an mu'));
+    fireEvent.click(screen.getByTestId('view-preset-all'));
+    await waitFor(() => expect(box).toHaveProperty('value', ''));
+  });
+
+  it("shows a customer's own sync messages, asked of the backend by customer", async () => {
+    await backend.setProvider({ name: 'cybrid', base_url: 'http://127.0.0.1:1', client_id: null, client_secret: null, tenant: null });
+    const mine = await backend.createCustomer(individualInput('Y-1'));
+    await backend.createCustomer(individualInput('Y-2'));
+    const calls = vi.spyOn(backend, 'syncList');
+    render(<App backend={backend} />);
+    await go(`#/customers/${mine.id}/sync`);
+    await screen.findByTestId('customer-sync-cybrid');
+    const rows = screen.getAllByTestId(/^customer-sync-row-/);
+    expect(rows).toHaveLength(1);
+    const own = backend.outbox.find((m) => m.aggregate_id === mine.id)!;
+    expect(rows[0]!.getAttribute('data-testid')).toBe(`customer-sync-row-${own.id}`);
+    expect(calls.mock.calls.every(([q]) => q.customer === mine.id)).toBe(true);
   });
 });

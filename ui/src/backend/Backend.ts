@@ -1,20 +1,25 @@
 // The one seam between the UI and the Rust side. Every screen talks to a `Backend`; the real
 // implementation (`tauri.ts`) calls Tauri commands, the test double (`memory.ts`) keeps
 // everything in memory. One method per command of the contract, typed with the generated
-// bindings (never hand-copied DTOs).
+// bindings (never hand-copied DTOs): `bindings/commands.ts` lists every command with its
+// arguments and result, and `tauri.ts` is checked against it.
 
 import type { AddressInput } from '../bindings/AddressInput';
 import type { AdvanceVerificationInput } from '../bindings/AdvanceVerificationInput';
+import type { AppInfo } from '../bindings/AppInfo';
 import type { AuditEventView } from '../bindings/AuditEventView';
+import type { Commands } from '../bindings/commands';
 import type { ContactInput } from '../bindings/ContactInput';
 import type { CreateCustomerInput } from '../bindings/CreateCustomerInput';
 import type { CreateVerificationInput } from '../bindings/CreateVerificationInput';
 import type { CustomerView } from '../bindings/CustomerView';
+import type { DashboardView } from '../bindings/DashboardView';
 import type { DecideInput } from '../bindings/DecideInput';
 import type { DecisionView } from '../bindings/DecisionView';
 import type { DocumentInput } from '../bindings/DocumentInput';
 import type { ErrorBody } from '../bindings/ErrorBody';
 import type { EvidenceInput } from '../bindings/EvidenceInput';
+import type { FileContentView } from '../bindings/FileContentView';
 import type { GatePreview } from '../bindings/GatePreview';
 import type { IdentityStatusView } from '../bindings/IdentityStatusView';
 import type { KycResultsView } from '../bindings/KycResultsView';
@@ -28,6 +33,8 @@ import type { ProviderView } from '../bindings/ProviderView';
 import type { QueueItem } from '../bindings/QueueItem';
 import type { QueueQuery } from '../bindings/QueueQuery';
 import type { RiskView } from '../bindings/RiskView';
+import type { StoredFileView } from '../bindings/StoredFileView';
+import type { SyncProgress } from '../bindings/SyncProgress';
 import type { SyncRunView } from '../bindings/SyncRunView';
 import type { SyncStatusView } from '../bindings/SyncStatusView';
 import type { TaxDetailInput } from '../bindings/TaxDetailInput';
@@ -35,44 +42,7 @@ import type { VerificationQuery } from '../bindings/VerificationQuery';
 import type { VerificationView } from '../bindings/VerificationView';
 import type { VerifyContactInput } from '../bindings/VerifyContactInput';
 
-/** `app_info`: not generated yet, defined here until the Rust side exports it. */
-export interface AppInfo {
-  data_dir: string;
-  version: string;
-  actor: string;
-}
-
-/** One row of the dashboard's queue-age chart. */
-export interface QueueAgeRow {
-  case_type: string;
-  lt_1d: number;
-  d1_3: number;
-  d3_7: number;
-  gt_7d: number;
-}
-
-/** `dashboard`: not generated yet, defined here until the Rust side exports it. */
-export interface DashboardView {
-  counts: {
-    awaiting_review: number;
-    sla_breached: number;
-    onboarded_today: number;
-    sync_needs_attention: number;
-  };
-  funnel: { pending: number; verified: number; active: number };
-  queue_age: QueueAgeRow[];
-  oldest_cases: VerificationView[];
-  customers_by_state: Record<string, number>;
-}
-
-/** Payload of the `sync-progress` event emitted while `sync_run` works. */
-export interface SyncProgress {
-  delivered: number;
-  retried: number;
-  needs_attention: number;
-  reconciled: number;
-}
-
+/** The command takes any string; the UI only ever sends these. */
 export type VerifyLevel = 'partial' | 'full';
 
 export type LifecycleAction =
@@ -83,17 +53,11 @@ export type LifecycleAction =
   | 'undo_rejection'
   | 'undo_withdrawal';
 
-export interface AuditQuery {
-  entity: string | null;
-  limit: number | null;
-  after: string | null;
-}
+/** `audit_events`' arguments, as generated (all optional). */
+export type AuditQuery = Commands['audit_events']['args'];
 
-export interface SyncListQuery {
-  status: string | null;
-  limit: number | null;
-  after: string | null;
-}
+/** `sync_list`'s arguments, as generated: status and customer filters, keyset paging. */
+export type SyncListQuery = Commands['sync_list']['args'];
 
 export type Unlisten = () => void;
 
@@ -145,14 +109,15 @@ export interface Backend {
   syncRetry(id: string): Promise<OutboxView>;
   syncDiscard(id: string, reason: string): Promise<OutboxView>;
 
-  /** `pick_file`: a path chosen with the OS dialog, or null when cancelled. */
-  openFile(): Promise<string | null>;
+  /** `pick_file`: the OS dialog, then the chosen scan is attached; null when cancelled. */
+  openFile(): Promise<StoredFileView | null>;
+  /** `attach_file`: copies the scan at `path` into the data directory; its `file:` reference. */
+  attachFile(path: string): Promise<StoredFileView>;
+  /** `read_file`: a stored scan's bytes (base64) by its `file:` reference, for a preview. */
+  readFile(reference: string): Promise<FileContentView>;
 
   /** Subscribes to `sync-progress` events; resolves to the function that unsubscribes. */
   onSyncProgress(handler: (progress: SyncProgress) => void): Promise<Unlisten>;
-
-  /** A URL the webview can show for a stored file reference (a scan), or null if it cannot. */
-  fileUrl(reference: string): string | null;
 }
 
 /** Every failure from the backend, normalised: it carries the `ErrorBody` of the contract. */

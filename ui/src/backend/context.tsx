@@ -1,7 +1,8 @@
 import { createContext, useContext } from 'react';
 import type { ReactNode } from 'react';
 
-import type { AppInfo, Backend } from './Backend';
+import type { AppInfo } from '../bindings/AppInfo';
+import type { Backend } from './Backend';
 
 const BackendContext = createContext<Backend | null>(null);
 

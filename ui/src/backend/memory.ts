@@ -39,15 +39,12 @@ import type { RiskView } from '../bindings/RiskView';
 import type { SyncStatusView } from '../bindings/SyncStatusView';
 import type { TaxDetailView } from '../bindings/TaxDetailView';
 import type { VerificationView } from '../bindings/VerificationView';
-import type {
-  AppInfo,
-  Backend,
-  DashboardView,
-  LifecycleAction,
-  SyncProgress,
-  Unlisten,
-  VerifyLevel,
-} from './Backend';
+import type { AppInfo } from '../bindings/AppInfo';
+import type { DashboardView } from '../bindings/DashboardView';
+import type { FileContentView } from '../bindings/FileContentView';
+import type { StoredFileView } from '../bindings/StoredFileView';
+import type { SyncProgress } from '../bindings/SyncProgress';
+import type { Backend, LifecycleAction, Unlisten, VerifyLevel } from './Backend';
 import { BackendError } from './Backend';
 import {
   Fields,
@@ -61,6 +58,7 @@ import {
   validateCreate,
   sumScaled,
 } from './memoryValidate';
+import { matchesSearch, searchWords } from './memorySearch';
 import {
   CONTACT_METHODS,
   EDD_METHOD,
@@ -172,12 +170,12 @@ export function defaultPolicy(): PolicyDto {
   return {
     on_kyc_passed: 'record_only',
     verification_deadline_minutes: {
-      id_and_selfie: 60n,
-      business_registration: 1440n,
-      document_submission: 10080n,
+      id_and_selfie: 60,
+      business_registration: 1440,
+      document_submission: 10080,
     },
     edd_checklist: ['proof_of_address', 'source_of_funds', 'source_of_wealth', 'purpose_of_account'],
-    sla_hours: { edd: 120n, kyc: 48n, bank_account: 48n, counterparty: 48n },
+    sla_hours: { edd: 120, kyc: 48, bank_account: 48, counterparty: 48 },
     refresh_years: { LOW: 3, MEDIUM: 2, HIGH: 1 },
     activity_limits: {
       partial: [limit('1000', 'daily'), limit('5000', 'monthly')],
@@ -211,8 +209,8 @@ export class MemoryBackend implements Backend {
   private readonly syncStepMs: number;
   private readonly dataDir: string;
   private seq = 0;
-  private auditSeq = 0n;
-  private outboxSeq = 0n;
+  private auditSeq = 0;
+  private outboxSeq = 0;
   private syncing = false;
 
   customers: StoredCustomer[] = [];
@@ -226,6 +224,8 @@ export class MemoryBackend implements Backend {
   private listeners = new Set<(p: SyncProgress) => void>();
   /** Paths `openFile` hands out in turn (tests set them; the browser asks with a prompt). */
   filesToPick: string[] = [];
+  /** Scans attached so far, by `file:` reference (the bytes are the built-in samples). */
+  files = new Map<string, StoredFileView>();
 
   constructor(options: MemoryOptions = {}) {
     this.actor = options.actor ?? 'clerk';
@@ -274,7 +274,7 @@ export class MemoryBackend implements Backend {
   }
 
   private record(action: string, entityType: string, entityId: string, reason: string | null, summary: JsonValue) {
-    this.auditSeq += 1n;
+    this.auditSeq += 1;
     this.audit.push({
       seq: this.auditSeq,
       id: this.nextId(),
@@ -292,7 +292,7 @@ export class MemoryBackend implements Backend {
     const takers = OPERATIONS[operation] ?? [];
     for (const p of this.providers) {
       if (!p.enabled || !takers.includes(p.name)) continue;
-      this.outboxSeq += 1n;
+      this.outboxSeq += 1;
       const now = this.nowIso();
       this.outbox.push({
         id: this.nextId(),
@@ -431,7 +431,7 @@ export class MemoryBackend implements Backend {
       const members = c.institution.members;
       const control = members.some((m) => m.is_control_person);
       const owned = sumScaled(members.map((m) => m.ownership_percentage).filter((p): p is string => !!p));
-      if (!control || owned < 75_000_000n) {
+      if (!control || owned < 75_000_000) {
         factors.push({
           code: 'ownership_opacity',
           points: r.points.ownership_opacity ?? 25,
@@ -554,10 +554,17 @@ export class MemoryBackend implements Backend {
     };
   }
 
+  /** What the Rust side indexes for search: the display name ("First Last" or the legal name), the ref id, the emails. */
+  private searchColumns(c: StoredCustomer): string[] {
+    const name = c.person ? `${c.person.first_name} ${c.person.last_name}` : (c.institution?.legal_name ?? '');
+    const emails = c.contacts.filter((k) => k.kind === 'email').map((k) => k.value);
+    return [name, c.ref_id, emails.join(' ')];
+  }
+
   private slaFor(v: VerificationView): void {
     const caseType = v.method === EDD_METHOD ? 'edd' : v.type;
     const hours = this.policy.sla_hours[caseType];
-    v.sla_due_at = hours !== undefined ? new Date(Date.parse(v.created_at) + Number(hours) * 3_600_000).toISOString() : null;
+    v.sla_due_at = hours !== undefined ? new Date(Date.parse(v.created_at) + hours * 3_600_000).toISOString() : null;
     this.refreshSla(v);
   }
 
@@ -566,7 +573,12 @@ export class MemoryBackend implements Backend {
       OPEN_VERIFICATION_STATES.includes(v.state) && !!v.sla_due_at && Date.parse(v.sla_due_at) < this.clock().getTime();
   }
 
-  private paginate<T>(items: T[], key: (item: T) => string, limit: number | null, after: string | null): Page<T> {
+  private paginate<T>(
+    items: T[],
+    key: (item: T) => string,
+    limit: number | null | undefined,
+    after: string | null | undefined,
+  ): Page<T> {
     const size = limit ?? 50;
     if (size < 1 || size > 500) {
       throw invalidInput([{ code: 'invalid_limit', message: 'limit must be from 1 to 500', field: 'limit' }]);
@@ -585,14 +597,17 @@ export class MemoryBackend implements Backend {
   // ── customers ──────────────────────────────────────────────────────────────────────────
 
   async appInfo(): Promise<AppInfo> {
-    return this.tick(() => ({ data_dir: this.dataDir, version: '0.1.0-memory', actor: this.actor }));
+    return this.tick(() => ({ data_dir: this.dataDir, version: '0.1.0-memory', actor: this.actor, sandbox_url: null }));
   }
 
   async listQueue(q: Parameters<Backend['listQueue']>[0]): Promise<Page<QueueItem>> {
     return this.tick(() => {
       const now = this.clock().getTime();
+      const search = searchWords(q.search);
+      if ('reason' in search) throw invalidInput([search.reason]);
       const matching = this.customers.filter((c) => {
         const item = this.queueItem(c);
+        if (search.words.length && !matchesSearch(search.words, this.searchColumns(c))) return false;
         if (q.state && c.state !== q.state) return false;
         if (q.edd && item.edd_status !== q.edd) return false;
         if (q.risk && item.risk_rating !== q.risk) return false;
@@ -784,6 +799,11 @@ export class MemoryBackend implements Backend {
           ]);
         }
       });
+      this.checkStored(
+        input.documents.flatMap((d, i) =>
+          d.files.map((f, j): [string, string | null] => [`documents[${i}].files[${j}].reference`, f.reference]),
+        ),
+      );
       const now = this.nowIso();
       const c = this.build(input, this.nextId(), now);
       this.customers.push(c);
@@ -839,6 +859,7 @@ export class MemoryBackend implements Backend {
     validDocument(f, 'document', input, this.today());
     return this.change(id, (c) => {
       if (f.reasons.length) throw invalidInput(f.reasons);
+      this.checkStored(input.files.map((x, j): [string, string | null] => [`document.files[${j}].reference`, x.reference]));
       const d = this.documentRecord(input);
       c.documents.push(d);
       this.record('customer.add_document', 'customer', c.id, null, { document_id: d.id, type: d.type });
@@ -885,7 +906,7 @@ export class MemoryBackend implements Backend {
       if (!c.institution) throw err(422, 'not_a_business', 'only business customers have members');
       const m = this.memberView(input);
       const all = [...c.institution.members, m].map((x) => x.ownership_percentage).filter((p): p is string => !!p);
-      if (sumScaled(all) > 100_000_000n) {
+      if (sumScaled(all) > 100_000_000) {
         throw invalidInput([
           {
             code: 'ownership_exceeds_100',
@@ -1082,7 +1103,7 @@ export class MemoryBackend implements Backend {
       decisions: [],
     };
     const minutes = this.policy.verification_deadline_minutes[method];
-    if (minutes !== undefined) v.expires_at = new Date(Date.parse(now) + Number(minutes) * 60_000).toISOString();
+    if (minutes !== undefined) v.expires_at = new Date(Date.parse(now) + minutes * 60_000).toISOString();
     if (method === EDD_METHOD) {
       v.checklist = this.policy.edd_checklist.map((item) => ({ item, satisfied: false, evidence: [] }));
     }
@@ -1235,6 +1256,7 @@ export class MemoryBackend implements Backend {
       const target = v.checklist.find((i) => i.item === item);
       if (item && !target) f.push('item', 'unknown_value', `item is not one of: ${v.checklist.map((i) => i.item).join(', ')}`);
       if (f.reasons.length || !target || !reference) throw invalidInput(f.reasons);
+      this.checkStored([['reference', reference]]);
       target.evidence.push({
         id: this.nextId(),
         reference,
@@ -1449,12 +1471,12 @@ export class MemoryBackend implements Backend {
         f.push('on_kyc_passed', 'unknown_value', 'on_kyc_passed is not one of: record_only, verify_partial, verify_full');
       }
       for (const [key, hours] of Object.entries(input.sla_hours)) {
-        if (!(Number(hours) > 0) || !Number.isInteger(Number(hours))) {
+        if (!(hours > 0) || !Number.isInteger(hours)) {
           f.push(`sla_hours.${key}`, 'invalid_duration', `sla_hours.${key} must be a positive number of hours`);
         }
       }
       for (const [key, minutes] of Object.entries(input.verification_deadline_minutes)) {
-        if (!(Number(minutes) > 0)) {
+        if (!(minutes > 0)) {
           f.push(
             `verification_deadline_minutes.${key}`,
             'invalid_duration',
@@ -1552,7 +1574,7 @@ export class MemoryBackend implements Backend {
     return {
       providers: this.providers.map((p) => {
         const mine = this.outbox.filter((m) => m.provider === p.name);
-        const count = (s: string) => BigInt(mine.filter((m) => m.status === s).length);
+        const count = (s: string) => mine.filter((m) => m.status === s).length;
         const pending = mine.filter((m) => m.status === 'pending' || m.status === 'in_flight');
         const oldest = pending.reduce<number | null>((acc, m) => {
           const t = Date.parse(m.created_at);
@@ -1569,7 +1591,7 @@ export class MemoryBackend implements Backend {
             needs_attention: count('needs_attention'),
             discarded: count('discarded'),
           },
-          oldest_pending_age_s: oldest === null ? null : BigInt(Math.max(0, Math.round((now - oldest) / 1000))),
+          oldest_pending_age_s: oldest === null ? null : Math.max(0, Math.round((now - oldest) / 1000)),
         };
       }),
       open_conflicts: 0,
@@ -1582,7 +1604,11 @@ export class MemoryBackend implements Backend {
 
   async syncList(q: Parameters<Backend['syncList']>[0]) {
     return this.tick(() => {
-      const list = this.outbox.filter((m) => !q.status || m.status === q.status);
+      if (q.customer && !UUID.test(q.customer)) {
+        throw invalidInput([{ code: 'invalid_id', message: 'customer is not a customer id', field: 'customer' }]);
+      }
+      // Every outbox message's aggregate is a customer.
+      const list = this.outbox.filter((m) => (!q.status || m.status === q.status) && (!q.customer || m.aggregate_id === q.customer));
       return this.paginate(list, (m) => m.id, q.limit, q.after);
     });
   }
@@ -1660,16 +1686,60 @@ export class MemoryBackend implements Backend {
     };
   }
 
-  async openFile(): Promise<string | null> {
-    if (this.filesToPick.length) return this.filesToPick.shift() ?? null;
-    if (typeof window !== 'undefined' && typeof window.prompt === 'function' && !isTestEnv()) {
-      return window.prompt('Test double: type a file path to attach', '/home/clerk/scans/passport.jpg');
+  async openFile(): Promise<StoredFileView | null> {
+    let path: string | null = null;
+    if (this.filesToPick.length) path = this.filesToPick.shift() ?? null;
+    else if (typeof window !== 'undefined' && typeof window.prompt === 'function' && !isTestEnv()) {
+      path = window.prompt('Test double: type a file path to attach', '/home/clerk/scans/passport.jpg');
     }
-    return null;
+    return path ? this.attachFile(path) : null;
   }
 
-  fileUrl(reference: string): string | null {
-    return reference.startsWith('data:') ? reference : null;
+  /**
+   * Takes any path whose name ends in a scan's extension (the double reads no disk, so the type
+   * comes from the name, where the Rust side reads the content) and hands out a reference made
+   * from the path: the same path is the same stored scan.
+   */
+  async attachFile(path: string): Promise<StoredFileView> {
+    return this.tick(() => {
+      const name = path.trim().split(/[\\/]/).pop() ?? '';
+      const refuse = (code: string, message: string) => invalidInput([{ code, message, field: 'path' }]);
+      if (!name) throw refuse('file_unreadable', 'the file could not be read: check that it exists');
+      const ext = /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase() ?? '';
+      const mediaType = SCAN_TYPES[ext];
+      if (!mediaType) throw refuse('unsupported_file_type', 'the file is not a PNG, JPEG, GIF, WebP or PDF file');
+      const sample = mediaType === PDF_TYPE ? SAMPLE_PDF : SAMPLE_PNG;
+      const stored: StoredFileView = {
+        reference: `file:${fakeDigest(path.trim())}`,
+        name,
+        media_type: mediaType,
+        size: base64Size(sample),
+      };
+      this.files.set(stored.reference, stored);
+      return stored;
+    });
+  }
+
+  /** A stored scan's bytes: the built-in sample PNG for images, the sample PDF for PDFs. */
+  async readFile(reference: string): Promise<FileContentView> {
+    return this.tick(() => {
+      if (!FILE_REFERENCE.test(reference)) {
+        throw invalidInput([{ code: 'invalid_id', message: "reference is not a stored scan's reference", field: 'reference' }]);
+      }
+      const stored = this.files.get(reference);
+      if (!stored) throw err(404, 'file_not_found', 'no file with that id: check the id');
+      const pdf = stored.media_type === PDF_TYPE;
+      const data = pdf ? SAMPLE_PDF : SAMPLE_PNG;
+      return { reference, media_type: pdf ? PDF_TYPE : 'image/png', size: base64Size(data), data_base64: data };
+    });
+  }
+
+  /** Refuses `file:` references to scans never attached: `(field path, reference)` pairs. */
+  private checkStored(refs: Array<[string, string | null]>): void {
+    const missing: Reason[] = refs
+      .filter(([, r]) => !!r && r.startsWith('file:') && !this.files.has(r))
+      .map(([field]) => ({ code: 'file_not_found', message: `${field} names no stored scan: attach the file again`, field }));
+    if (missing.length) throw invalidInput(missing);
   }
 
   // ── dashboard ──────────────────────────────────────────────────────────────────────────
@@ -1739,6 +1809,43 @@ function decisionType(method: string): string {
     account_ownership: 'external_bank_account_verification',
   };
   return map[method] ?? 'person_verification';
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const FILE_REFERENCE = /^file:[0-9a-f]{64}$/;
+const PDF_TYPE = 'application/pdf';
+const SCAN_TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  gif: 'image/gif',
+  webp: 'image/webp',
+  pdf: PDF_TYPE,
+};
+/** A 12×16 PNG of a grey page with a blue photo box: what every image "scan" shows. */
+const SAMPLE_PNG =
+  'iVBORw0KGgoAAAANSUhEUgAAAAwAAAAQCAIAAACtAwlQAAAALElEQVR42mM4f/4aQcQAxL9+/caDSFQ0a+lXOKKDIuo5fPv2Q1jRSDGJIAIALqL5sBy4D0IAAAAASUVORK5CYII=';
+/** A minimal PDF, for PDF "scans". */
+const SAMPLE_PDF =
+  'JVBERi0xLjQKJeLjz9MKMSAwIG9iago8PCAvVHlwZSAvQ2F0YWxvZyA+PgplbmRvYmoKdHJhaWxlcgo8PCAvUm9vdCAxIDAgUiA+PgolJUVPRgo=';
+
+function base64Size(data: string): number {
+  const padding = data.endsWith('==') ? 2 : data.endsWith('=') ? 1 : 0;
+  return (data.length / 4) * 3 - padding;
+}
+
+/** 64 hex digits derived from a text (FNV-1a with eight seeds): looks like a SHA-256, is not one. */
+function fakeDigest(text: string): string {
+  let out = '';
+  for (let seed = 0; seed < 8; seed += 1) {
+    let h = (0x811c9dc5 ^ Math.imul(seed + 1, 0x9e3779b1)) >>> 0;
+    for (let i = 0; i < text.length; i += 1) {
+      h ^= text.charCodeAt(i);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    out += h.toString(16).padStart(8, '0');
+  }
+  return out;
 }
 
 function isTestEnv(): boolean {

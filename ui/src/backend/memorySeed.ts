@@ -4,7 +4,8 @@
 import type { CreateCustomerInput } from '../bindings/CreateCustomerInput';
 import type { MemoryBackend } from './memory';
 
-function individual(ref: string, first: string, last: string, extra: Partial<CreateCustomerInput> = {}): CreateCustomerInput {
+/** Individuals whose passport has `scan` (a stored `file:` reference) as its front. */
+const individualWith = (scan: string) => (ref: string, first: string, last: string, extra: Partial<CreateCustomerInput> = {}): CreateCustomerInput => {
   return {
     type: 'individual',
     ref_id: ref,
@@ -42,7 +43,7 @@ function individual(ref: string, first: string, last: string, extra: Partial<Cre
         issued_on: '2021-03-01',
         expires_on: '2031-02-28',
         status: 'active',
-        files: [{ role: 'front', reference: '/home/clerk/scans/passport-front.jpg' }],
+        files: [{ role: 'front', reference: scan }],
       },
     ],
     tax_details: [],
@@ -59,7 +60,7 @@ function individual(ref: string, first: string, last: string, extra: Partial<Cre
     metadata: {},
     ...extra,
   };
-}
+};
 
 function daysAgo(backend: MemoryBackend, id: string, days: number) {
   const v = backend.verifications.find((x) => x.id === id);
@@ -69,11 +70,14 @@ function daysAgo(backend: MemoryBackend, id: string, days: number) {
   v.updated_at = t;
   const caseType = v.method === 'enhanced_due_diligence' ? 'edd' : v.type;
   const hours = backend.policy.sla_hours[caseType];
-  if (hours !== undefined) v.sla_due_at = new Date(Date.parse(t) + Number(hours) * 3_600_000).toISOString();
+  if (hours !== undefined) v.sla_due_at = new Date(Date.parse(t) + hours * 3_600_000).toISOString();
 }
 
 export async function seedDemo(b: MemoryBackend): Promise<void> {
   const info = await b.appInfo();
+  // Scans are attached first, as the app does: documents and evidence name stored references.
+  const individual = individualWith((await b.attachFile('/home/clerk/scans/passport-front.jpg')).reference);
+  const utilityBill = await b.attachFile('/home/clerk/scans/utility-bill.pdf');
   await b.setProvider({ name: 'cybrid', base_url: 'http://127.0.0.1:18081', client_id: 'sandbox', client_secret: 'x', tenant: null });
   await b.setProvider({ name: 'paxos', base_url: 'http://127.0.0.1:18082', client_id: 'sandbox', client_secret: null, tenant: null });
   await b.setProvider({ name: 'mbanq', base_url: 'http://127.0.0.1:18084', client_id: null, client_secret: null, tenant: 'default' });
@@ -102,7 +106,7 @@ export async function seedDemo(b: MemoryBackend): Promise<void> {
   await b.verifyCustomer(ben.id, 'partial', null);
   const edd = await b.openEdd(ben.id);
   await b.assignCase(edd.id, info.actor);
-  await b.addEvidence(edd.id, { item: 'proof_of_address', reference: '/home/clerk/scans/utility-bill.pdf', description: 'Utility bill, October' });
+  await b.addEvidence(edd.id, { item: 'proof_of_address', reference: utilityBill.reference, description: 'Utility bill, October' });
   daysAgo(b, edd.id, 6);
 
   const cleo = await b.createCustomer(individual('BR-0003', 'Cleo', 'Martin', { contacts: [{ kind: 'email', value: 'cleo@example.com' }] }));

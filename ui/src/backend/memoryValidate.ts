@@ -196,12 +196,16 @@ export function validPercentage(raw: MemberInput['ownership_percentage']): strin
   return text;
 }
 
-/** Sum of decimal strings, exactly, as a scaled bigint with 6 decimals. */
-export function sumScaled(values: string[]): bigint {
-  let total = 0n;
+/**
+ * Sum of decimal strings, exactly, as an integer scaled by 10^6 (millionths). The inputs are
+ * validated percentages (at most 100 each), so every partial sum stays far below 2^53 and the
+ * integer arithmetic is exact without bigint.
+ */
+export function sumScaled(values: string[]): number {
+  let total = 0;
   for (const v of values) {
     const [int = '0', frac = ''] = v.split('.');
-    total += BigInt(int) * 1_000_000n + BigInt((frac + '000000').slice(0, 6));
+    total += Number(int) * 1_000_000 + Number((frac + '000000').slice(0, 6));
   }
   return total;
 }
@@ -264,7 +268,7 @@ export function validateCreate(input: CreateCustomerInput, today: string): Reaso
       f.opt('institution.business_description', i.business_description, 2000);
       const pcts = i.members.map((m, n) => validMember(f, `institution.members[${n}]`, m, today));
       const known = pcts.filter((p): p is string => typeof p === 'string');
-      if (sumScaled(known) > 100_000_000n) {
+      if (sumScaled(known) > 100_000_000) {
         f.push(
           'institution.members',
           'ownership_exceeds_100',

@@ -1,36 +1,36 @@
-// The real backend: one Tauri command per method. Argument keys are camelCase (Tauri maps them
-// to the Rust parameters); every rejection is normalised to a BackendError.
+// The real backend: one Tauri command per method, every one through `call`, which is typed by
+// the generated command table (`bindings/commands.ts`). A command, argument or DTO renamed on
+// the Rust side is therefore a compile error here, not a failure at run time. Argument keys are
+// camelCase (Tauri maps them to the Rust parameters); every rejection becomes a BackendError.
 
-import { convertFileSrc, invoke } from '@tauri-apps/api/core';
+import { invoke } from '@tauri-apps/api/core';
+import type { InvokeArgs } from '@tauri-apps/api/core';
 import { listen } from '@tauri-apps/api/event';
 
-import type { Backend, SyncProgress } from './Backend';
+import type { CommandName, Commands, Events } from '../bindings/commands';
+import { EVENT_NAMES } from '../bindings/commands';
+import type { Backend, Unlisten } from './Backend';
 import { toBackendError } from './Backend';
 
-/** ts-rs types some integers as bigint; IPC is JSON, so send them as numbers. */
-export function toWire(value: unknown): unknown {
-  if (typeof value === 'bigint') return Number(value);
-  if (Array.isArray(value)) return value.map(toWire);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = toWire(v);
-    return out;
-  }
-  return value;
-}
-
-async function call<T>(command: string, args: Record<string, unknown> = {}): Promise<T> {
+/** Invokes one command with exactly the arguments its Rust signature takes. */
+export async function call<K extends CommandName>(name: K, args: Commands[K]['args']): Promise<Commands[K]['result']> {
   try {
-    return await invoke<T>(command, toWire(args) as Record<string, unknown>);
+    // The generated argument types are plain object types, which is what `invoke` sends.
+    return await invoke<Commands[K]['result']>(name, args as InvokeArgs);
   } catch (raw) {
     throw toBackendError(raw);
   }
 }
 
+/** Listens to one backend event with its generated payload type. */
+async function on<E extends keyof Events>(name: E, handler: (payload: Events[E]) => void): Promise<Unlisten> {
+  return listen<Events[E]>(name, (event) => handler(event.payload));
+}
+
 export function createTauriBackend(): Backend {
   return {
-    appInfo: () => call('app_info'),
-    dashboard: () => call('dashboard'),
+    appInfo: () => call('app_info', {}),
+    dashboard: () => call('dashboard', {}),
 
     listQueue: (query) => call('list_queue', { query }),
     getCustomer: (id) => call('get_customer', { id }),
@@ -64,29 +64,22 @@ export function createTauriBackend(): Backend {
     decisions: (customerId) => call('decisions', { id: customerId }),
     auditEvents: ({ entity, limit, after }) => call('audit_events', { entity, limit, after }),
 
-    getPolicy: () => call('get_policy'),
+    getPolicy: () => call('get_policy', {}),
     setPolicy: (input) => call('set_policy', { input }),
-    listProviders: () => call('list_providers'),
+    listProviders: () => call('list_providers', {}),
     setProvider: (input) => call('set_provider', { input }),
     disableProvider: (name) => call('disable_provider', { name }),
 
-    syncStatus: () => call('sync_status'),
-    syncList: ({ status, limit, after }) => call('sync_list', { status, limit, after }),
-    syncRun: () => call('sync_run'),
+    syncStatus: () => call('sync_status', {}),
+    syncList: ({ status, customer, limit, after }) => call('sync_list', { status, customer, limit, after }),
+    syncRun: () => call('sync_run', {}),
     syncRetry: (id) => call('sync_retry', { id }),
     syncDiscard: (id, reason) => call('sync_discard', { id, reason }),
 
-    openFile: () => call('pick_file'),
+    openFile: () => call('pick_file', {}),
+    attachFile: (path) => call('attach_file', { path }),
+    readFile: (reference) => call('read_file', { reference }),
 
-    async onSyncProgress(handler) {
-      const unlisten = await listen<SyncProgress>('sync-progress', (event) => handler(event.payload));
-      return unlisten;
-    },
-
-    fileUrl(reference) {
-      if (!reference.startsWith('/') && !/^[A-Za-z]:[\\/]/.test(reference)) return null;
-      // Needs the asset protocol enabled (and scoped) in src-tauri's configuration.
-      return convertFileSrc(reference);
-    },
+    onSyncProgress: (handler) => on(EVENT_NAMES.syncProgress, handler),
   };
 }

@@ -1,9 +1,13 @@
 // The domain's public vocabulary, as documented in docs/cli.md, docs/reason-codes.md and
-// docs/state-machines.md. Values are the wire words; labels are what people read.
+// docs/state-machines.md. Values are the wire words; labels are what people read. Error and
+// reason codes are the generated catalogue's (`bindings/ErrorCode.ts`): the UI words some of
+// them itself and falls back to the catalogue's meaning for the rest.
+import type { ErrorCode } from '../bindings/ErrorCode';
+import { ERROR_CODES } from '../bindings/ErrorCode';
 
 /** The verify gate's rules, in the gate's order of precedence (docs/reason-codes.md). */
 export interface GateRule {
-  code: string;
+  code: ErrorCode;
   label: string;
   /** What a tick says when the rule is met. */
   okLabel: string;
@@ -53,8 +57,49 @@ export function rulesFor(level: 'partial' | 'full'): GateRule[] {
   return VERIFY_RULES.filter((r) => r.levels.includes(level));
 }
 
-export function ruleLabel(code: string): string | undefined {
-  return [...VERIFY_RULES, ...ACTIVATE_ONLY_RULES].find((r) => r.code === code)?.label;
+/**
+ * The UI's own words for codes a clerk meets often, where the catalogue's meaning reads like a
+ * developer's note. Keyed by the generated union: a code renamed or dropped on the Rust side is
+ * a compile error here. Codes not listed fall back to `ERROR_CODES[code].meaning`.
+ */
+export const CODE_WORDS: Partial<Record<ErrorCode, string>> = {
+  ...Object.fromEntries([...VERIFY_RULES, ...ACTIVATE_ONLY_RULES].map((r) => [r.code, r.label])),
+  invalid_input: 'Some details need fixing',
+  domain_rule_violation: 'Refused: not every rule is met',
+  required: 'Required',
+  too_long: 'Too long',
+  unknown_value: 'Not one of the allowed values',
+  ref_id_exists: 'Another customer already has this reference id',
+  contact_exists: 'The customer already has this contact',
+  customer_not_found: 'Customer not found',
+  verification_not_found: 'Case not found',
+  outbox_message_not_found: 'Sync message not found',
+  edd_evidence_missing: 'Evidence is missing for a checklist item',
+  unverified_customer: 'Verify the customer first',
+  data_exists: 'A case of this kind is already open',
+  sync_running: 'A sync is already running',
+  no_providers: 'No provider is set up: add one in Settings',
+  unsupported_file_type: 'Not a scan Dossier keeps: use a PNG, JPEG, GIF, WebP or PDF file',
+  file_too_large: 'The scan is larger than 25 MB',
+  file_unreadable: 'The file could not be read',
+  file_not_found: 'The scan is not stored here: attach the file again',
+  internal_error: 'Something went wrong on this computer',
+  storage_error: 'The database could not be read or written',
+};
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_CODES, code);
+}
+
+/**
+ * Human words for an error or reason code: the UI's wording, else the catalogue's meaning
+ * (first letter raised); undefined for a code neither knows (a newer backend), which callers
+ * still show as the message with its code.
+ */
+export function codeWords(code: string): string | undefined {
+  if (!isErrorCode(code)) return undefined;
+  const words = CODE_WORDS[code] ?? ERROR_CODES[code].meaning;
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 export const CUSTOMER_TYPES = ['individual', 'business'] as const;

@@ -14,16 +14,17 @@ import {
   OPEN_VERIFICATION_STATES,
   humanize,
 } from '../backend/vocab';
+import type { StoredFileView } from '../bindings/StoredFileView';
 import type { VerificationView } from '../bindings/VerificationView';
 import { Dialog } from '../components/Dialog';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { AttachError, ScanThumb, ScanViewer, scanName, shortReference } from '../components/Scan';
 import { CheckField, SelectField, TextField } from '../components/Field';
 import { StateChip } from '../components/StateChip';
 import { useToast } from '../components/Toast';
 import { DateTime } from '../components/Values';
 import { relativeTime } from '../format';
 import { notifyChanged } from '../lib/events';
-import { FileThumb } from '../onboarding/editors';
 
 export function SlaChip({ v, testId }: { v: VerificationView; testId?: string }) {
   if (!OPEN_VERIFICATION_STATES.includes(v.state) || !v.sla_due_at) return null;
@@ -74,6 +75,9 @@ export function CaseWork({ v, onChange }: { v: VerificationView; onChange: (v: V
   const [snoozeReason, setSnoozeReason] = useState('');
   const [note, setNote] = useState('');
   const [evidenceFor, setEvidenceFor] = useState<string | null>(null);
+  // Evidence keeps a scan's reference only: the names of files attached here, for this screen.
+  const [names, setNames] = useState<Record<string, string>>({});
+  const [viewing, setViewing] = useState<{ reference: string; name: string } | null>(null);
 
   return (
     <div className="stack" data-testid="case-work" data-case-id={v.id} data-state={v.state}>
@@ -186,9 +190,17 @@ export function CaseWork({ v, onChange }: { v: VerificationView; onChange: (v: V
               </div>
               {item.evidence.map((e) => (
                 <div key={e.id} className="evidence" style={{ marginTop: 6 }} data-testid={`evidence-${item.item}-${e.id}`}>
-                  <FileThumb reference={e.reference} />
+                  <ScanThumb
+                    reference={e.reference}
+                    name={names[e.reference]}
+                    fallbackName={evidenceFallback(item.item)}
+                    onOpen={() => setViewing({ reference: e.reference, name: scanName(e.reference, names[e.reference], evidenceFallback(item.item)) })}
+                    testId={`evidence-${item.item}-${e.id}-scan`}
+                  />
                   <div>
-                    <div className="mono">{e.reference}</div>
+                    <code className="code-small" title={e.reference}>
+                      {shortReference(e.reference)}
+                    </code>
                     {e.description && <div>{e.description}</div>}
                     <div className="faint">
                       {e.added_by} · <DateTime value={e.added_at} />
@@ -282,12 +294,15 @@ export function CaseWork({ v, onChange }: { v: VerificationView; onChange: (v: V
         <EvidenceDialog
           item={evidenceFor}
           onClose={() => setEvidenceFor(null)}
-          onSave={(reference, description) =>
-            run('evidence', () => backend.addEvidence(v.id, { item: evidenceFor, reference, description }), 'Evidence attached')
-          }
+          onSave={async (file, description) => {
+            const ok = await run('evidence', () => backend.addEvidence(v.id, { item: evidenceFor, reference: file.reference, description }), 'Evidence attached');
+            if (ok) setNames((n) => ({ ...n, [file.reference]: file.name }));
+            return ok;
+          }}
           error={errorFor('evidence')}
         />
       )}
+      {viewing && <ScanViewer reference={viewing.reference} name={viewing.name} onClose={() => setViewing(null)} />}
     </div>
   );
 }
@@ -316,6 +331,11 @@ export function DecisionList({ decisions }: { decisions: VerificationView['decis
   );
 }
 
+/** What a piece of evidence is called when its file's name is not known. */
+function evidenceFallback(item: string): string {
+  return `Evidence (${humanize(item).toLowerCase()})`;
+}
+
 function EvidenceDialog({
   item,
   onClose,
@@ -324,21 +344,56 @@ function EvidenceDialog({
 }: {
   item: string;
   onClose: () => void;
-  onSave: (reference: string, description: string | null) => Promise<boolean>;
+  onSave: (file: StoredFileView, description: string | null) => Promise<boolean>;
   error: BackendError | null;
 }) {
   const backend = useBackend();
-  const [reference, setReference] = useState('');
+  const [path, setPath] = useState('');
+  const [attached, setAttached] = useState<StoredFileView | null>(null);
+  const [attachError, setAttachError] = useState<BackendError | null>(null);
   const [description, setDescription] = useState('');
-  const [busy, setBusy] = useState(false);
+  const [busy, setBusy] = useState<'pick' | 'path' | 'save' | null>(null);
+
   const browse = async () => {
-    const picked = await backend.openFile();
-    if (picked) setReference(picked);
+    setBusy('pick');
+    setAttachError(null);
+    try {
+      const picked = await backend.openFile();
+      if (picked) {
+        setAttached(picked);
+        setPath('');
+      }
+    } catch (e) {
+      setAttachError(toBackendError(e));
+    } finally {
+      setBusy(null);
+    }
+  };
+  /** Attaches the typed path (copies the scan into the data directory); null when refused. */
+  const attachTyped = async (): Promise<StoredFileView | null> => {
+    const p = path.trim();
+    if (!p) return attached;
+    setBusy('path');
+    setAttachError(null);
+    try {
+      const stored = await backend.attachFile(p);
+      setAttached(stored);
+      setPath('');
+      return stored;
+    } catch (e) {
+      setAttachError(toBackendError(e));
+      return null;
+    } finally {
+      setBusy(null);
+    }
   };
   const save = async () => {
-    setBusy(true);
-    const ok = await onSave(reference.trim(), description.trim() || null);
-    setBusy(false);
+    // A typed path is attached first, so Attach works straight from the path.
+    const file = path.trim() ? await attachTyped() : attached;
+    if (!file) return;
+    setBusy('save');
+    const ok = await onSave(file, description.trim() || null);
+    setBusy(null);
     if (ok) onClose();
   };
   return (
@@ -351,19 +406,52 @@ function EvidenceDialog({
           <button type="button" className="btn" onClick={onClose} data-testid="evidence-cancel">
             Cancel
           </button>
-          <button type="button" className="btn btn-primary" onClick={() => void save()} disabled={busy || !reference.trim()} data-testid="evidence-save">
-            Attach
+          <button type="button" className="btn btn-primary" onClick={() => void save()} disabled={!!busy || (!attached && !path.trim())} data-testid="evidence-save">
+            {busy === 'save' || busy === 'path' ? 'Attaching…' : 'Attach'}
           </button>
         </>
       }
     >
+      {attached && (
+        <div className="row" style={{ alignItems: 'flex-end' }} data-testid="evidence-attached" data-reference={attached.reference}>
+          <ScanThumb reference={attached.reference} name={attached.name} fallbackName={evidenceFallback(item)} />
+          <button type="button" className="btn btn-small btn-ghost" onClick={() => setAttached(null)} aria-label={`Remove ${attached.name}`} data-testid="evidence-attached-remove">
+            Remove
+          </button>
+        </div>
+      )}
       <div className="row" style={{ alignItems: 'flex-end' }}>
-        <TextField className="spacer" label="File" value={reference} onChange={setReference} testId="evidence-reference" placeholder="Choose a file or type its path" />
-        <button type="button" className="btn" onClick={() => void browse()} data-testid="evidence-browse">
-          Browse…
+        <div className="field spacer">
+          <label className="field-label" htmlFor="evidence-path">
+            {attached ? 'Or another file: its full path' : 'File: its full path'}
+          </label>
+          <input
+            id="evidence-path"
+            value={path}
+            placeholder="/home/you/scans/statement.pdf"
+            onChange={(e) => {
+              setPath(e.target.value);
+              setAttachError(null);
+            }}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                void attachTyped();
+              }
+            }}
+            aria-invalid={attachError ? true : undefined}
+            aria-describedby="evidence-path-hint evidence-path-error"
+            data-testid="evidence-reference"
+          />
+          <span id="evidence-path-hint" className="field-hint">
+            A PNG, JPEG, GIF, WebP or PDF file, copied into Dossier's data directory. Enter attaches it.
+          </span>
+          <AttachError error={attachError} id="evidence-path-error" testId="evidence-path-error" />
+        </div>
+        <button type="button" className="btn" onClick={() => void browse()} disabled={!!busy} data-testid="evidence-browse">
+          {busy === 'pick' ? 'Choosing…' : 'Browse…'}
         </button>
       </div>
-      {reference && <FileThumb reference={reference} />}
       <TextField label="Description (optional)" value={description} onChange={setDescription} testId="evidence-description" />
       <ErrorBanner error={error} testId="evidence-error" />
     </Dialog>

@@ -1,7 +1,9 @@
 // Errors as sentences that say what to do, with the code in small type (UI.md). Never raw JSON.
+// The human words for a code come from the vocabulary (the UI's wording, else the generated
+// catalogue's meaning); a code neither knows still renders, as the server's message and code.
 import type { BackendError } from '../backend/Backend';
 import type { Reason } from '../bindings/Reason';
-import { ruleLabel } from '../backend/vocab';
+import { codeWords } from '../backend/vocab';
 
 /** `no verified email: verify it` → `No verified email: verify it.` */
 export function sentence(text: string): string {
@@ -21,15 +23,22 @@ const LEADS: Record<number, string> = {
 };
 
 export interface DescribedError {
+  /** What the code means in human words (or, for an unknown code, what its status means). */
   lead: string;
+  /** The server's message as a sentence; empty when it only repeats the lead. */
   message: string;
   code: string;
   reasons: Array<{ text: string; code: string; field?: string }>;
 }
 
+/** Lower-cased letters and digits only: to tell whether two texts say the same thing. */
+function gist(text: string): string {
+  return text.toLowerCase().replace(/[^a-z0-9]+/g, '');
+}
+
 export function describeReason(r: Reason): { text: string; code: string; field?: string } {
-  const label = ruleLabel(r.code);
-  const text = label ? `${label} — ${r.message}` : r.message;
+  const words = codeWords(r.code);
+  const text = words && !gist(r.message).startsWith(gist(words)) ? `${words} — ${r.message}` : r.message;
   return r.field ? { text: sentence(text), code: r.code, field: r.field } : { text: sentence(text), code: r.code };
 }
 
@@ -39,9 +48,11 @@ export function describeError(error: BackendError): DescribedError {
     // A single reason that repeats the message adds nothing.
     .filter((r) => !(body.reasons.length === 1 && r.message === body.message && !r.field))
     .map(describeReason);
+  const lead = sentence(codeWords(body.code) ?? LEADS[body.status] ?? 'The action failed');
+  const message = sentence(body.message);
   return {
-    lead: LEADS[body.status] ?? 'The action failed.',
-    message: sentence(body.message),
+    lead,
+    message: gist(message) === gist(lead) ? '' : message,
     code: body.code,
     reasons,
   };
@@ -63,7 +74,8 @@ export function ErrorBanner({ error, testId = 'error-banner', onDismiss, hideFie
     <div className="banner banner-error" role="alert" data-testid={testId} data-code={d.code}>
       <div className="banner-body">
         <p className="banner-title">
-          <span>{d.message}</span> <code className="code-small" data-testid={`${testId}-code`}>{d.code}</code>
+          <strong data-testid={`${testId}-lead`}>{d.lead}</strong>
+          {d.message && <span> {d.message}</span>} <code className="code-small" data-testid={`${testId}-code`}>{d.code}</code>
         </p>
         {reasons.length > 0 && (
           <ul className="banner-reasons">

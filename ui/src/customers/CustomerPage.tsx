@@ -10,11 +10,11 @@ import { useBackend } from '../backend/context';
 import { EDD_METHOD, IDENTITY_DETAIL_LABELS, OPEN_VERIFICATION_STATES, VERIFICATION_METHODS, VERIFICATION_TYPES, humanize } from '../backend/vocab';
 import type { CustomerView } from '../bindings/CustomerView';
 import type { JsonValue } from '../bindings/serde_json/JsonValue';
-import type { OutboxView } from '../bindings/OutboxView';
 import { CaseWork, DecisionList, SlaChip, caseTitle } from '../cases/CaseWork';
 import { Dialog, ReasonDialog } from '../components/Dialog';
 import { EmptyState, Skeleton } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
+import { ScanThumb, ScanViewer, scanFallback, scanName } from '../components/Scan';
 import { SelectField, TextField } from '../components/Field';
 import { StateChip } from '../components/StateChip';
 import { Tabs } from '../components/Tabs';
@@ -25,7 +25,6 @@ import { notifyChanged } from '../lib/events';
 import { useAsync } from '../lib/useAsync';
 import { useKeysetList } from '../lib/useKeysetList';
 import { GateChecklist } from '../onboarding/GateChecklist';
-import { FileThumb, fileName } from '../onboarding/editors';
 import { href, navigate } from '../shell/router';
 import { CustomerFixList, ExpiryNote } from './CustomerFixList';
 
@@ -617,15 +616,9 @@ function DecisionsTab({ c }: { c: CustomerView }) {
 }
 
 function DocumentsTab({ c }: { c: CustomerView }) {
-  const backend = useBackend();
-  const [viewing, setViewingRaw] = useState<string | null>(null);
-  const [broken, setBroken] = useState(false);
-  const setViewing = (ref: string | null) => {
-    setBroken(false);
-    setViewingRaw(ref);
-  };
+  // Documents keep a scan's reference only, so scans are named by their side here.
+  const [viewing, setViewing] = useState<{ reference: string; name: string } | null>(null);
   if (c.documents.length === 0) return <EmptyState title="No identity documents" testId="documents-empty">Add one from the Overview.</EmptyState>;
-  const url = viewing ? backend.fileUrl(viewing) : null;
   return (
     <div className="grid-2">
       {c.documents.map((d, i) => (
@@ -646,31 +639,21 @@ function DocumentsTab({ c }: { c: CustomerView }) {
             <dt>Status</dt>
             <dd>{humanize(d.status)}</dd>
           </dl>
-          <div className="row" style={{ marginTop: 8 }}>
+          <div className="row" style={{ marginTop: 8, alignItems: 'flex-start' }}>
             {d.files.length === 0 && <span className="muted">No scans attached.</span>}
             {d.files.map((f, j) => (
-              <div key={j} className="stack" style={{ gap: 2 }}>
-                <FileThumb reference={f.reference} onOpen={() => setViewing(f.reference)} testId={`document-${i}-file-${j}`} />
-                <span className="faint">{humanize(f.role)}</span>
-              </div>
+              <ScanThumb
+                key={j}
+                reference={f.reference}
+                fallbackName={scanFallback(f.role)}
+                onOpen={() => setViewing({ reference: f.reference, name: scanName(f.reference, null, scanFallback(f.role)) })}
+                testId={`document-${i}-file-${j}`}
+              />
             ))}
           </div>
         </div>
       ))}
-      {viewing && (
-        <Dialog title={fileName(viewing)} onClose={() => setViewing(null)} wide testId="file-viewer">
-          {url && !/\.pdf$/i.test(viewing) && !broken ? (
-            <img src={url} alt={fileName(viewing)} style={{ maxWidth: '100%' }} onError={() => setBroken(true)} />
-          ) : (
-            <p className="muted" data-testid="file-viewer-no-preview">
-              {/\.pdf$/i.test(viewing)
-                ? 'PDFs are not shown inside Dossier (the app blocks embedded documents); open the file from its folder.'
-                : 'This file cannot be previewed here.'}
-            </p>
-          )}
-          <p className="mono faint">{viewing}</p>
-        </Dialog>
-      )}
+      {viewing && <ScanViewer reference={viewing.reference} name={viewing.name} onClose={() => setViewing(null)} />}
     </div>
   );
 }
@@ -723,33 +706,32 @@ function AuditTab({ c }: { c: CustomerView }) {
   );
 }
 
-const SYNC_SCAN_PAGES = 10;
+export const CUSTOMER_SYNC_PAGE = 200;
 
 function SyncTab({ c }: { c: CustomerView }) {
   const backend = useBackend();
-  const messages = useAsync(async () => {
-    // The outbox has no filter by customer: read it page by page and keep this customer's.
-    const mine: OutboxView[] = [];
-    let after: string | null = null;
-    for (let i = 0; i < SYNC_SCAN_PAGES; i += 1) {
-      const page = await backend.syncList({ status: null, limit: 500, after });
-      mine.push(...page.items.filter((m) => m.aggregate_id === c.id));
-      if (!page.next) break;
-      after = page.next;
-    }
-    return mine;
-  }, [c.id, c.updated_at]);
-  if (messages.error) return <ErrorBanner error={messages.error} />;
-  if (!messages.data) return <Skeleton rows={4} />;
-  if (messages.data.length === 0) {
+  // The outbox filtered by customer on the backend, in delivery order, a page at a time.
+  const messages = useKeysetList(
+    (after) => backend.syncList({ status: null, customer: c.id, limit: CUSTOMER_SYNC_PAGE, after }),
+    `${c.id}:${c.updated_at}`,
+  );
+  if (messages.error && !messages.items.length) return <ErrorBanner error={messages.error} testId="customer-sync-error" />;
+  if (messages.loading) return <Skeleton rows={4} />;
+  if (messages.items.length === 0) {
     return <EmptyState title="Nothing to sync for this customer" testId="customer-sync-empty">No provider is set up, or none takes these changes. See Settings.</EmptyState>;
   }
-  const providers = [...new Set(messages.data.map((m) => m.provider))];
+  const providers = [...new Set(messages.items.map((m) => m.provider))];
   return (
     <div className="stack" data-testid="customer-sync">
+      <ErrorBanner error={messages.error} testId="customer-sync-error" />
+      {messages.next && (
+        <p className="field-hint" data-testid="customer-sync-partial">
+          The summaries cover the {messages.items.length} oldest messages loaded; load more below for the rest.
+        </p>
+      )}
       <div className="grid-4">
         {providers.map((p) => {
-          const mine = messages.data!.filter((m) => m.provider === p);
+          const mine = messages.items.filter((m) => m.provider === p);
           const done = mine.filter((m) => m.status === 'done');
           const last = done.at(-1);
           const remote = [...mine].reverse().find((m) => m.remote_id)?.remote_id;
@@ -787,7 +769,7 @@ function SyncTab({ c }: { c: CustomerView }) {
             </tr>
           </thead>
           <tbody>
-            {messages.data.map((m) => (
+            {messages.items.map((m) => (
               <tr key={m.id} data-testid={`customer-sync-row-${m.id}`}>
                 <td>{m.provider}</td>
                 <td className="mono">{m.operation}</td>
@@ -804,6 +786,11 @@ function SyncTab({ c }: { c: CustomerView }) {
             ))}
           </tbody>
         </table>
+        {messages.next && (
+          <button type="button" className="btn btn-small" onClick={() => void messages.loadMore()} disabled={messages.loadingMore} data-testid="customer-sync-load-more">
+            {messages.loadingMore ? 'Loading…' : 'Load more'}
+          </button>
+        )}
         <p className="field-hint">
           Retry or discard messages on the <a href="#/sync">Sync</a> page.
         </p>

@@ -1,7 +1,7 @@
-// Customers: the work queue as a dense table with every QueueQuery filter, built-in and saved
-// views, keyset "Load more", and CSV export of the current view.
+// Customers: the work queue as a dense table with a search box and every QueueQuery filter,
+// built-in and saved views, keyset "Load more", and CSV export of the current view.
 import { createColumnHelper } from '@tanstack/react-table';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
 
 import { toBackendError } from '../backend/Backend';
 import type { BackendError } from '../backend/Backend';
@@ -30,6 +30,7 @@ import { formatCount, todayLocal } from '../format';
 import { useKeysetList } from '../lib/useKeysetList';
 import { href, navigate } from '../shell/router';
 import { downloadText, fetchAll, toCsv } from './csv';
+import { SEARCH_MAX_CHARS } from './search';
 import {
   EMPTY_FILTERS,
   PRESET_VIEWS,
@@ -87,6 +88,68 @@ export const customerColumns = [
   }),
 ];
 
+/** How long the search box waits after the last keystroke before it asks the backend. */
+export const SEARCH_DEBOUNCE_MS = 200;
+
+/**
+ * The table's search box: applies what is typed after a short pause, Esc clears it at once.
+ * It keeps its own text while typing, and follows `value` only when that changes from outside
+ * (a view, Clear, the back button), so a late URL update never eats a keystroke.
+ */
+export function SearchBox({ value, onSearch }: { value: string; onSearch: (text: string) => void }) {
+  const id = useId();
+  const [text, setText] = useState(value);
+  const sent = useRef(value);
+  const onSearchRef = useRef(onSearch);
+  onSearchRef.current = onSearch;
+
+  useEffect(() => {
+    if (value.trim() !== sent.current.trim()) setText(value);
+    sent.current = value;
+  }, [value]);
+
+  useEffect(() => {
+    if (text.trim() === sent.current.trim()) return;
+    const timer = setTimeout(() => {
+      sent.current = text;
+      onSearchRef.current(text);
+    }, SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [text]);
+
+  return (
+    <div className="field field-search">
+      <label className="field-label" htmlFor={id}>
+        Search
+      </label>
+      <input
+        id={id}
+        type="search"
+        value={text}
+        placeholder="Name, ref id or email"
+        maxLength={SEARCH_MAX_CHARS}
+        autoComplete="off"
+        aria-describedby={`${id}-hint`}
+        onChange={(e) => setText(e.target.value)}
+        onKeyDown={(e) => {
+          if (e.key !== 'Escape') return;
+          e.preventDefault();
+          // Handled here: Esc must not also close whatever dialog or popover is around.
+          e.stopPropagation();
+          if (!text) return;
+          setText('');
+          sent.current = '';
+          onSearchRef.current('');
+        }}
+        data-testid="filter-search"
+      />
+      <span id={`${id}-hint`} className="sr-only">
+        Every word must match the start of a word in the name, ref id or an email. Esc clears.
+      </span>
+    </div>
+  );
+}
+
 export function FilterBar({
   filters,
   onChange,
@@ -100,6 +163,7 @@ export function FilterBar({
   const o = (values: readonly string[]) => values.map((v) => ({ value: v, label: v === v.toUpperCase() ? v : humanize(v) }));
   return (
     <div className="filters" role="group" aria-label="Filters" data-testid="customer-filters">
+      <SearchBox value={filters.search} onSearch={(search) => set({ search })} />
       <SelectField label="State" value={filters.state} onChange={(v) => set({ state: v })} options={o(CUSTOMER_STATES)} emptyLabel="Any" testId="filter-state" />
       <SelectField label="Case state" value={filters.verification_state} onChange={(v) => set({ verification_state: v })} options={o(VERIFICATION_STATES)} emptyLabel="Any" testId="filter-verification-state" />
       <SelectField label="Case method" value={filters.verification_method} onChange={(v) => set({ verification_method: v })} options={o(VERIFICATION_METHODS)} emptyLabel="Any" testId="filter-verification-method" />

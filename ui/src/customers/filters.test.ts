@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import {
   EMPTY_FILTERS,
+  activeFilterCount,
   PRESET_VIEWS,
   fromQueueQuery,
   fromSearchParams,
@@ -32,6 +33,7 @@ describe('customer filters → QueueQuery', () => {
   it('maps every control to its QueueQuery field', () => {
     const q = toQueueQuery(
       {
+        search: '  anna  schm ',
         state: 'verified',
         verification_state: 'reviewing',
         verification_method: 'enhanced_due_diligence',
@@ -47,6 +49,7 @@ describe('customer filters → QueueQuery', () => {
       'CURSOR',
     );
     expect(q).toEqual({
+      search: 'anna  schm',
       state: 'verified',
       verification_state: 'reviewing',
       verification_method: 'enhanced_due_diligence',
@@ -69,6 +72,20 @@ describe('customer filters → QueueQuery', () => {
     expect(fromSearchParams(new URLSearchParams(qs))).toEqual(f);
     expect(fromQueueQuery(toQueueQuery(f))).toEqual(f);
     expect(toSearchParams(EMPTY_FILTERS)).toBe('');
+  });
+
+  it('keeps the search in the URL, the saved view and the query, and leaves it out when blank', () => {
+    const f = { ...EMPTY_FILTERS, search: 'zoë okafor', edd: 'passed' };
+    const qs = toSearchParams(f);
+    expect(new URLSearchParams(qs).get('search')).toBe('zoë okafor');
+    expect(fromSearchParams(new URLSearchParams(qs))).toEqual(f);
+    expect(activeFilterCount(f)).toBe(2);
+    expect(toQueueQuery(f).search).toBe('zoë okafor');
+    expect('search' in toQueueQuery({ ...f, search: '   ' })).toBe(false);
+    saveView('Okafor EDD', f);
+    const [view] = loadSavedViews();
+    expect(view!.query.search).toBe('zoë okafor');
+    expect(fromQueueQuery(view!.query)).toEqual(f);
   });
 
   it('has an "EDD passed" view', () => {

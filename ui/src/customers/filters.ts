@@ -1,8 +1,11 @@
 // The Customers screen's filter controls ↔ the contract's `QueueQuery` (and the URL, so a view
-// is a link). Blank controls mean "no filter" (null); the checkbox maps to `sla_breached`.
+// is a link). Blank controls mean "no filter" (null); the checkbox maps to `sla_breached`; the
+// search box maps to `search` (left out of the query when blank, as the binding has it optional).
 import type { QueueQuery } from '../bindings/QueueQuery';
 
 export interface CustomerFilters {
+  /** Words matched by prefix against name, ref id and emails (all must match). */
+  search: string;
   state: string;
   verification_state: string;
   verification_method: string;
@@ -16,6 +19,7 @@ export interface CustomerFilters {
 }
 
 export const EMPTY_FILTERS: CustomerFilters = {
+  search: '',
   state: '',
   verification_state: '',
   verification_method: '',
@@ -29,6 +33,7 @@ export const EMPTY_FILTERS: CustomerFilters = {
 };
 
 const TEXT_KEYS = [
+  'search',
   'state',
   'verification_state',
   'verification_method',
@@ -47,7 +52,9 @@ function orNull(v: string): string | null {
 }
 
 export function toQueueQuery(f: CustomerFilters, limit: number | null = PAGE_SIZE, after: string | null = null): QueueQuery {
+  const search = f.search.trim();
   return {
+    ...(search ? { search } : {}),
     state: orNull(f.state),
     verification_state: orNull(f.verification_state),
     verification_method: orNull(f.verification_method),
@@ -65,6 +72,7 @@ export function toQueueQuery(f: CustomerFilters, limit: number | null = PAGE_SIZ
 
 export function fromQueueQuery(q: Partial<QueueQuery>): CustomerFilters {
   return {
+    search: q.search ?? '',
     state: q.state ?? '',
     verification_state: q.verification_state ?? '',
     verification_method: q.verification_method ?? '',

@@ -1,17 +1,18 @@
-// Global search (name, email, ref id) over the commands the contract has today.
-// There is no search command yet, so this reads the newest pages of the queue and matches
-// names and ref ids client-side, looks a UUID up directly, and for an email reads the newest
-// customers one by one (bounded). A `search_customers` command would replace all of this.
+// Global search (top bar, "/"): the queue's `search` filter, which matches every word by prefix
+// against name, reference id and emails (case and accents ignored) over the backend's full-text
+// index. A UUID is looked up directly, since ids are not indexed.
 import type { Backend } from '../backend/Backend';
+import type { CustomerView } from '../bindings/CustomerView';
 import type { QueueItem } from '../bindings/QueueItem';
+import type { QueueQuery } from '../bindings/QueueQuery';
 
-export const SEARCH_PAGES = 4;
-export const SEARCH_PAGE_SIZE = 500;
-export const EMAIL_SCAN_LIMIT = 200;
+export const SEARCH_LIMIT = 12;
+/** The backend refuses longer searches (`too_long`), and more than 8 words. */
+export const SEARCH_MAX_CHARS = 200;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-function emptyQuery() {
+export function searchQuery(text: string, limit = SEARCH_LIMIT): QueueQuery {
   return {
     state: null,
     verification_state: null,
@@ -23,64 +24,44 @@ function emptyQuery() {
     assignee: null,
     sla_breached: false,
     sort: 'newest',
-    limit: SEARCH_PAGE_SIZE,
-    after: null as string | null,
+    limit,
+    after: null,
+    search: text,
   };
 }
 
-export async function searchCustomers(
-  backend: Backend,
-  text: string,
-  isCancelled: () => boolean = () => false,
-  max = 12,
-): Promise<QueueItem[]> {
-  const q = text.trim().toLowerCase();
+function asQueueItem(c: CustomerView): QueueItem {
+  const name = c.person ? [c.person.first_name, c.person.last_name].join(' ') : (c.institution?.legal_name ?? '');
+  return {
+    id: c.id,
+    type: c.type,
+    ref_id: c.ref_id,
+    name,
+    state: c.state,
+    verification_level: c.verification_level,
+    risk_rating: c.risk_rating,
+    identity_status: c.identity_status,
+    edd_status: c.edd_status,
+    kyc_refresh_due_on: c.kyc_refresh_due_on,
+    created_at: c.created_at,
+    updated_at: c.updated_at,
+  };
+}
+
+/**
+ * Up to `max` customers matching `text`, newest first. Rejects with the backend's error (a
+ * search that is too long is refused with `too_long`); a UUID nobody has finds nothing.
+ */
+export async function searchCustomers(backend: Backend, text: string, max = SEARCH_LIMIT): Promise<QueueItem[]> {
+  const q = text.trim();
   if (!q) return [];
   if (UUID.test(q)) {
     try {
-      const c = await backend.getCustomer(q);
-      const name = c.person ? [c.person.first_name, c.person.last_name].join(' ') : (c.institution?.legal_name ?? '');
-      return [
-        {
-          id: c.id,
-          type: c.type,
-          ref_id: c.ref_id,
-          name,
-          state: c.state,
-          verification_level: c.verification_level,
-          risk_rating: c.risk_rating,
-          identity_status: c.identity_status,
-          edd_status: c.edd_status,
-          kyc_refresh_due_on: c.kyc_refresh_due_on,
-          created_at: c.created_at,
-          updated_at: c.updated_at,
-        },
-      ];
+      return [asQueueItem(await backend.getCustomer(q.toLowerCase()))];
     } catch {
       return [];
     }
   }
-  const found: QueueItem[] = [];
-  const scanned: QueueItem[] = [];
-  let query = emptyQuery();
-  for (let i = 0; i < SEARCH_PAGES && found.length < max; i += 1) {
-    const page = await backend.listQueue(query);
-    if (isCancelled()) return [];
-    for (const item of page.items) {
-      scanned.push(item);
-      if (item.name.toLowerCase().includes(q) || item.ref_id.toLowerCase().includes(q)) found.push(item);
-      if (found.length >= max) break;
-    }
-    if (!page.next) break;
-    query = { ...query, after: page.next };
-  }
-  if (q.includes('@') && found.length < max) {
-    for (const item of scanned.slice(0, EMAIL_SCAN_LIMIT)) {
-      if (isCancelled()) return [];
-      const c = await backend.getCustomer(item.id);
-      if (c.contacts.some((k) => k.kind === 'email' && k.value.toLowerCase().includes(q))) found.push(item);
-      if (found.length >= max) break;
-    }
-  }
-  return found;
+  const page = await backend.listQueue(searchQuery(q, max));
+  return page.items;
 }

@@ -3,7 +3,7 @@
 import { Suspense, lazy, useEffect } from 'react';
 
 import { useAppInfo, useBackend } from '../backend/context';
-import type { DashboardView } from '../backend/Backend';
+import type { DashboardView } from '../bindings/DashboardView';
 import { Skeleton, EmptyState } from '../components/EmptyState';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { StateChip } from '../components/StateChip';
@@ -179,7 +179,7 @@ export function Dashboard() {
                       </td>
                       <td className="num">{formatCount(p.counts.pending ?? 0)} pending</td>
                       <td>
-                        {Number(p.counts.needs_attention ?? 0) > 0 ? (
+                        {(p.counts.needs_attention ?? 0) > 0 ? (
                           <StateChip kind="outbox" value="needs_attention" label={`${formatCount(p.counts.needs_attention)} need attention`} />
                         ) : (
                           <StateChip kind="outbox" value="done" label="Healthy" />

@@ -1,12 +1,12 @@
 // The queue-age bar chart (recharts), loaded lazily so the first screen does not wait for it.
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 
-import type { QueueAgeRow } from '../backend/Backend';
+import type { QueueAgeView } from '../bindings/QueueAgeView';
 import { humanize } from '../backend/vocab';
 import { BUCKETS } from './buckets';
 
 
-export default function QueueAgeChart({ rows }: { rows: QueueAgeRow[] }) {
+export default function QueueAgeChart({ rows }: { rows: QueueAgeView[] }) {
   const data = rows.map((r) => ({ ...r, name: r.case_type === 'edd' ? 'EDD' : humanize(r.case_type) }));
   return (
     <div style={{ width: '100%', height: 220 }} data-testid="queue-age-chart">

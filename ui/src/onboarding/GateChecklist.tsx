@@ -4,7 +4,7 @@
 import type { ReactNode } from 'react';
 
 import type { BackendError } from '../backend/Backend';
-import { rulesFor, ruleLabel } from '../backend/vocab';
+import { codeWords, rulesFor } from '../backend/vocab';
 import type { GateLevelView } from '../bindings/GateLevelView';
 import type { GateView } from '../bindings/GateView';
 import type { Reason } from '../bindings/Reason';
@@ -133,7 +133,7 @@ export function GateChecklist({ gate, loading, fieldErrors, approximate, refusal
               <ul className="banner-reasons">
                 {refusal.error.body.reasons.map((r, i) => (
                   <li key={`${r.code}-${i}`} data-testid={`gate-refusal-reason-${r.code}`}>
-                    {ruleLabel(r.code) ?? sentence(r.message)} <code className="code-small">{r.code}</code>
+                    {codeWords(r.code) ?? sentence(r.message)} <code className="code-small">{r.code}</code>
                   </li>
                 ))}
               </ul>

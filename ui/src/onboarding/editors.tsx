@@ -1,8 +1,10 @@
 // Editors for one element of each repeated part of a customer (address, contact, document,
 // tax detail, member). The wizard uses them with paths like `addresses[0]`; the "add" dialogs
 // on a saved customer use them with the single-element paths (`address`, `document`, …).
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 
+import type { BackendError } from '../backend/Backend';
+import { toBackendError } from '../backend/Backend';
 import { useBackend } from '../backend/context';
 import {
   ADDRESS_KINDS,
@@ -15,9 +17,11 @@ import {
   humanize,
 } from '../backend/vocab';
 import type { Reason } from '../bindings/Reason';
+import type { StoredFileView } from '../bindings/StoredFileView';
 import { COUNTRIES } from '../countries';
 import { CheckField, FieldError, SelectField, TextField } from '../components/Field';
-import type { AddressForm, ContactForm, DocumentForm, MemberForm, TaxForm } from './form';
+import { AttachError, ScanThumb, ScanViewer, scanFallback, scanName } from '../components/Scan';
+import type { AddressForm, ContactForm, DocumentForm, FileForm, MemberForm, TaxForm } from './form';
 
 export function CountryOptions() {
   return (
@@ -93,47 +97,40 @@ export function ContactEditor({
   );
 }
 
-const IMAGE = /\.(png|jpe?g|gif|webp|bmp)$/i;
-const PDF = /\.pdf$/i;
-
-export function fileName(reference: string): string {
-  return reference.split(/[\\/]/).pop() || reference;
-}
-
-/** A thumbnail of a scan when the webview can show it, else the file's name. */
-export function FileThumb({ reference, onOpen, testId }: { reference: string; onOpen?: () => void; testId?: string }) {
-  const backend = useBackend();
-  const [broken, setBroken] = useState(false);
-  const url = backend.fileUrl(reference);
-  const body =
-    url && IMAGE.test(reference) && !broken ? (
-      <img src={url} alt={`Scan ${fileName(reference)}`} className="thumb" onError={() => setBroken(true)} />
-    ) : (
-      <span className="thumb">{PDF.test(reference) ? 'PDF' : 'File'} · {fileName(reference)}</span>
-    );
-  return onOpen ? (
-    <button type="button" className="link-btn" onClick={onOpen} data-testid={testId} title={reference}>
-      {body}
-    </button>
-  ) : (
-    <span data-testid={testId} title={reference}>
-      {body}
-    </span>
-  );
-}
-
 export function DocumentEditor({ value: d, onChange, path, errors, testPrefix: t }: EditorProps<DocumentForm>) {
   const backend = useBackend();
   const set = (patch: Partial<DocumentForm>) => onChange({ ...d, ...patch });
+  // Attaching takes a round trip; the scan joins the document as it is when the answer comes,
+  // so edits made meanwhile are kept.
+  const latest = useRef({ d, onChange });
+  latest.current = { d, onChange };
   const [typed, setTyped] = useState('');
-  const addFile = (reference: string) => {
-    const roles = d.files.map((f) => f.role);
+  const [attaching, setAttaching] = useState<'pick' | 'path' | null>(null);
+  const [attachError, setAttachError] = useState<BackendError | null>(null);
+  const [viewing, setViewing] = useState<FileForm | null>(null);
+
+  const addFile = (stored: StoredFileView) => {
+    const { d: now, onChange: change } = latest.current;
+    const roles = now.files.map((f) => f.role);
     const role = !roles.includes('front') ? 'front' : !roles.includes('back') ? 'back' : 'other';
-    set({ files: [...d.files, { role, reference }] });
+    change({ ...now, files: [...now.files, { role, reference: stored.reference, name: stored.name }] });
   };
-  const attach = async () => {
-    const picked = await backend.openFile();
-    if (picked) addFile(picked);
+  const attach = async (how: 'pick' | 'path', work: () => Promise<StoredFileView | null>) => {
+    setAttaching(how);
+    setAttachError(null);
+    try {
+      const stored = await work();
+      if (stored) addFile(stored);
+      if (how === 'path') setTyped('');
+    } catch (e) {
+      setAttachError(toBackendError(e));
+    } finally {
+      setAttaching(null);
+    }
+  };
+  const attachTyped = () => {
+    const p = typed.trim();
+    if (p && !attaching) void attach('path', () => backend.attachFile(p));
   };
   return (
     <div>
@@ -146,64 +143,73 @@ export function DocumentEditor({ value: d, onChange, path, errors, testPrefix: t
         <SelectField label="Status" value={d.status} onChange={(status) => set({ status })} options={opts(DOCUMENT_STATUSES)} path={`${path}.status`} errors={errors} testId={`${t}-status`} />
       </div>
       <div className="row" style={{ marginTop: 8, alignItems: 'flex-start' }}>
-        {d.files.map((f, j) => (
-          <div key={`${f.reference}-${j}`} className="stack" style={{ gap: 4 }} data-testid={`${t}-file-${j}`}>
-            <FileThumb reference={f.reference} />
-            <div className="row" style={{ gap: 4 }}>
-              <label className="sr-only" htmlFor={`${t}-file-${j}-role`}>
-                Side of the scan
-              </label>
-              <select
-                id={`${t}-file-${j}-role`}
-                className="input"
-                value={f.role}
-                onChange={(e) => set({ files: d.files.map((x, k) => (k === j ? { ...x, role: e.target.value } : x)) })}
-                data-testid={`${t}-file-${j}-role`}
-              >
-                {FILE_ROLES.map((r) => (
-                  <option key={r} value={r}>
-                    {humanize(r)}
-                  </option>
-                ))}
-              </select>
-              <button type="button" className="btn btn-small btn-ghost" aria-label={`Remove scan ${fileName(f.reference)}`} onClick={() => set({ files: d.files.filter((_, k) => k !== j) })} data-testid={`${t}-file-${j}-remove`}>
-                Remove
-              </button>
+        {d.files.map((f, j) => {
+          const shown = scanName(f.reference, f.name, scanFallback(f.role));
+          return (
+            <div key={`${f.reference}-${j}`} className="stack" style={{ gap: 4 }} data-testid={`${t}-file-${j}`}>
+              <ScanThumb reference={f.reference} name={f.name} fallbackName={scanFallback(f.role)} onOpen={() => setViewing(f)} testId={`${t}-file-${j}-thumb`} />
+              <div className="row" style={{ gap: 4 }}>
+                <label className="sr-only" htmlFor={`${t}-file-${j}-role`}>
+                  Side of the scan {shown}
+                </label>
+                <select
+                  id={`${t}-file-${j}-role`}
+                  className="input"
+                  value={f.role}
+                  onChange={(e) => set({ files: d.files.map((x, k) => (k === j ? { ...x, role: e.target.value } : x)) })}
+                  data-testid={`${t}-file-${j}-role`}
+                >
+                  {FILE_ROLES.map((r) => (
+                    <option key={r} value={r}>
+                      {humanize(r)}
+                    </option>
+                  ))}
+                </select>
+                <button type="button" className="btn btn-small btn-ghost" aria-label={`Remove scan ${shown}`} onClick={() => set({ files: d.files.filter((_, k) => k !== j) })} data-testid={`${t}-file-${j}-remove`}>
+                  Remove
+                </button>
+              </div>
+              <FieldError reasons={errors} path={`${path}.files[${j}].reference`} />
             </div>
-            <FieldError reasons={errors} path={`${path}.files[${j}].reference`} />
-          </div>
-        ))}
+          );
+        })}
         <div className="stack" style={{ gap: 4 }}>
-          <button type="button" className="btn btn-small" onClick={() => void attach()} data-testid={`${t}-attach`}>
-            Attach scan…
+          <button type="button" className="btn btn-small" style={{ alignSelf: 'flex-start' }} onClick={() => void attach('pick', () => backend.openFile())} disabled={!!attaching} data-testid={`${t}-attach`}>
+            {attaching === 'pick' ? 'Attaching…' : 'Attach scan…'}
           </button>
-          <div className="row" style={{ gap: 4 }}>
+          <div className="attach-row">
             <label className="sr-only" htmlFor={`${t}-file-path`}>
-              Or type the scan's path
+              Or type the full path of a scan (PNG, JPEG, GIF, WebP or PDF)
             </label>
             <input
               id={`${t}-file-path`}
               className="input"
               placeholder="or type a path"
               value={typed}
-              onChange={(e) => setTyped(e.target.value)}
+              onChange={(e) => {
+                setTyped(e.target.value);
+                setAttachError(null);
+              }}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter') {
+                  e.preventDefault();
+                  attachTyped();
+                }
+              }}
+              aria-invalid={attachError ? true : undefined}
+              aria-describedby={attachError ? `${t}-file-path-error` : undefined}
               data-testid={`${t}-file-path`}
             />
-            <button
-              type="button"
-              className="btn btn-small"
-              disabled={!typed.trim()}
-              onClick={() => {
-                addFile(typed.trim());
-                setTyped('');
-              }}
-              data-testid={`${t}-file-add`}
-            >
-              Add
+            <button type="button" className="btn btn-small" disabled={!typed.trim() || !!attaching} onClick={attachTyped} data-testid={`${t}-file-add`}>
+              {attaching === 'path' ? 'Adding…' : 'Add'}
             </button>
           </div>
+          <AttachError error={attachError} id={`${t}-file-path-error`} testId={`${t}-file-path-error`} />
         </div>
       </div>
+      {viewing && (
+        <ScanViewer reference={viewing.reference} name={scanName(viewing.reference, viewing.name, scanFallback(viewing.role))} onClose={() => setViewing(null)} />
+      )}
     </div>
   );
 }

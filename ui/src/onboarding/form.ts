@@ -30,7 +30,10 @@ export interface ContactForm {
 
 export interface FileForm {
   role: string;
+  /** `file:<sha256>` once attached (or a provider's reference): all the document stores. */
   reference: string;
+  /** The attached file's name, for this screen only: documents keep the reference alone. */
+  name?: string;
 }
 
 export interface DocumentForm {

@@ -214,9 +214,9 @@ export function toDraft(p: PolicyDto): PolicyDraft {
 /** The draft as a policy document, or the fields that are not whole numbers. */
 export function fromDraft(base: PolicyDto, d: PolicyDraft): { policy: PolicyDto } | { errors: Reason[] } {
   const errors: Reason[] = [];
-  const sla: Record<string, bigint> = {};
+  const sla: Record<string, number> = {};
   for (const [k, v] of Object.entries(d.sla_hours)) {
-    if (/^\d+$/.test(v.trim())) sla[k] = BigInt(v.trim());
+    if (/^\d+$/.test(v.trim())) sla[k] = Number(v.trim());
     else errors.push({ code: 'invalid_duration', message: `sla_hours.${k} must be a whole number of hours`, field: `sla_hours.${k}` });
   }
   const refresh: Record<string, number> = {};

@@ -18,7 +18,7 @@ const NAV: Array<{ id: string; label: string; path: string }> = [
 
 export function needsAttention(status: SyncStatusView | null): number {
   if (!status) return 0;
-  return status.providers.reduce((sum, p) => sum + Number(p.counts.needs_attention ?? 0), 0);
+  return status.providers.reduce((sum, p) => sum + (p.counts.needs_attention ?? 0), 0);
 }
 
 export function Layout({ section, children, testDouble }: { section: string; children: ReactNode; testDouble?: boolean }) {

@@ -1,11 +1,14 @@
 import { useEffect, useRef, useState } from 'react';
 import type { KeyboardEvent } from 'react';
 
+import type { BackendError } from '../backend/Backend';
+import { toBackendError } from '../backend/Backend';
 import { useAppInfo, useBackend } from '../backend/context';
+import { codeWords } from '../backend/vocab';
 import type { SyncStatusView } from '../bindings/SyncStatusView';
 import type { QueueItem } from '../bindings/QueueItem';
 import { StateChip } from '../components/StateChip';
-import { searchCustomers } from '../customers/search';
+import { SEARCH_LIMIT, SEARCH_MAX_CHARS, searchCustomers } from '../customers/search';
 import { href, navigate } from './router';
 
 function isTyping(target: EventTarget | null): boolean {
@@ -19,6 +22,7 @@ export function GlobalSearch() {
   const inputRef = useRef<HTMLInputElement>(null);
   const [text, setText] = useState('');
   const [results, setResults] = useState<QueueItem[] | null>(null);
+  const [error, setError] = useState<BackendError | null>(null);
   const [searching, setSearching] = useState(false);
   const [active, setActive] = useState(0);
   const [open, setOpen] = useState(false);
@@ -39,19 +43,24 @@ export function GlobalSearch() {
     const q = text.trim();
     if (!q) {
       setResults(null);
+      setError(null);
       return;
     }
     let cancelled = false;
     const timer = setTimeout(() => {
       setSearching(true);
-      searchCustomers(backend, q, () => cancelled)
+      searchCustomers(backend, q)
         .then((r) => {
-          if (!cancelled) {
-            setResults(r);
-            setActive(0);
-          }
+          if (cancelled) return;
+          setResults(r);
+          setError(null);
+          setActive(0);
         })
-        .catch(() => !cancelled && setResults([]))
+        .catch((e: unknown) => {
+          if (cancelled) return;
+          setResults([]);
+          setError(toBackendError(e));
+        })
         .finally(() => !cancelled && setSearching(false));
     }, 200);
     return () => {
@@ -96,6 +105,7 @@ export function GlobalSearch() {
         placeholder="Search name, email, ref id"
         value={text}
         autoComplete="off"
+        maxLength={SEARCH_MAX_CHARS}
         role="combobox"
         aria-expanded={showList}
         aria-controls="global-search-results"
@@ -113,7 +123,12 @@ export function GlobalSearch() {
       {showList && (
         <div className="search-results" id="global-search-results" role="listbox" data-testid="global-search-results">
           {searching && !results && <div className="search-item muted">Searching…</div>}
-          {results && results.length === 0 && (
+          {error && (
+            <div className="search-item muted" data-testid="global-search-error" data-code={error.body.reasons[0]?.code ?? error.code}>
+              {errorWords(error)} <code className="code-small">{error.body.reasons[0]?.code ?? error.code}</code>
+            </div>
+          )}
+          {!error && results && results.length === 0 && (
             <div className="search-item muted" data-testid="global-search-empty">
               No customer matches “{text.trim()}”.
             </div>
@@ -138,10 +153,31 @@ export function GlobalSearch() {
               <StateChip kind="customer" value={r.state} />
             </div>
           ))}
+          {results && results.length >= SEARCH_LIMIT && (
+            <a
+              className="search-item"
+              href={`#/customers?${new URLSearchParams({ search: text.trim() }).toString()}`}
+              onMouseDown={(e) => e.preventDefault()}
+              onClick={() => {
+                setOpen(false);
+                setText('');
+              }}
+              data-testid="global-search-all"
+            >
+              The newest {SEARCH_LIMIT} are shown: see every match in Customers
+            </a>
+          )}
         </div>
       )}
     </div>
   );
+}
+
+/** A refused search in a few words: the reason's (say, too many words) before the error's. */
+function errorWords(error: BackendError): string {
+  const reason = error.body.reasons[0];
+  if (reason) return `${reason.message.charAt(0).toUpperCase()}${reason.message.slice(1)}.`;
+  return `${codeWords(error.code) ?? error.message}.`;
 }
 
 export function ProviderDots({ status }: { status: SyncStatusView | null }) {

@@ -4,11 +4,12 @@
 import { createColumnHelper } from '@tanstack/react-table';
 import { useEffect, useRef, useState } from 'react';
 
-import type { BackendError, SyncProgress } from '../backend/Backend';
+import type { BackendError } from '../backend/Backend';
 import { toBackendError } from '../backend/Backend';
 import { useBackend } from '../backend/context';
 import { OUTBOX_STATUSES, humanize } from '../backend/vocab';
 import type { OutboxView } from '../bindings/OutboxView';
+import type { SyncProgress } from '../bindings/SyncProgress';
 import type { SyncRunView } from '../bindings/SyncRunView';
 import type { SyncStatusView } from '../bindings/SyncStatusView';
 import { DataTable } from '../components/DataTable';
@@ -28,7 +29,7 @@ import { href } from '../shell/router';
 
 export function pendingTotal(status: SyncStatusView | undefined): number {
   if (!status) return 0;
-  return status.providers.reduce((s, p) => s + Number(p.counts.pending ?? 0) + Number(p.counts.in_flight ?? 0), 0);
+  return status.providers.reduce((s, p) => s + (p.counts.pending ?? 0) + (p.counts.in_flight ?? 0), 0);
 }
 
 function ProviderCard({ p }: { p: SyncStatusView['providers'][number] }) {
@@ -50,7 +51,7 @@ function ProviderCard({ p }: { p: SyncStatusView['providers'][number] }) {
         <dd className="num">{count('done')}</dd>
         <dt>Needs attention</dt>
         <dd className="num" data-testid={`sync-provider-${p.name}-attention`}>
-          {Number(p.counts.needs_attention ?? 0) > 0 ? <StateChip kind="outbox" value="needs_attention" label={count('needs_attention')} /> : '0'}
+          {(p.counts.needs_attention ?? 0) > 0 ? <StateChip kind="outbox" value="needs_attention" label={count('needs_attention')} /> : '0'}
         </dd>
         <dt>Discarded</dt>
         <dd className="num">{count('discarded')}</dd>
