@@ -71,7 +71,8 @@ test('an individual: refused, fixed, verified, activated, EDD passed, found in t
   await d.click('document-0-file-add');
   // Attached (copied into the data directory) before the form is saved with its reference.
   await d.find('document-0-file-0');
-  assert.match(await d.text('document-0-file-0'), /passport-front\.png/);
+  await d.until('the scan to show as an image', async () => (await d.attr('document-0-file-0-thumb', 'data-state')) === 'image');
+  assert.equal(await d.attr('document-0-file-0-thumb', 'aria-label'), 'Open passport-front.png');
 
   // The live checklist says what is missing, and Verify is refused until it is fixed.
   await d.until('the checklist to show the unverified mobile', async () =>

@@ -59,6 +59,9 @@ test('a fresh install syncs to the built-in sandbox with no credentials', async 
   await d.shot('sync-before');
   await d.click('sync-run');
   await d.find('sync-result', 60000);
+  await d.until('the outbox list to show the deliveries', async () =>
+    (await d.script(`return [...document.querySelectorAll('[data-testid^="sync-row-"]')].every((r) => !r.textContent.includes('Pending'));`)), 20000);
+  await d.until('the providers to be probed again', async () => (await d.attr('sync-provider-cybrid', 'data-state')) === 'online', 20000);
   await d.shot('sync-after');
   const result = await d.text('sync-result');
   assert.match(result, /4 delivered/, result);

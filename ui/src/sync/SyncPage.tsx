@@ -122,7 +122,8 @@ export function SyncPage() {
 
   const names = useCustomerNames(list.items.map((m) => m.aggregate_id));
   const done = progress ? progress.delivered + progress.retried + progress.needs_attention : 0;
-  const pct = total > 0 ? Math.min(100, Math.round((done / total) * 100)) : running ? 0 : 100;
+  // A finished run is complete, whatever the estimate of its size was when it started.
+  const pct = result ? 100 : total > 0 ? Math.min(100, Math.round((done / total) * 100)) : running ? 0 : 100;
 
   const columns = [
     col.accessor('created_at', { header: 'Queued', cell: (c) => <DateTime value={c.getValue()} /> }),
