@@ -23,5 +23,8 @@ export default defineConfig({
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test/setup.ts'],
     css: false,
+    // The journeys drive whole screens through many steps; on a loaded 2-core CI machine they
+    // legitimately take longer than the 5 s default, and a timeout there says nothing useful.
+    testTimeout: 30000,
   },
 });

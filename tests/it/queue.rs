@@ -195,7 +195,7 @@ fn the_dashboard_counts_what_officers_watch() {
 }
 
 #[test]
-fn search_matches_name_ref_id_and_email_by_word_prefix() {
+fn search_matches_name_ref_id_email_and_document_number_by_word_prefix() {
     let mut t = TestApp::new();
     let person = |ref_id: &str, first: &str, last: &str, email: Option<&str>| {
         let mut c = minimal_individual(ref_id);
@@ -227,6 +227,9 @@ fn search_matches_name_ref_id_and_email_by_word_prefix() {
     assert_eq!(search(&t, "anna.schmidt@example.com"), vec![anna.clone()], "a whole email");
     assert_eq!(search(&t, "okafor@mail"), vec![other.clone()], "an email's prefix");
     assert!(search(&t, "nobody").is_empty());
+    // An identity document's number, by its start: the counter's "find by passport".
+    let passport = t.create(crate::support::complete_individual("S-0003"));
+    assert_eq!(search(&t, "x1234"), vec![passport.clone()], "a document number prefix");
     assert!(search(&t, "\"* OR NEAR(").is_empty(), "query syntax is matched as text, never run");
     // Search combines with the other filters and keeps keyset pages.
     let found = ids(

@@ -756,8 +756,8 @@ pub struct QueueQuery {
     pub sort: Option<String>,
     pub limit: Option<usize>,
     pub after: Option<String>,
-    /// Words matched by prefix against the name, reference id and email addresses; every word
-    /// must match (`ann smi` finds Anna Smith).
+    /// Words matched by prefix against the name, reference id, email addresses and identity
+    /// document numbers; every word must match (`ann smi` finds Anna Smith).
     #[serde(default)]
     #[ts(optional)]
     pub search: Option<String>,

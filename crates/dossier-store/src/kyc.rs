@@ -61,7 +61,7 @@ pub struct QueueFilter {
     pub sla_breached_at: Option<OffsetDateTime>,
     /// Snoozed cases stay out of verification filters until this date.
     pub today: Option<Date>,
-    /// Words matched by prefix against the name, reference id and emails (all must match).
+    /// Words matched by prefix against the name, reference id, emails and document numbers (all must match).
     pub search: Vec<String>,
 }
 

@@ -554,11 +554,11 @@ export class MemoryBackend implements Backend {
     };
   }
 
-  /** What the Rust side indexes for search: the display name ("First Last" or the legal name), the ref id, the emails. */
+  /** What the Rust side indexes for search: the display name ("First Last" or the legal name), the ref id, the emails, the document numbers. */
   private searchColumns(c: StoredCustomer): string[] {
     const name = c.person ? `${c.person.first_name} ${c.person.last_name}` : (c.institution?.legal_name ?? '');
     const emails = c.contacts.filter((k) => k.kind === 'email').map((k) => k.value);
-    return [name, c.ref_id, emails.join(' ')];
+    return [name, c.ref_id, emails.join(' '), c.documents.map((d) => d.rawNumber).join(' ')];
   }
 
   private slaFor(v: VerificationView): void {

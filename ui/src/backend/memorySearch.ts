@@ -1,7 +1,7 @@
 // TEST DOUBLE: the customer search of `list_queue` (`QueueQuery.search`), as dossier-app runs it
 // over its FTS5 index (migration 0004, `search_words` in kyc.rs): words split on white space,
 // at most 8 words and 200 characters (else 400 `too_long`), words without a letter or digit
-// dropped; each word must match some column (name, reference id, emails) by prefix, case and
+// dropped; each word must match some column (name, reference id, emails, document numbers) by prefix, case and
 // accents ignored. Like the `unicode61` tokenizer, a column is read as runs of letters and
 // digits, and a word that holds punctuation (`s-000`, `okafor@mail`) is a phrase of such runs
 // in a row whose last one is a prefix.

@@ -144,7 +144,7 @@ export function SearchBox({ value, onSearch }: { value: string; onSearch: (text:
         data-testid="filter-search"
       />
       <span id={`${id}-hint`} className="sr-only">
-        Every word must match the start of a word in the name, ref id or an email. Esc clears.
+        Every word must match the start of a word in the name, ref id, an email or a document number. Esc clears.
       </span>
     </div>
   );

@@ -4,7 +4,7 @@
 import type { QueueQuery } from '../bindings/QueueQuery';
 
 export interface CustomerFilters {
-  /** Words matched by prefix against name, ref id and emails (all must match). */
+  /** Words matched by prefix against name, ref id, emails and document numbers (all must match). */
   search: string;
   state: string;
   verification_state: string;

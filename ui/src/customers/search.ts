@@ -1,5 +1,5 @@
 // Global search (top bar, "/"): the queue's `search` filter, which matches every word by prefix
-// against name, reference id and emails (case and accents ignored) over the backend's full-text
+// against name, reference id, emails and document numbers (case and accents ignored) over the backend's full-text
 // index. A UUID is looked up directly, since ids are not indexed.
 import type { Backend } from '../backend/Backend';
 import type { CustomerView } from '../bindings/CustomerView';

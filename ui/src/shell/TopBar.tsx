@@ -102,7 +102,7 @@ export function GlobalSearch() {
         id="global-search"
         ref={inputRef}
         type="search"
-        placeholder="Search name, email, ref id"
+        placeholder="Search name, email, ref id, document no."
         value={text}
         autoComplete="off"
         maxLength={SEARCH_MAX_CHARS}
