@@ -39,6 +39,8 @@ pub struct AppInfo {
     pub actor: String,
     /// The loopback address of the in-process sandbox providers, when they run.
     pub sandbox_url: Option<String>,
+    /// When the process started (Unix milliseconds): the desktop benchmark's "launch".
+    pub launched_at_ms: u64,
 }
 
 /// The payload of the `sync-progress` event while the outbox drains.
@@ -97,6 +99,7 @@ commands! {
             version: env!("CARGO_PKG_VERSION").to_owned(),
             actor: desk.actor.as_str().to_owned(),
             sandbox_url: desk.sandbox_url.clone(),
+            launched_at_ms: desk.launched_at_ms,
         })
     }
 

@@ -18,6 +18,8 @@ pub struct Desk {
     pub data_dir: PathBuf,
     /// The in-process sandbox providers' address, while they run.
     pub sandbox_url: Option<String>,
+    /// When `run()` began (Unix milliseconds).
+    pub launched_at_ms: u64,
     /// Keeps the sandbox running for as long as the app.
     _sandbox: Option<dossier_app::sandbox::SandboxHost>,
 }
@@ -44,6 +46,9 @@ fn data_dir() -> PathBuf {
 
 /// Builds and runs the app until its window closes.
 pub fn run() {
+    let launched_at_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
     let dir = data_dir();
     let app = match Dossier::open(&dir) {
         Ok(app) => app,
@@ -72,7 +77,7 @@ pub fn run() {
     };
     let sandbox_url = sandbox.as_ref().map(|h| h.url.clone()).or_else(|| dossier_app::sandbox::hosted_elsewhere(&dir));
     app.set_sandbox_url(sandbox_url.clone());
-    let desk = Desk { app: Mutex::new(app), actor, data_dir: dir, sandbox_url, _sandbox: sandbox };
+    let desk = Desk { app: Mutex::new(app), actor, data_dir: dir, sandbox_url, launched_at_ms, _sandbox: sandbox };
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(desk)

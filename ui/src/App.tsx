@@ -60,7 +60,7 @@ function Shell({ testDouble }: { testDouble: boolean }) {
 export function App({ backend, testDouble = false }: { backend: Backend; testDouble?: boolean }) {
   const [info, setInfo] = useState<AppInfo | null>(null);
   useEffect(() => {
-    backend.appInfo().then(setInfo).catch(() => setInfo({ data_dir: '', version: '?', actor: 'unknown', sandbox_url: null }));
+    backend.appInfo().then(setInfo).catch(() => setInfo({ data_dir: '', version: '?', actor: 'unknown', sandbox_url: null, launched_at_ms: 0 }));
   }, [backend]);
   return (
     <BackendProvider backend={backend}>

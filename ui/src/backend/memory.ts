@@ -597,7 +597,7 @@ export class MemoryBackend implements Backend {
   // ── customers ──────────────────────────────────────────────────────────────────────────
 
   async appInfo(): Promise<AppInfo> {
-    return this.tick(() => ({ data_dir: this.dataDir, version: '0.1.0-memory', actor: this.actor, sandbox_url: null }));
+    return this.tick(() => ({ data_dir: this.dataDir, version: '0.1.0-memory', actor: this.actor, sandbox_url: null, launched_at_ms: 0 }));
   }
 
   async listQueue(q: Parameters<Backend['listQueue']>[0]): Promise<Page<QueueItem>> {

@@ -7,4 +7,8 @@ export type AppInfo = { data_dir: string, version: string, actor: string,
 /**
  * The loopback address of the in-process sandbox providers, when they run.
  */
-sandbox_url: string | null, };
+sandbox_url: string | null, 
+/**
+ * When the process started (Unix milliseconds): the desktop benchmark's "launch".
+ */
+launched_at_ms: number, };
