@@ -9,6 +9,7 @@ mod customers;
 mod derived;
 pub mod dto;
 pub mod error;
+pub mod generate;
 pub mod ids;
 pub mod input;
 mod kyc;
