@@ -7,6 +7,7 @@ mod cli;
 mod customers;
 mod edd;
 mod gate;
+mod generate;
 mod identity;
 mod lifecycle;
 mod outbox;
