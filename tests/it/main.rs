@@ -9,6 +9,7 @@ mod customers;
 mod edd;
 mod files;
 mod gate;
+mod generate;
 mod identity;
 mod lifecycle;
 mod outbox;

@@ -118,6 +118,7 @@ pub const CODES: &[CodeDoc] = &[
     b("ref_id_exists", 409, "another customer has that reference id"),
     b("contact_exists", 409, "the customer already has that contact"),
     b("control_exists", 409, "a control of that type is already in place"),
+    b("data_dir_not_empty", 409, "the data directory already has customers"),
     // Unprocessable (422)
     b("unverified_customer", 422, "the customer has not been verified"),
     e("invalid_answers", 422, "the answers do not match the open questions"),
@@ -134,6 +135,7 @@ pub const CODES: &[CodeDoc] = &[
     e("sync_failed", 500, "the sync run stopped: the message says why"),
     e("sync_unavailable", 500, "the sync worker could not start"),
     r("invalid_faults", "simulator faults out of range"),
+    r("invalid_count", "a count out of range"),
 ];
 
 /// The entry for a code.

@@ -25,7 +25,6 @@ pub(crate) fn assess_customer(
     verified_on: Option<Date>,
 ) -> Result<Assessment> {
     let verifications = tx.verifications_of(customer.id)?;
-    let risk = assess(customer, customer.politically_exposed, &policy.risk);
     let members = match &customer.party {
         Party::Person(_) => Vec::new(),
         Party::Institution { members, .. } => {
@@ -40,37 +39,69 @@ pub(crate) fn assess_customer(
             out
         }
     };
+    Ok(assess_facts(policy, customer, &verifications, members, verified_on))
+}
+
+/// The derived values from facts in hand: the customer, its verifications (oldest first), the
+/// identity status of the person behind each member, and the date it was last verified on.
+/// [`assess_customer`] reads these from the database; the data generator has them in memory.
+pub(crate) fn assess_facts(
+    policy: &Policy,
+    customer: &Customer,
+    verifications: &[Verification],
+    members: Vec<(MemberId, Option<IdentityStatus>)>,
+    verified_on: Option<Date>,
+) -> Assessment {
+    let risk = assess(customer, customer.politically_exposed, &policy.risk);
     let facts = IdentityFacts {
         state: customer.state,
         controls: &customer.controls,
         risk: risk.rating,
-        verifications: &verifications,
+        verifications,
         members,
     };
     let details = status_details(&facts);
     let identity_status = derive_status(&details);
-    let refresh_from = customer.last_kyc_refresh_date.or(verified_on);
-    let years = match risk.rating {
-        RiskRating::Low => Some(policy.refresh_years[0]),
-        RiskRating::Medium => Some(policy.refresh_years[1]),
-        RiskRating::High => Some(policy.refresh_years[2]),
-        RiskRating::Prohibited => None,
-    };
-    let kyc_refresh_due_on = match (refresh_from, years) {
-        (Some(from), Some(years)) => from.replace_year(from.year() + years).ok().or_else(|| {
-            // 29 February plus a non-leap number of years: due on 28 February.
-            from.replace_day(28).ok().and_then(|d| d.replace_year(from.year() + years).ok())
-        }),
-        _ => None,
-    };
+    let kyc_refresh_due_on =
+        customer.last_kyc_refresh_date.or(verified_on).and_then(|from| refresh_due(from, risk.rating, policy));
     let derived = Derived {
         risk_rating: risk.rating,
         identity_status,
-        edd_status: edd_status(&verifications),
+        edd_status: edd_status(verifications),
         kyc_refresh_due_on,
         verified_on,
     };
-    Ok(Assessment { risk, details, derived })
+    Assessment { risk, details, derived }
+}
+
+/// When the next periodic KYC refresh falls due after one on `from`, by the policy's interval
+/// for the rating; never for a PROHIBITED customer.
+pub(crate) fn refresh_due(from: Date, rating: RiskRating, policy: &Policy) -> Option<Date> {
+    let years = match rating {
+        RiskRating::Low => policy.refresh_years[0],
+        RiskRating::Medium => policy.refresh_years[1],
+        RiskRating::High => policy.refresh_years[2],
+        RiskRating::Prohibited => return None,
+    };
+    from.replace_year(from.year() + years).ok().or_else(|| {
+        // 29 February plus a non-leap number of years: due on 28 February.
+        from.replace_day(28).ok().and_then(|d| d.replace_year(from.year() + years).ok())
+    })
+}
+
+/// The date a customer was last verified on, after a change that left it in `state`: becoming
+/// verified (or upgraded to full) moves it to the day of the change; activation and every other
+/// change keep the date it had.
+pub(crate) fn verified_on_after(
+    state: CustomerState,
+    state_changed_at: time::OffsetDateTime,
+    before: Option<Date>,
+) -> Option<Date> {
+    match state {
+        CustomerState::Verified { .. } => Some(state_changed_at.date()),
+        CustomerState::Active { .. } => before.or(Some(state_changed_at.date())),
+        _ => before,
+    }
 }
 
 pub(crate) fn factors_json(risk: &RiskAssessment) -> String {
@@ -90,13 +121,7 @@ impl Env {
     pub(crate) fn refresh_derived(&self, tx: &Tx<'_>, policy: &Policy, id: CustomerId) -> Result<Derived> {
         let Some(customer) = tx.customer(id)? else { return Err(crate::Error::not_found("customer")) };
         let before = tx.derived(id)?;
-        // The date it last became verified: verification (and a full upgrade) moves
-        // `state_changed_at`; activation keeps the date it was verified on.
-        let verified_on = match customer.state {
-            CustomerState::Verified { .. } => Some(customer.state_changed_at.date()),
-            CustomerState::Active { .. } => before.verified_on.or(Some(customer.state_changed_at.date())),
-            _ => before.verified_on,
-        };
+        let verified_on = verified_on_after(customer.state, customer.state_changed_at, before.verified_on);
         let a = assess_customer(tx, policy, &customer, verified_on)?;
         let factors = factors_json(&a.risk);
         let changed_risk = match tx.latest_risk_assessment(id)? {

@@ -836,3 +836,35 @@ pub struct QueueAgeView {
     pub d3_7: i64,
     pub gt_7d: i64,
 }
+
+// Developer tools (`dossier dev`). Not part of the desktop app's IPC, so no TypeScript bindings.
+
+/// What `dossier dev generate` wrote.
+#[derive(Debug, Clone, Serialize)]
+pub struct GenerateReport {
+    pub customers: u64,
+    pub seed: u64,
+    /// The moment the generated history ends at.
+    pub now: String,
+    /// Rows written per table.
+    pub rows: BTreeMap<String, u64>,
+    pub elapsed_s: f64,
+}
+
+/// What `dossier dev check-derived` found.
+#[derive(Debug, Clone, Serialize)]
+pub struct DerivedCheckReport {
+    pub customers_checked: u64,
+    /// Customers with at least one stored value that differs from the recomputed one.
+    pub mismatched: u64,
+    /// The first 100 of them.
+    pub mismatches: Vec<DerivedMismatch>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DerivedMismatch {
+    pub customer_id: String,
+    /// `risk_rating`, `identity_status`, `edd_status`, `kyc_refresh_due_on`, `verified_on`,
+    /// `risk_assessment`.
+    pub columns: Vec<String>,
+}

@@ -11,6 +11,7 @@ mod derived;
 pub mod dto;
 pub mod error;
 pub mod files;
+pub mod generate;
 pub mod ids;
 pub mod input;
 mod kyc;

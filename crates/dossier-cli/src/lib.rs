@@ -87,6 +87,9 @@ enum Command {
     /// Scans of documents and evidence, stored in the data directory.
     #[command(subcommand)]
     File(FileCommand),
+    /// Developer tools: synthetic data for measurements, consistency checks.
+    #[command(subcommand)]
+    Dev(DevCommand),
     /// Serve the provider simulators (Cybrid, Paxos, Qolo, Mbanq) on loopback until Ctrl-C.
     Sim {
         /// The loopback port (0: any free one).
@@ -99,6 +102,23 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum DevCommand {
+    /// Fill an empty data directory with synthetic customers (the same for the same count, seed and now).
+    Generate {
+        /// How many customers (1 to 10,000,000).
+        #[arg(long, value_name = "N")]
+        customers: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where the generated history ends (default: the clock).
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<String>,
+    },
+    /// Recompute every customer's derived columns as the app does and list differences.
+    CheckDerived,
 }
 
 #[derive(Subcommand, Debug)]
@@ -790,6 +810,20 @@ fn execute(cli: Cli, ctx: &Context) -> Result<serde_json::Value, Error> {
         Command::Sim { .. } => unreachable!("served before the data directory is opened"),
         Command::File(FileCommand::Attach { path }) => json(app.attach_file(&path)?),
         Command::File(FileCommand::Read { reference }) => json(app.file_content(&reference)?),
+        Command::Dev(DevCommand::Generate { customers, seed, now }) => {
+            let progress = std::io::stderr().is_terminal() && !ctx.quiet_progress;
+            let options = dossier_app::generate::GenerateOptions { customers, seed, now };
+            let report = app.generate(&options, |done, total| {
+                if progress {
+                    eprint!("\rgenerated {done} of {total} customers   ");
+                }
+            });
+            if progress {
+                eprintln!();
+            }
+            json(report?)
+        }
+        Command::Dev(DevCommand::CheckDerived) => json(app.check_derived()?),
         Command::Audit(AuditCommand::List { entity, page }) => {
             json(app.audit_events(entity.as_deref(), page.limit, page.after.as_deref())?)
         }

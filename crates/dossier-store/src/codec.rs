@@ -14,6 +14,11 @@ pub fn timestamp(at: OffsetDateTime) -> String {
     at.to_offset(UtcOffset::UTC).format(TIMESTAMP).expect("a UTC time always formats")
 }
 
+/// Appends the timestamp's text to `out`, with no allocation of its own.
+pub fn write_timestamp(at: OffsetDateTime, out: &mut Vec<u8>) {
+    at.to_offset(UtcOffset::UTC).format_into(out, TIMESTAMP).expect("a UTC time always formats");
+}
+
 pub fn parse_timestamp(text: &str, table: &'static str, column: &'static str) -> Result<OffsetDateTime> {
     PrimitiveDateTime::parse(text, TIMESTAMP)
         .map(PrimitiveDateTime::assume_utc)
