@@ -753,10 +753,26 @@ impl Tx<'_> {
                 && f.verification_method.is_none()
                 && f.assignee.is_none();
             let hint = if sla_only { " INDEXED BY identity_verifications_open_by_sla" } else { "" };
-            sql.push_str(&format!(
-                " AND c.id IN (SELECT v.customer_id FROM identity_verifications v{hint} WHERE {})",
-                v_clauses.join(" AND ")
-            ));
+            // With a filter on the customer too, walk those customers and probe each one's few
+            // verifications; otherwise the list of matching verifications (a million completed
+            // ones, say) would be built first only to keep the handful of customers asked for.
+            let customer_filtered = f.state.is_some()
+                || f.risk.is_some()
+                || f.identity_status.is_some()
+                || f.edd_status.is_some()
+                || !f.search.is_empty();
+            if customer_filtered && !sla_only {
+                sql.push_str(&format!(
+                    " AND EXISTS (SELECT 1 FROM identity_verifications v INDEXED BY identity_verifications_by_customer \
+                     WHERE v.customer_id = c.id AND {})",
+                    v_clauses.join(" AND ")
+                ));
+            } else {
+                sql.push_str(&format!(
+                    " AND c.id IN (SELECT v.customer_id FROM identity_verifications v{hint} WHERE {})",
+                    v_clauses.join(" AND ")
+                ));
+            }
         }
         match (sort, after) {
             (QueueSort::Newest, Some(c)) => {
