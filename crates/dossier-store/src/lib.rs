@@ -77,6 +77,17 @@ impl Store {
         Ok(value)
     }
 
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction and always rolls it back: a rehearsal that
+    /// sees its own writes (and every constraint) exactly as [`Store::write`] would, and leaves
+    /// the database as it was. Dry runs use it.
+    pub fn rehearse<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+        let wrapped = Tx { tx };
+        let value = f(&wrapped);
+        wrapped.tx.rollback().map_err(StoreError::from)?;
+        value
+    }
+
     /// Runs `f` in a read transaction, so everything it reads is one consistent snapshot.
     pub fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
         let tx = self.conn.unchecked_transaction().map_err(StoreError::from)?;
@@ -96,6 +107,27 @@ pub struct Tx<'c> {
 impl Tx<'_> {
     fn conn(&self) -> &Connection {
         &self.tx
+    }
+
+    /// Runs `f` inside a savepoint of this transaction. When `f` fails, everything it wrote is
+    /// undone and the transaction goes on, so one refused item of a batch leaves the others.
+    pub fn savepoint<T, E: From<StoreError>>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let run = |sql: &str| -> Result<()> {
+            self.conn().prepare_cached(sql)?.execute([])?;
+            Ok(())
+        };
+        run("SAVEPOINT item")?;
+        match f(self) {
+            Ok(value) => {
+                run("RELEASE item")?;
+                Ok(value)
+            }
+            Err(e) => {
+                run("ROLLBACK TO item")?;
+                run("RELEASE item")?;
+                Err(e)
+            }
+        }
     }
 }
 
