@@ -60,7 +60,7 @@ pub const CODES: &[CodeDoc] = &[
     r("invalid_id", "not an id of the expected kind"),
     r("invalid_cursor", "not a cursor from a previous page"),
     r("invalid_limit", "a page size out of range"),
-    r("input_unreadable", "the --input file could not be read"),
+    r("input_unreadable", "the input file could not be read"),
     r("invalid_currency", "not an ISO 4217 currency code"),
     r("invalid_duration", "a duration out of range"),
     r("invalid_threshold", "a threshold out of range"),
