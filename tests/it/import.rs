@@ -144,8 +144,12 @@ fn a_row_refused_while_it_is_written_leaves_nothing_behind() {
         row("IMP-B", &[]),
         row("IMP-C", &[("email", "cy@example.com"), ("mobile", "+442079460000")]),
     ];
+    let before = t.counts();
+    let dry = import(&mut t, &csv_file(&rows), true);
+    assert_eq!(t.counts(), before);
     let report = import(&mut t, &csv_file(&rows), false);
     assert_eq!((report.created, report.rejected), (2, 1), "{}", rejected(&report));
+    assert_eq!(rejected(&dry), rejected(&report), "a dry run finds the same refusal");
     assert_eq!(report.rejected_rows[0].ref_id.as_deref(), Some("IMP-B"));
     assert_eq!(report.rejected_rows[0].reasons[0].code, "conflict");
     let counts = t.counts();

@@ -249,7 +249,7 @@ impl Env {
             None,
             crate::sync::customer_payload(customer),
         )?;
-        self.refresh_derived(tx, policy, customer.id)?;
+        self.refresh_derived_of(tx, policy, customer)?;
         Ok(())
     }
 }
