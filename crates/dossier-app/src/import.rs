@@ -248,7 +248,7 @@ fn create_one(env: &Env, tx: &Tx<'_>, actor: &Actor, policy: &Policy, customer: 
 enum Guard {
     /// No savepoints: such a row fails the batch, which is then done again with `PerRow`.
     /// Savepoints are not free: SQLite copies every page a row touches into a statement
-    /// journal, which made imports several times slower.
+    /// journal, which cost a third of the time of a large import.
     Optimistic,
     /// Every row in its own savepoint, so a refused row is undone alone.
     PerRow,
