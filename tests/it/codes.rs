@@ -37,7 +37,9 @@ fn walk(v: &Value, found: &mut BTreeSet<String>) {
 #[test]
 fn every_code_the_fixtures_expect_is_catalogued() {
     let mut found = BTreeSet::new();
-    for name in ["bad-input.json", "error-bodies.json", "customer-transitions.json", "verify-gate.json"] {
+    for name in
+        ["bad-input.json", "error-bodies.json", "customer-transitions.json", "verify-gate.json", "import-rows.json"]
+    {
         walk(&fixture(name), &mut found);
     }
     assert!(found.len() > 12, "the walk finds the fixtures' codes: {found:?}");

@@ -6,6 +6,21 @@ use crate::customers::{cut_page, page_limit};
 use crate::dto::{AuditEventView, Page};
 use crate::error::{Error, Reason, Result};
 
+/// The `entity` filter of the audit trail: any entity's id.
+pub(crate) fn parse_entity(entity: Option<&str>) -> Result<Option<uuid::Uuid>> {
+    entity
+        .map(|e| {
+            uuid::Uuid::try_parse(e.trim()).map_err(|_| {
+                Error::invalid_input(vec![Reason::field(
+                    "entity",
+                    "invalid_id",
+                    "entity is not an id: expected a UUID",
+                )])
+            })
+        })
+        .transpose()
+}
+
 impl Dossier {
     /// Audit events in the order they happened, optionally for one entity.
     pub fn audit_events(
@@ -14,17 +29,7 @@ impl Dossier {
         limit: Option<usize>,
         after: Option<&str>,
     ) -> Result<Page<AuditEventView>> {
-        let entity = entity
-            .map(|e| {
-                uuid::Uuid::try_parse(e.trim()).map_err(|_| {
-                    Error::invalid_input(vec![Reason::field(
-                        "entity",
-                        "invalid_id",
-                        "entity is not an id: expected a UUID",
-                    )])
-                })
-            })
-            .transpose()?;
+        let entity = parse_entity(entity)?;
         let after = crate::customers::seq_cursor(after)?;
         let limit = page_limit(limit)?;
         self.read(|_, tx| {

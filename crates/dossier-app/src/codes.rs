@@ -60,7 +60,7 @@ pub const CODES: &[CodeDoc] = &[
     r("invalid_id", "not an id of the expected kind"),
     r("invalid_cursor", "not a cursor from a previous page"),
     r("invalid_limit", "a page size out of range"),
-    r("input_unreadable", "the --input file could not be read"),
+    r("input_unreadable", "the input file could not be read"),
     r("invalid_currency", "not an ISO 4217 currency code"),
     r("invalid_duration", "a duration out of range"),
     r("invalid_threshold", "a threshold out of range"),
@@ -78,6 +78,9 @@ pub const CODES: &[CodeDoc] = &[
     r("unsupported_file_type", "a scan must be a PNG, JPEG, GIF, WebP or PDF file"),
     r("file_too_large", "a scan is larger than the limit"),
     r("file_unreadable", "the file could not be read: check that it exists and is readable"),
+    r("malformed_row", "a CSV row that cannot be read: wrong number of cells, bad quoting or not UTF-8"),
+    r("duplicate_column", "a CSV header that names a column twice"),
+    r("output_unwritable", "the --out file could not be created"),
     // Domain rules (403)
     e("domain_rule_violation", 403, "a gate refused the action: the reasons list every rule not met"),
     r("primary_address_missing", "no primary physical address"),
@@ -134,6 +137,7 @@ pub const CODES: &[CodeDoc] = &[
     e("credentials_unavailable", 500, "provider credentials could not be read or stored"),
     e("sync_failed", 500, "the sync run stopped: the message says why"),
     e("sync_unavailable", 500, "the sync worker could not start"),
+    e("export_failed", 500, "the export could not be written: the message says why"),
     r("invalid_faults", "simulator faults out of range"),
     r("invalid_count", "a count out of range"),
 ];

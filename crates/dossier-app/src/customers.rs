@@ -204,6 +204,56 @@ fn check_member_links(tx: &Tx<'_>, members: &[Member]) -> Result<()> {
     Ok(())
 }
 
+/// 409 `ref_id_exists`: another customer has the ref id; `detail` says what to do about it.
+pub(crate) fn ref_id_exists(detail: &str) -> Error {
+    Error::Conflict(
+        Problem::new("ref_id_exists", "a customer with this ref_id already exists: use another ref_id")
+            .with_reasons(vec![Reason::field("ref_id", "ref_id_exists", detail)]),
+    )
+}
+
+impl Env {
+    /// Writes a new customer in the caller's transaction: its rows, the `customer.create` audit
+    /// event, the outbox messages and its derived values. The caller has checked its ref id.
+    /// `source` names where the customer came from when it was not typed in (`csv_import`).
+    pub(crate) fn insert_new_customer(
+        &self,
+        tx: &Tx<'_>,
+        actor: &Actor,
+        policy: &Policy,
+        customer: &Customer,
+        source: Option<&'static str>,
+    ) -> Result<()> {
+        if let Party::Institution { members, .. } = &customer.party {
+            check_member_links(tx, members)?;
+        }
+        tx.insert_customer(customer)?;
+        let mut summary = json!({
+            "type": customer.kind().as_str(),
+            "state": customer.state.name(),
+            "addresses": customer.addresses.len(),
+            "contacts": customer.contacts.len(),
+            "documents": customer.documents.len(),
+            "tax_details": customer.tax.details().len(),
+            "members": match &customer.party { Party::Institution { members, .. } => members.len(), Party::Person(_) => 0 },
+        });
+        if let Some(source) = source {
+            summary["source"] = json!(source);
+        }
+        self.audit(tx, actor, "customer.create", customer.id, None, summary)?;
+        crate::sync::enqueue(
+            self,
+            tx,
+            Operation::CustomerCreate,
+            customer.id,
+            None,
+            crate::sync::customer_payload(customer),
+        )?;
+        self.refresh_derived_of(tx, policy, customer)?;
+        Ok(())
+    }
+}
+
 impl Dossier {
     /// Creates a customer in state `pending`. `ref_id` must be unique (409 `ref_id_exists`).
     pub fn create_customer(&mut self, actor: &Actor, input: &CreateCustomerInput) -> Result<CustomerView> {
@@ -216,41 +266,12 @@ impl Dossier {
                 .enumerate()
                 .map(move |(j, f)| (format!("documents[{i}].files[{j}].reference"), f.reference.as_str()))
         }))?;
-        let summary = json!({
-            "type": customer.kind().as_str(),
-            "state": customer.state.name(),
-            "addresses": customer.addresses.len(),
-            "contacts": customer.contacts.len(),
-            "documents": customer.documents.len(),
-            "tax_details": customer.tax.details().len(),
-            "members": match &customer.party { Party::Institution { members, .. } => members.len(), Party::Person(_) => 0 },
-        });
         self.write(|env, tx| {
             if tx.customer_id_by_ref(&customer.ref_id)?.is_some() {
-                return Err(Error::Conflict(
-                    Problem::new("ref_id_exists", "a customer with this ref_id already exists: use another ref_id")
-                        .with_reasons(vec![Reason::field(
-                            "ref_id",
-                            "ref_id_exists",
-                            "ref_id is already in use: choose another",
-                        )]),
-                ));
+                return Err(ref_id_exists("ref_id is already in use: choose another"));
             }
-            if let Party::Institution { members, .. } = &customer.party {
-                check_member_links(tx, members)?;
-            }
-            tx.insert_customer(&customer)?;
-            env.audit(tx, actor, "customer.create", id, None, summary)?;
-            crate::sync::enqueue(
-                env,
-                tx,
-                Operation::CustomerCreate,
-                id,
-                None,
-                crate::sync::customer_payload(&customer),
-            )?;
             let policy = crate::policy::load(tx)?;
-            env.refresh_derived(tx, &policy, id)?;
+            env.insert_new_customer(tx, actor, &policy, &customer, None)?;
             env.customer_view(tx, &policy, id)
         })
     }

@@ -120,9 +120,16 @@ impl Env {
     /// customer is a member of.
     pub(crate) fn refresh_derived(&self, tx: &Tx<'_>, policy: &Policy, id: CustomerId) -> Result<Derived> {
         let Some(customer) = tx.customer(id)? else { return Err(crate::Error::not_found("customer")) };
+        self.refresh_derived_of(tx, policy, &customer)
+    }
+
+    /// [`Env::refresh_derived`] for a customer already in hand exactly as stored (one just
+    /// inserted), which saves reading it back.
+    pub(crate) fn refresh_derived_of(&self, tx: &Tx<'_>, policy: &Policy, customer: &Customer) -> Result<Derived> {
+        let id = customer.id;
         let before = tx.derived(id)?;
         let verified_on = verified_on_after(customer.state, customer.state_changed_at, before.verified_on);
-        let a = assess_customer(tx, policy, &customer, verified_on)?;
+        let a = assess_customer(tx, policy, customer, verified_on)?;
         let factors = factors_json(&a.risk);
         let changed_risk = match tx.latest_risk_assessment(id)? {
             Some((rating, score, stored, _)) => rating != a.risk.rating || score != a.risk.score || stored != factors,

@@ -868,3 +868,51 @@ pub struct DerivedMismatch {
     /// `risk_assessment`.
     pub columns: Vec<String>,
 }
+
+/// How far an import has come; `import_customers` reports it after every batch.
+#[derive(Debug, Clone, Default, Serialize, TS)]
+#[ts(export)]
+pub struct ImportProgress {
+    /// Data rows read so far (blank rows are skipped and not counted).
+    pub rows: u64,
+    pub created: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+}
+
+/// What an import did (or, in a dry run, would do).
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ImportReport {
+    pub dry_run: bool,
+    pub rows: u64,
+    pub created: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+    /// Every rejected row, in file order.
+    pub rejected_rows: Vec<RejectedRow>,
+}
+
+/// A row that changed nothing, and why.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct RejectedRow {
+    /// The line of the file the row starts on (the header is line 1).
+    pub line: u64,
+    /// The row's ref id, when it is a valid one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub ref_id: Option<String>,
+    /// Every fault of the row; `field` is the CSV column.
+    pub reasons: Vec<crate::error::Reason>,
+}
+
+/// What an export wrote.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct ExportSummary {
+    /// `csv` or `jsonl`.
+    pub format: &'static str,
+    /// Data rows written (the CSV header line not counted).
+    pub rows: u64,
+}

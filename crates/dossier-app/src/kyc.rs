@@ -72,6 +72,11 @@ pub(crate) fn limits_view(c: &Customer, d: &dossier_store::Derived, policy: &Pol
     })
 }
 
+/// An open case past its SLA due time at `now`.
+pub(crate) fn sla_breached(v: &Verification, now: OffsetDateTime) -> bool {
+    v.state.in_progress() && v.sla_due_at.is_some_and(|due| due < now)
+}
+
 fn decision_view(d: &Decision) -> DecisionView {
     DecisionView {
         id: d.id.to_string(),
@@ -166,7 +171,7 @@ impl Env {
             updated_at: timestamp(v.updated_at),
             assignee: v.assignee.as_ref().map(|a| a.as_str().to_owned()),
             sla_due_at: v.sla_due_at.map(timestamp),
-            sla_breached: v.state.in_progress() && v.sla_due_at.is_some_and(|due| due < now),
+            sla_breached: sla_breached(v, now),
             snoozed_until: v.snoozed_until.map(format_date),
             checklist,
             notes,
@@ -386,35 +391,8 @@ impl Dossier {
     }
 
     pub fn list_verifications(&self, q: &VerificationQuery) -> Result<Page<VerificationView>> {
-        let mut f = Fields::default();
-        let customer = f.opt("customer_id", &q.customer_id, |s| {
-            CustomerId::parse(s).map_err(|_| ValueError::UnknownValue { allowed: "a customer id" })
-        });
-        let vtype = f.opt("type", &q.verification_type, VerificationType::parse);
-        let method = f.opt("method", &q.method, VerificationMethod::parse);
-        let outcome = f.opt("outcome", &q.outcome, Outcome::parse);
-        for (i, s) in q.states.iter().enumerate() {
-            if !VerificationState::NAMES.contains(&s.as_str()) {
-                f.push(Reason::field(
-                    format!("states[{i}]"),
-                    "unknown_value",
-                    format!("states[{i}] is not one of: {}", VerificationState::NAMES.join(", ")),
-                ));
-            }
-        }
-        let after = f.opt("after", &q.after, |s| {
-            VerificationId::parse(s).map_err(|_| ValueError::UnknownValue { allowed: "a cursor" })
-        });
-        f.finish()?;
+        let (filter, after) = verification_filter(q)?;
         let limit = page_limit(q.limit)?;
-        let filter = VerificationFilter {
-            customer: customer.ok().flatten(),
-            verification_type: vtype.ok().flatten().map(|t| t.as_str().to_owned()),
-            method: method.ok().flatten().map(|m| m.as_str().to_owned()),
-            states: q.states.clone(),
-            outcome: outcome.ok().flatten().map(|o| o.as_str().to_owned()),
-        };
-        let after = after.ok().flatten();
         self.read(|env, tx| {
             let rows = tx.list_verifications(&filter, after, limit + 1)?;
             let page = cut_page(rows, limit, |v| v.id.to_string(), |v| v);
@@ -1044,75 +1022,11 @@ impl Dossier {
     /// The work queue: customers matching every filter given, in one indexed query.
     /// `search` narrows it to customers whose name, reference id or emails match every word.
     pub fn queue(&self, q: &QueueQuery) -> Result<Page<QueueItem>> {
-        let mut f = Fields::default();
-        let one_of = |f: &mut Fields, field: &str, value: &Option<String>, allowed: &[&str]| -> Option<String> {
-            let v = value.as_deref()?.trim();
-            if allowed.contains(&v) {
-                Some(v.to_owned())
-            } else {
-                f.push(Reason::field(field, "unknown_value", format!("{field} is not one of: {}", allowed.join(", "))));
-                None
-            }
-        };
-        let state = one_of(&mut f, "state", &q.state, &CustomerState::NAMES);
-        let vstate = one_of(&mut f, "verification_state", &q.verification_state, &VerificationState::NAMES);
-        let methods: Vec<&str> = VerificationMethod::ALL.iter().map(|m| m.as_str()).collect();
-        let method = one_of(&mut f, "verification_method", &q.verification_method, &methods);
-        let edd = one_of(&mut f, "edd", &q.edd, &["none", "in_progress", "passed", "failed"]);
-        let risk = one_of(&mut f, "risk", &q.risk, &["LOW", "MEDIUM", "HIGH", "PROHIBITED"]);
-        let identity = one_of(
-            &mut f,
-            "identity_status",
-            &q.identity_status,
-            &["PENDING", "ERROR", "APPROVED", "DENIED", "DISABLED"],
-        );
-        let sort = match q.sort.as_deref().unwrap_or("newest") {
-            "newest" => QueueSort::Newest,
-            "oldest" => QueueSort::Oldest,
-            "refresh_due" => QueueSort::RefreshDue,
-            _ => {
-                f.push(Reason::field("sort", "unknown_value", "sort is not one of: newest, oldest, refresh_due"));
-                QueueSort::Newest
-            }
-        };
-        let refresh = f.opt("refresh_due_before", &q.refresh_due_before, parse_date);
-        let assignee = f.opt("assignee", &q.assignee, Actor::parse);
-        let search = search_words(&mut f, q.search.as_deref());
-        let after = match q.after.as_deref() {
-            None => None,
-            Some(raw) => {
-                let (due, id) = match raw.split_once('|') {
-                    Some((due, id)) => (Some(due), id),
-                    None => (None, raw),
-                };
-                let id = CustomerId::parse(id).ok();
-                let due = due.map(parse_date).transpose().ok();
-                match (id, due) {
-                    (Some(id), Some(refresh_due_on)) => Some(QueueCursor { id, refresh_due_on }),
-                    _ => {
-                        f.push(Reason::field("after", "invalid_cursor", "after is not a cursor from a previous page"));
-                        None
-                    }
-                }
-            }
-        };
-        f.finish()?;
+        let params = QueueParams::parse(q, QueueSort::Newest)?;
         let limit = page_limit(q.limit)?;
+        let (sort, after) = (params.sort, params.after.clone());
         self.read(|env, tx| {
-            let now = env.clock.now();
-            let filter = QueueFilter {
-                state,
-                risk,
-                identity_status: identity,
-                edd_status: edd,
-                refresh_due_before: refresh.ok().flatten(),
-                verification_state: vstate,
-                verification_method: method,
-                assignee: assignee.ok().flatten().map(|a| a.as_str().to_owned()),
-                sla_breached_at: q.sla_breached.then_some(now),
-                today: Some(env.today()),
-                search: search.clone(),
-            };
+            let filter = params.filter(env);
             let rows = tx.queue(&filter, sort, after.as_ref(), limit + 1)?;
             Ok(cut_page(
                 rows,
@@ -1303,6 +1217,148 @@ pub(crate) fn record_provider_result(
     let summary = json!({"kyc_result_id": record.id.to_string(), "response_code": record.response_code,
         "reason_codes": record.reason_codes, "questions": questions.len()});
     env.audit(tx, actor, "kyc.record_result", customer, None, summary)
+}
+
+/// The checked filters of a [`VerificationQuery`] and its cursor; the case list and the case
+/// export share them.
+pub(crate) fn verification_filter(q: &VerificationQuery) -> Result<(VerificationFilter, Option<VerificationId>)> {
+    let mut f = Fields::default();
+    let customer = f.opt("customer_id", &q.customer_id, |s| {
+        CustomerId::parse(s).map_err(|_| ValueError::UnknownValue { allowed: "a customer id" })
+    });
+    let vtype = f.opt("type", &q.verification_type, VerificationType::parse);
+    let method = f.opt("method", &q.method, VerificationMethod::parse);
+    let outcome = f.opt("outcome", &q.outcome, Outcome::parse);
+    for (i, s) in q.states.iter().enumerate() {
+        if !VerificationState::NAMES.contains(&s.as_str()) {
+            f.push(Reason::field(
+                format!("states[{i}]"),
+                "unknown_value",
+                format!("states[{i}] is not one of: {}", VerificationState::NAMES.join(", ")),
+            ));
+        }
+    }
+    let after = f.opt("after", &q.after, |s| {
+        VerificationId::parse(s).map_err(|_| ValueError::UnknownValue { allowed: "a cursor" })
+    });
+    f.finish()?;
+    let filter = VerificationFilter {
+        customer: customer.ok().flatten(),
+        verification_type: vtype.ok().flatten().map(|t| t.as_str().to_owned()),
+        method: method.ok().flatten().map(|m| m.as_str().to_owned()),
+        states: q.states.clone(),
+        outcome: outcome.ok().flatten().map(|o| o.as_str().to_owned()),
+    };
+    Ok((filter, after.ok().flatten()))
+}
+
+/// The work-queue filters of a [`QueueQuery`], checked; the queue and the customer export share
+/// them.
+pub(crate) struct QueueParams {
+    state: Option<String>,
+    verification_state: Option<String>,
+    verification_method: Option<String>,
+    edd: Option<String>,
+    risk: Option<String>,
+    identity_status: Option<String>,
+    refresh_due_before: Option<time::Date>,
+    assignee: Option<String>,
+    sla_breached: bool,
+    search: Vec<String>,
+    pub sort: QueueSort,
+    pub after: Option<QueueCursor>,
+}
+
+impl QueueParams {
+    /// Checks every filter of `q`, reporting all bad ones at once; `default_sort` applies when
+    /// `q.sort` is absent.
+    pub(crate) fn parse(q: &QueueQuery, default_sort: QueueSort) -> Result<Self> {
+        let mut f = Fields::default();
+        let one_of = |f: &mut Fields, field: &str, value: &Option<String>, allowed: &[&str]| -> Option<String> {
+            let v = value.as_deref()?.trim();
+            if allowed.contains(&v) {
+                Some(v.to_owned())
+            } else {
+                f.push(Reason::field(field, "unknown_value", format!("{field} is not one of: {}", allowed.join(", "))));
+                None
+            }
+        };
+        let state = one_of(&mut f, "state", &q.state, &CustomerState::NAMES);
+        let verification_state = one_of(&mut f, "verification_state", &q.verification_state, &VerificationState::NAMES);
+        let methods: Vec<&str> = VerificationMethod::ALL.iter().map(|m| m.as_str()).collect();
+        let verification_method = one_of(&mut f, "verification_method", &q.verification_method, &methods);
+        let edd = one_of(&mut f, "edd", &q.edd, &["none", "in_progress", "passed", "failed"]);
+        let risk = one_of(&mut f, "risk", &q.risk, &["LOW", "MEDIUM", "HIGH", "PROHIBITED"]);
+        let identity_status = one_of(
+            &mut f,
+            "identity_status",
+            &q.identity_status,
+            &["PENDING", "ERROR", "APPROVED", "DENIED", "DISABLED"],
+        );
+        let sort = match q.sort.as_deref() {
+            None => default_sort,
+            Some("newest") => QueueSort::Newest,
+            Some("oldest") => QueueSort::Oldest,
+            Some("refresh_due") => QueueSort::RefreshDue,
+            Some(_) => {
+                f.push(Reason::field("sort", "unknown_value", "sort is not one of: newest, oldest, refresh_due"));
+                default_sort
+            }
+        };
+        let refresh = f.opt("refresh_due_before", &q.refresh_due_before, parse_date);
+        let assignee = f.opt("assignee", &q.assignee, Actor::parse);
+        let search = search_words(&mut f, q.search.as_deref());
+        let after = match q.after.as_deref() {
+            None => None,
+            Some(raw) => {
+                let (due, id) = match raw.split_once('|') {
+                    Some((due, id)) => (Some(due), id),
+                    None => (None, raw),
+                };
+                let id = CustomerId::parse(id).ok();
+                let due = due.map(parse_date).transpose().ok();
+                match (id, due) {
+                    (Some(id), Some(refresh_due_on)) => Some(QueueCursor { id, refresh_due_on }),
+                    _ => {
+                        f.push(Reason::field("after", "invalid_cursor", "after is not a cursor from a previous page"));
+                        None
+                    }
+                }
+            }
+        };
+        f.finish()?;
+        Ok(Self {
+            state,
+            verification_state,
+            verification_method,
+            edd,
+            risk,
+            identity_status,
+            refresh_due_before: refresh.ok().flatten(),
+            assignee: assignee.ok().flatten().map(|a| a.as_str().to_owned()),
+            sla_breached: q.sla_breached,
+            search,
+            sort,
+            after,
+        })
+    }
+
+    /// The store's filter as of the environment's clock (SLA breaches, snoozes).
+    pub(crate) fn filter(&self, env: &Env) -> QueueFilter {
+        QueueFilter {
+            state: self.state.clone(),
+            risk: self.risk.clone(),
+            identity_status: self.identity_status.clone(),
+            edd_status: self.edd.clone(),
+            refresh_due_before: self.refresh_due_before,
+            verification_state: self.verification_state.clone(),
+            verification_method: self.verification_method.clone(),
+            assignee: self.assignee.clone(),
+            sla_breached_at: self.sla_breached.then(|| env.clock.now()),
+            today: Some(env.today()),
+            search: self.search.clone(),
+        }
+    }
 }
 
 /// The words of a search: split on white space, lower-cased; words without a letter or digit

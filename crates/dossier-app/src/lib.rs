@@ -1,18 +1,23 @@
 //! Dossier's single API surface. One method per user action, each one SQLite transaction that
 //! writes the change together with its audit event, or nothing at all. The CLI, the desktop app
-//! and the tests all call this crate; none of them reach the store directly.
+//! and the tests all call this crate; none of them reach the store directly. Bulk work (CSV
+//! import of customers, streaming exports) lives in `import.rs`, `export.rs` and the shared
+//! layout `customer_csv.rs`.
 
 mod audit;
 pub mod codes;
 mod convert;
 mod credentials;
+mod customer_csv;
 mod customers;
 mod derived;
 pub mod dto;
 pub mod error;
+mod export;
 pub mod files;
 pub mod generate;
 pub mod ids;
+mod import;
 pub mod input;
 mod kyc;
 pub mod policy;
@@ -25,10 +30,13 @@ use std::sync::Arc;
 use dossier_store::Store;
 use time::Date;
 
+pub use customer_csv::CUSTOMER_COLUMNS;
 pub use customers::{LifecycleCommand, VerifyContactInput};
 pub use dossier_core::Actor;
 pub use error::{Error, ErrorBody, Reason, Result};
+pub use export::{AUDIT_COLUMNS, CASE_COLUMNS};
 pub use ids::{Clock, FixedClock, IdSource, SequentialIds, SystemClock, UuidV7};
+pub use import::{DEFAULT_BATCH_SIZE, ImportOptions, customer_template};
 
 /// The database file inside a data directory.
 pub const DATABASE_FILE: &str = "dossier.db";
@@ -86,6 +94,13 @@ impl Dossier {
     pub(crate) fn write<T>(&mut self, f: impl FnOnce(&Env, &dossier_store::Tx<'_>) -> Result<T>) -> Result<T> {
         let env = &self.env;
         self.store.write(|tx| f(env, tx))
+    }
+
+    /// Runs `f` in one write transaction that is always rolled back: a dry run that sees its
+    /// own writes and every constraint, and keeps nothing.
+    pub(crate) fn rehearse<T>(&mut self, f: impl FnOnce(&Env, &dossier_store::Tx<'_>) -> Result<T>) -> Result<T> {
+        let env = &self.env;
+        self.store.rehearse(|tx| f(env, tx))
     }
 
     /// Runs `f` on one consistent snapshot.

@@ -3,15 +3,17 @@
 //! exit codes) is documented in docs/cli.md and kept stable, since scripts depend on it.
 
 use std::ffi::OsString;
-use std::io::{IsTerminal, Read};
-use std::path::PathBuf;
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::error::{ContextKind, ErrorKind};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use dossier_app::dto::*;
 use dossier_app::sync::ProviderInput;
-use dossier_app::{Clock, Dossier, Error, IdSource, LifecycleCommand, Reason, SystemClock, UuidV7, VerifyContactInput};
+use dossier_app::{
+    Clock, Dossier, Error, IdSource, ImportOptions, LifecycleCommand, Reason, SystemClock, UuidV7, VerifyContactInput,
+};
 use serde::Serialize;
 
 /// Exit codes, part of the contract.
@@ -25,6 +27,8 @@ pub mod exit {
     pub const REFUSED: i32 = 3;
     /// Not found (status 404).
     pub const NOT_FOUND: i32 = 4;
+    /// An import that rejected some rows: the others were imported (or, in a dry run, would be).
+    pub const ROWS_REJECTED: i32 = 5;
 }
 
 #[derive(Parser, Debug)]
@@ -90,6 +94,12 @@ enum Command {
     /// Developer tools: synthetic data for measurements, consistency checks.
     #[command(subcommand)]
     Dev(DevCommand),
+    /// Bulk import of customers from CSV (docs/import.md).
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// Stream customers, cases or the audit trail as CSV or JSON lines.
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Serve the provider simulators (Cybrid, Paxos, Qolo, Mbanq) on loopback until Ctrl-C.
     Sim {
         /// The loopback port (0: any free one).
@@ -233,17 +243,8 @@ enum IdvCommand {
     Show { id: String },
     /// List verifications, newest first.
     List {
-        #[arg(long, value_name = "ID")]
-        customer: Option<String>,
-        #[arg(long = "type", value_name = "TYPE")]
-        verification_type: Option<String>,
-        #[arg(long, value_name = "METHOD")]
-        method: Option<String>,
-        /// States, comma-separated (storing,waiting).
-        #[arg(long, value_name = "S1,S2", value_delimiter = ',')]
-        state: Vec<String>,
-        #[arg(long, value_name = "OUTCOME")]
-        outcome: Option<String>,
+        #[command(flatten)]
+        filters: CaseFilterArgs,
         #[command(flatten)]
         page: PageArgs,
     },
@@ -342,32 +343,155 @@ enum DecisionCommand {
 enum QueueCommand {
     /// Customers matching every filter given.
     List {
-        #[arg(long, value_name = "STATE")]
-        state: Option<String>,
-        #[arg(long, value_name = "STATE")]
-        verification_state: Option<String>,
-        #[arg(long, value_name = "METHOD")]
-        verification_method: Option<String>,
-        #[arg(long, value_name = "none|in_progress|passed|failed")]
-        edd: Option<String>,
-        #[arg(long, value_name = "RATING")]
-        risk: Option<String>,
-        #[arg(long, value_name = "STATUS")]
-        identity_status: Option<String>,
-        #[arg(long, value_name = "DATE")]
-        refresh_due_before: Option<String>,
-        #[arg(long, value_name = "NAME")]
-        assignee: Option<String>,
-        #[arg(long)]
-        sla_breached: bool,
+        #[command(flatten)]
+        filters: QueueFilterArgs,
         #[arg(long, value_name = "newest|oldest|refresh_due")]
         sort: Option<String>,
-        /// Words matched by prefix against name, reference id and emails.
-        #[arg(long, value_name = "TEXT")]
-        search: Option<String>,
         #[command(flatten)]
         page: PageArgs,
     },
+}
+
+/// The work-queue filters, shared by `queue list` and `export customers`.
+#[derive(Args, Debug)]
+struct QueueFilterArgs {
+    #[arg(long, value_name = "STATE")]
+    state: Option<String>,
+    #[arg(long, value_name = "STATE")]
+    verification_state: Option<String>,
+    #[arg(long, value_name = "METHOD")]
+    verification_method: Option<String>,
+    #[arg(long, value_name = "none|in_progress|passed|failed")]
+    edd: Option<String>,
+    #[arg(long, value_name = "RATING")]
+    risk: Option<String>,
+    #[arg(long, value_name = "STATUS")]
+    identity_status: Option<String>,
+    #[arg(long, value_name = "DATE")]
+    refresh_due_before: Option<String>,
+    #[arg(long, value_name = "NAME")]
+    assignee: Option<String>,
+    #[arg(long)]
+    sla_breached: bool,
+    /// Words matched by prefix against name, reference id and emails.
+    #[arg(long, value_name = "TEXT")]
+    search: Option<String>,
+}
+
+impl QueueFilterArgs {
+    fn query(self, sort: Option<String>, limit: Option<usize>, after: Option<String>) -> QueueQuery {
+        QueueQuery {
+            state: self.state,
+            verification_state: self.verification_state,
+            verification_method: self.verification_method,
+            edd: self.edd,
+            risk: self.risk,
+            identity_status: self.identity_status,
+            refresh_due_before: self.refresh_due_before,
+            assignee: self.assignee,
+            sla_breached: self.sla_breached,
+            sort,
+            limit,
+            after,
+            search: self.search,
+        }
+    }
+}
+
+/// The case filters, shared by `idv list` and `export cases`.
+#[derive(Args, Debug)]
+struct CaseFilterArgs {
+    #[arg(long, value_name = "ID")]
+    customer: Option<String>,
+    #[arg(long = "type", value_name = "TYPE")]
+    verification_type: Option<String>,
+    #[arg(long, value_name = "METHOD")]
+    method: Option<String>,
+    /// States, comma-separated (storing,waiting).
+    #[arg(long, value_name = "S1,S2", value_delimiter = ',')]
+    state: Vec<String>,
+    #[arg(long, value_name = "OUTCOME")]
+    outcome: Option<String>,
+}
+
+impl CaseFilterArgs {
+    fn query(self, limit: Option<usize>, after: Option<String>) -> VerificationQuery {
+        VerificationQuery {
+            customer_id: self.customer,
+            verification_type: self.verification_type,
+            method: self.method,
+            states: self.state,
+            outcome: self.outcome,
+            limit,
+            after,
+        }
+    }
+}
+
+#[derive(Subcommand, Debug)]
+enum ImportCommand {
+    /// Import customers from a CSV file in the layout of docs/import.md (- reads standard input).
+    Customers {
+        #[arg(value_name = "FILE|-")]
+        file: String,
+        /// Check every row as the import would, and keep nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Print the CSV header line and one example row (CSV, not JSON).
+    Template {
+        #[arg(value_enum)]
+        what: TemplateArg,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum TemplateArg {
+    Customers,
+}
+
+#[derive(Subcommand, Debug)]
+enum ExportCommand {
+    /// Customers matching the work-queue filters, in the import layout (oldest first by default).
+    Customers {
+        #[command(flatten)]
+        filters: QueueFilterArgs,
+        #[arg(long, value_name = "newest|oldest|refresh_due")]
+        sort: Option<String>,
+        #[command(flatten)]
+        output: ExportArgs,
+    },
+    /// Identity verifications and EDD cases, newest first.
+    Cases {
+        #[command(flatten)]
+        filters: CaseFilterArgs,
+        #[command(flatten)]
+        output: ExportArgs,
+    },
+    /// The audit trail in the order it happened.
+    Audit {
+        /// Only events about this entity (a customer id).
+        #[arg(long, value_name = "ID")]
+        entity: Option<String>,
+        #[command(flatten)]
+        output: ExportArgs,
+    },
+}
+
+#[derive(Args, Debug)]
+struct ExportArgs {
+    #[arg(long, value_enum, default_value = "csv")]
+    format: FormatArg,
+    /// Write to this file (replaced only once the export is complete) and print a JSON summary;
+    /// without it the data itself is the output.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum FormatArg {
+    Csv,
+    Jsonl,
 }
 
 #[derive(Subcommand, Debug)]
@@ -601,28 +725,52 @@ impl Default for Context {
     }
 }
 
-/// Runs one command line and returns what it printed and its exit code.
+/// Runs one command line and returns what it printed and its exit code. Everything is kept in
+/// memory, exports included: for tests and small outputs; the binary uses [`run_to`].
 pub fn run<I, T>(args: I, ctx: &Context) -> Outcome
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let cli = match Cli::try_parse_from(args) {
-        Ok(cli) if cli.pretty => return run_parsed(cli, ctx, true),
-        Ok(cli) => cli,
-        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
-            return Outcome { exit_code: exit::OK, stdout: e.to_string() };
-        }
-        Err(e) => return failure(&usage_error(&e), ctx.pretty),
-    };
-    run_parsed(cli, ctx, ctx.pretty)
+    let mut stdout = Vec::new();
+    let exit_code = run_to(args, ctx, &mut stdout);
+    Outcome { exit_code, stdout: String::from_utf8_lossy(&stdout).into_owned() }
 }
 
-fn run_parsed(cli: Cli, ctx: &Context, pretty: bool) -> Outcome {
-    match execute(cli, ctx) {
-        Ok(json) => Outcome { exit_code: exit::OK, stdout: render(&json, pretty) },
-        Err(e) => failure(&e, pretty),
-    }
+/// Runs one command line, writing what it prints to `stdout` as it goes (an export streams its
+/// rows there), and returns its exit code.
+pub fn run_to<I, T>(args: I, ctx: &Context, stdout: &mut dyn Write) -> i32
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let (exit_code, text) = match Cli::try_parse_from(args) {
+        Ok(cli) => {
+            let pretty = cli.pretty || ctx.pretty;
+            match execute(cli, ctx, stdout) {
+                Ok(Output::Json(json)) => (exit::OK, render(&json, pretty)),
+                Ok(Output::RowsRejected(json)) => (exit::ROWS_REJECTED, render(&json, pretty)),
+                Ok(Output::Written) => (exit::OK, String::new()),
+                Err(e) => failure(&e, pretty),
+            }
+        }
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => (exit::OK, e.to_string()),
+        Err(e) => failure(&usage_error(&e), ctx.pretty),
+    };
+    // A closed pipe (e.g. `| head`) is not worth a panic; the exit code still tells the truth.
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+    exit_code
+}
+
+/// What a command produced, for `run_to` to print.
+enum Output {
+    /// The result as one JSON document (exit 0).
+    Json(serde_json::Value),
+    /// An import's report when it rejected rows (exit 5).
+    RowsRejected(serde_json::Value),
+    /// The command wrote its output itself (an export to stdout, a template).
+    Written,
 }
 
 fn render<T: Serialize>(value: &T, pretty: bool) -> String {
@@ -632,14 +780,14 @@ fn render<T: Serialize>(value: &T, pretty: bool) -> String {
     out
 }
 
-fn failure(e: &Error, pretty: bool) -> Outcome {
+fn failure(e: &Error, pretty: bool) -> (i32, String) {
     let exit_code = match e.status() {
         400 => exit::USAGE,
         403 | 409 | 422 => exit::REFUSED,
         404 => exit::NOT_FOUND,
         _ => exit::OTHER,
     };
-    Outcome { exit_code, stdout: render(&e.body(), pretty) }
+    (exit_code, render(&e.body(), pretty))
 }
 
 /// A usage error in the shared shape. clap's own text can quote argument values, which may be
@@ -697,13 +845,13 @@ fn read_input<T: serde::de::DeserializeOwned>(arg: &InputArg) -> Result<T, Error
     dossier_app::input::from_json(&text)
 }
 
-fn json<T: Serialize>(value: T) -> Result<serde_json::Value, Error> {
-    Ok(serde_json::to_value(value).expect("views always serialize"))
+fn json<T: Serialize>(value: T) -> Result<Output, Error> {
+    Ok(Output::Json(serde_json::to_value(value).expect("views always serialize")))
 }
 
 /// The simulators print their URL as the first stdout line and then serve; nothing else goes to
 /// stdout, so a script can read the URL and go on.
-fn serve_sim(port: u16, faults: &str, seed: u64) -> Result<serde_json::Value, Error> {
+fn serve_sim(port: u16, faults: &str, seed: u64) -> Result<Output, Error> {
     use std::io::Write;
     let faults = dossier_sim::Faults::parse(faults).map_err(|e| {
         Error::invalid_input(vec![Reason::field("--faults", "invalid_faults", format!("--faults: {e}"))])
@@ -720,12 +868,17 @@ fn serve_sim(port: u16, faults: &str, seed: u64) -> Result<serde_json::Value, Er
             format!("the simulators stopped: {}", e.kind()),
         ))
     })?;
-    Ok(serde_json::json!({"stopped": true}))
+    json(serde_json::json!({"stopped": true}))
 }
 
-fn execute(cli: Cli, ctx: &Context) -> Result<serde_json::Value, Error> {
+fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Error> {
     if let Command::Sim { port, faults, seed } = &cli.command {
         return serve_sim(*port, faults, *seed);
+    }
+    // The template needs no data directory.
+    if let Command::Import(ImportCommand::Template { what: TemplateArg::Customers }) = &cli.command {
+        stdout.write_all(dossier_app::customer_template().as_bytes()).map_err(|e| write_failed(&e))?;
+        return Ok(Output::Written);
     }
     let data_dir = match cli.data_dir {
         Some(dir) => dir,
@@ -751,34 +904,9 @@ fn execute(cli: Cli, ctx: &Context) -> Result<serde_json::Value, Error> {
         Command::Identity(IdentityCommand::Status { customer_id }) => json(app.identity_status(&customer_id)?),
         Command::Risk(RiskCommand::Show { customer_id }) => json(app.risk(&customer_id)?),
         Command::Decision(DecisionCommand::List { customer }) => json(app.decisions(&customer)?),
-        Command::Queue(QueueCommand::List {
-            state,
-            verification_state,
-            verification_method,
-            edd,
-            risk,
-            identity_status,
-            refresh_due_before,
-            assignee,
-            sla_breached,
-            sort,
-            search,
-            page,
-        }) => json(app.queue(&QueueQuery {
-            state,
-            verification_state,
-            verification_method,
-            edd,
-            risk,
-            identity_status,
-            refresh_due_before,
-            assignee,
-            sla_breached,
-            sort,
-            limit: page.limit,
-            after: page.after,
-            search,
-        })?),
+        Command::Queue(QueueCommand::List { filters, sort, page }) => {
+            json(app.queue(&filters.query(sort, page.limit, page.after))?)
+        }
         Command::Maintenance(MaintenanceCommand::Tick { now }) => json(app.tick(&actor, now.as_deref())?),
         Command::Settings(SettingsCommand::Show) => json(app.policy()?),
         Command::Settings(SettingsCommand::Set(input)) => json(app.set_policy(&actor, &read_input(&input)?)?),
@@ -827,14 +955,110 @@ fn execute(cli: Cli, ctx: &Context) -> Result<serde_json::Value, Error> {
         Command::Audit(AuditCommand::List { entity, page }) => {
             json(app.audit_events(entity.as_deref(), page.limit, page.after.as_deref())?)
         }
+        Command::Import(ImportCommand::Customers { file, dry_run }) => {
+            import_customers(&mut app, &actor, &file, dry_run, ctx)
+        }
+        Command::Import(ImportCommand::Template { .. }) => unreachable!("printed before the data directory is opened"),
+        Command::Export(ExportCommand::Customers { filters, sort, output }) => {
+            let query = filters.query(sort, None, None);
+            export(output, stdout, |format, out| app.export_customers(&query, format, out))
+        }
+        Command::Export(ExportCommand::Cases { filters, output }) => {
+            let query = filters.query(None, None);
+            export(output, stdout, |format, out| app.export_cases(&query, format, out))
+        }
+        Command::Export(ExportCommand::Audit { entity, output }) => {
+            export(output, stdout, |format, out| app.export_audit(entity.as_deref(), format, out))
+        }
     }
 }
 
-fn customer(
+fn write_failed(e: &std::io::Error) -> Error {
+    Error::Unexpected(dossier_app::error::Problem::new(
+        "export_failed",
+        format!("could not write the output: {}", e.kind()),
+    ))
+}
+
+/// `import customers FILE|-`: the report, with exit 5 when rows were rejected; a progress line
+/// on stderr when it is a terminal.
+fn import_customers(
     app: &mut Dossier,
     actor: &dossier_app::Actor,
-    command: CustomerCommand,
-) -> Result<serde_json::Value, Error> {
+    file: &str,
+    dry_run: bool,
+    ctx: &Context,
+) -> Result<Output, Error> {
+    let progress = std::io::stderr().is_terminal() && !ctx.quiet_progress;
+    let on_progress = |p: &ImportProgress| {
+        if progress {
+            eprint!("\rrows {}  created {}  unchanged {}  rejected {}   ", p.rows, p.created, p.unchanged, p.rejected);
+        }
+    };
+    let options = ImportOptions { dry_run, ..Default::default() };
+    let report = if file == "-" {
+        app.import_customers(actor, std::io::stdin().lock(), &options, on_progress)
+    } else {
+        let input = std::fs::File::open(file).map_err(|e| {
+            Error::invalid_input(vec![Reason::field(
+                "file",
+                "input_unreadable",
+                format!("could not open the file: {}", e.kind()),
+            )])
+        })?;
+        app.import_customers(actor, input, &options, on_progress)
+    };
+    if progress {
+        eprintln!();
+    }
+    let report = report?;
+    let rejected = report.rejected > 0;
+    let Output::Json(value) = json(report)? else { unreachable!("json() makes JSON") };
+    Ok(if rejected { Output::RowsRejected(value) } else { Output::Json(value) })
+}
+
+/// Runs an export into stdout (the data is the output), or into `--out FILE` through a
+/// temporary file beside it, renamed into place only when the export is complete; then the
+/// output is a JSON summary `{format, rows, out}`.
+fn export(
+    args: ExportArgs,
+    stdout: &mut dyn Write,
+    write: impl FnOnce(&str, &mut dyn Write) -> Result<ExportSummary, Error>,
+) -> Result<Output, Error> {
+    let format = value_name(args.format);
+    let Some(path) = args.out else {
+        write(&format, stdout)?;
+        return Ok(Output::Written);
+    };
+    let unwritable = |e: std::io::Error| {
+        Error::invalid_input(vec![Reason::field(
+            "out",
+            "output_unwritable",
+            format!("could not write the --out file: {}", e.kind()),
+        )])
+    };
+    let partial = partial_path(&path);
+    let mut file = std::fs::File::create(&partial).map_err(unwritable)?;
+    let summary = write(&format, &mut file).and_then(|s| file.sync_all().map(|_| s).map_err(|e| write_failed(&e)));
+    let summary = match summary {
+        Ok(summary) => summary,
+        Err(e) => {
+            let _ = std::fs::remove_file(&partial);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&partial, &path).map_err(unwritable)?;
+    json(serde_json::json!({"format": summary.format, "rows": summary.rows, "out": path.display().to_string()}))
+}
+
+/// `FILE.partial` beside `FILE`: the export's temporary name until it is complete.
+fn partial_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(".partial");
+    path.with_file_name(name)
+}
+
+fn customer(app: &mut Dossier, actor: &dossier_app::Actor, command: CustomerCommand) -> Result<Output, Error> {
     use CustomerCommand as C;
     let lifecycle = |app: &mut Dossier, id: &str, command, reason: ReasonArg| {
         app.lifecycle(actor, id, command, Some(&reason.reason))
@@ -879,7 +1103,7 @@ fn decide_input(d: DecideArgs) -> DecideInput {
     DecideInput { outcome: Some(value_name(d.outcome)), reason: Some(d.reason), failure_codes: d.failure_codes }
 }
 
-fn case(app: &mut Dossier, actor: &dossier_app::Actor, command: CaseCommand) -> Result<serde_json::Value, Error> {
+fn case(app: &mut Dossier, actor: &dossier_app::Actor, command: CaseCommand) -> Result<Output, Error> {
     match command {
         CaseCommand::Note { id, text } => json(app.add_note(actor, &id, Some(&text))?),
         CaseCommand::Assign { id, assignee, .. } => json(app.assign(actor, &id, assignee.as_deref())?),
@@ -889,7 +1113,7 @@ fn case(app: &mut Dossier, actor: &dossier_app::Actor, command: CaseCommand) -> 
     }
 }
 
-fn idv(app: &mut Dossier, actor: &dossier_app::Actor, command: IdvCommand) -> Result<serde_json::Value, Error> {
+fn idv(app: &mut Dossier, actor: &dossier_app::Actor, command: IdvCommand) -> Result<Output, Error> {
     match command {
         IdvCommand::Create { customer, verification_type, method, reference } => {
             let input = CreateVerificationInput {
@@ -901,17 +1125,7 @@ fn idv(app: &mut Dossier, actor: &dossier_app::Actor, command: IdvCommand) -> Re
             json(app.create_verification(actor, &input)?)
         }
         IdvCommand::Show { id } => json(app.verification(&id)?),
-        IdvCommand::List { customer, verification_type, method, state, outcome, page } => {
-            json(app.list_verifications(&VerificationQuery {
-                customer_id: customer,
-                verification_type,
-                method,
-                states: state,
-                outcome,
-                limit: page.limit,
-                after: page.after,
-            })?)
-        }
+        IdvCommand::List { filters, page } => json(app.list_verifications(&filters.query(page.limit, page.after))?),
         IdvCommand::Advance { id, to, outcome, failure_codes, checks } => {
             let mut compliance_checks = Vec::new();
             for check in checks {
@@ -937,7 +1151,7 @@ fn idv(app: &mut Dossier, actor: &dossier_app::Actor, command: IdvCommand) -> Re
     }
 }
 
-fn edd(app: &mut Dossier, actor: &dossier_app::Actor, command: EddCommand) -> Result<serde_json::Value, Error> {
+fn edd(app: &mut Dossier, actor: &dossier_app::Actor, command: EddCommand) -> Result<Output, Error> {
     match command {
         EddCommand::Open { customer } => json(app.open_edd(actor, &customer)?),
         EddCommand::Show { id } => json(app.verification(&id)?),

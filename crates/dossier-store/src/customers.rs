@@ -45,6 +45,12 @@ impl Tx<'_> {
         id.map(|b| id_from(b, "customers", "id").map(CustomerId::from_bytes)).transpose()
     }
 
+    /// The ref id of a customer, if there is one with that id.
+    pub fn customer_ref_id(&self, id: CustomerId) -> Result<Option<String>> {
+        let mut stmt = self.conn().prepare_cached("SELECT ref_id FROM customers WHERE id = ?1")?;
+        Ok(stmt.query_row([blob(id.as_bytes())], |r| r.get(0)).optional()?)
+    }
+
     /// Writes a whole new customer with all its children.
     pub fn insert_customer(&self, c: &Customer) -> Result<()> {
         let metadata = metadata_json(&c.metadata);

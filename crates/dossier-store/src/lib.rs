@@ -1,7 +1,7 @@
 //! Dossier's SQLite store: the only crate that speaks SQL.
 //!
 //! A [`Store`] owns one connection opened with the house pragmas (WAL, foreign keys, busy
-//! timeout, `synchronous=NORMAL`) and migrated to the latest schema. Every change happens inside
+//! timeout, `synchronous=NORMAL`, temporary files in memory) and migrated to the latest schema. Every change happens inside
 //! [`Store::write`], one `BEGIN IMMEDIATE` transaction per command, so a change, its audit event
 //! and (later) its outbox row commit together or not at all.
 
@@ -79,6 +79,17 @@ impl Store {
         Ok(value)
     }
 
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction and always rolls it back: a rehearsal that
+    /// sees its own writes (and every constraint) exactly as [`Store::write`] would, and leaves
+    /// the database as it was. Dry runs use it.
+    pub fn rehearse<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
+        let wrapped = Tx { tx };
+        let value = f(&wrapped);
+        wrapped.tx.rollback().map_err(StoreError::from)?;
+        value
+    }
+
     /// Runs `f` in a read transaction, so everything it reads is one consistent snapshot.
     pub fn read<T, E: From<StoreError>>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
         let tx = self.conn.unchecked_transaction().map_err(StoreError::from)?;
@@ -99,6 +110,27 @@ impl Tx<'_> {
     fn conn(&self) -> &Connection {
         &self.tx
     }
+
+    /// Runs `f` inside a savepoint of this transaction. When `f` fails, everything it wrote is
+    /// undone and the transaction goes on, so one refused item of a batch leaves the others.
+    pub fn savepoint<T, E: From<StoreError>>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let run = |sql: &str| -> Result<()> {
+            self.conn().prepare_cached(sql)?.execute([])?;
+            Ok(())
+        };
+        run("SAVEPOINT item")?;
+        match f(self) {
+            Ok(value) => {
+                run("RELEASE item")?;
+                Ok(value)
+            }
+            Err(e) => {
+                run("ROLLBACK TO item")?;
+                run("RELEASE item")?;
+                Err(e)
+            }
+        }
+    }
 }
 
 fn configure(conn: &Connection) -> Result<()> {
@@ -106,6 +138,10 @@ fn configure(conn: &Connection) -> Result<()> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Statement journals (a statement whose triggers write the search index keeps one, as does
+    // every savepoint) and temporary b-trees stay in memory instead of spilling to files in
+    // /var/tmp: it made bulk imports a quarter faster, and they are small and short-lived.
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(())
 }

@@ -44,6 +44,9 @@ export type ErrorCode =
   | 'unsupported_file_type'
   | 'file_too_large'
   | 'file_unreadable'
+  | 'malformed_row'
+  | 'duplicate_column'
+  | 'output_unwritable'
   | 'domain_rule_violation'
   | 'primary_address_missing'
   | 'identity_document_missing'
@@ -94,6 +97,7 @@ export type ErrorCode =
   | 'credentials_unavailable'
   | 'sync_failed'
   | 'sync_unavailable'
+  | 'export_failed'
   | 'invalid_faults'
 ;
 
@@ -128,7 +132,7 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   invalid_id: { status: null, kind: 'reason', meaning: "not an id of the expected kind" },
   invalid_cursor: { status: null, kind: 'reason', meaning: "not a cursor from a previous page" },
   invalid_limit: { status: null, kind: 'reason', meaning: "a page size out of range" },
-  input_unreadable: { status: null, kind: 'reason', meaning: "the --input file could not be read" },
+  input_unreadable: { status: null, kind: 'reason', meaning: "the input file could not be read" },
   invalid_currency: { status: null, kind: 'reason', meaning: "not an ISO 4217 currency code" },
   invalid_duration: { status: null, kind: 'reason', meaning: "a duration out of range" },
   invalid_threshold: { status: null, kind: 'reason', meaning: "a threshold out of range" },
@@ -146,6 +150,9 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   unsupported_file_type: { status: null, kind: 'reason', meaning: "a scan must be a PNG, JPEG, GIF, WebP or PDF file" },
   file_too_large: { status: null, kind: 'reason', meaning: "a scan is larger than the limit" },
   file_unreadable: { status: null, kind: 'reason', meaning: "the file could not be read: check that it exists and is readable" },
+  malformed_row: { status: null, kind: 'reason', meaning: "a CSV row that cannot be read: wrong number of cells, bad quoting or not UTF-8" },
+  duplicate_column: { status: null, kind: 'reason', meaning: "a CSV header that names a column twice" },
+  output_unwritable: { status: null, kind: 'reason', meaning: "the --out file could not be created" },
   domain_rule_violation: { status: 403, kind: 'error', meaning: "a gate refused the action: the reasons list every rule not met" },
   primary_address_missing: { status: null, kind: 'reason', meaning: "no primary physical address" },
   identity_document_missing: { status: null, kind: 'reason', meaning: "no valid identity document" },
@@ -196,5 +203,6 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   credentials_unavailable: { status: 500, kind: 'error', meaning: "provider credentials could not be read or stored" },
   sync_failed: { status: 500, kind: 'error', meaning: "the sync run stopped: the message says why" },
   sync_unavailable: { status: 500, kind: 'error', meaning: "the sync worker could not start" },
+  export_failed: { status: 500, kind: 'error', meaning: "the export could not be written: the message says why" },
   invalid_faults: { status: null, kind: 'reason', meaning: "simulator faults out of range" },
 };
