@@ -106,10 +106,10 @@ async function run() {
       );
     }
     out.next_pages = pages;
-    const searchBox = await d.script(`return !!${q('customers-search')};`);
+    const searchBox = await d.script(`return !!${q('filter-search')};`);
     if (searchBox) {
-      out.search = await measure(d, `window.__sawLoading = false;` + setInput('customers-search', values.search), afterLoading);
-      await d.shot('customers-search');
+      out.search = await measure(d, `window.__sawLoading = false;` + setInput('filter-search', values.search), afterLoading);
+      await d.shot('filter-search');
     }
     return out;
   } finally {

@@ -263,3 +263,28 @@ fn search_is_served_by_the_full_text_index() {
     let plan: Vec<String> = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap().map(|r| r.unwrap()).collect();
     assert!(plan.iter().any(|p| p.contains("VIRTUAL TABLE INDEX")), "{plan:?}");
 }
+
+#[test]
+fn the_dashboards_counts_by_state_stay_exact_through_every_transition() {
+    let mut t = TestApp::new();
+    let a = t.verified_individual("DC-1", "full");
+    t.app.activate(&t.actor, &a).unwrap();
+    let b = t.create(minimal_individual("DC-2"));
+    t.app.lifecycle(&t.actor, &b, dossier_app::LifecycleCommand::Reject, Some("documents forged")).unwrap();
+    t.app.lifecycle(&t.actor, &b, dossier_app::LifecycleCommand::UndoRejection, Some("reviewed again")).unwrap();
+    let c = t.verified_individual("DC-3", "partial");
+    t.app.lifecycle(&t.actor, &c, dossier_app::LifecycleCommand::Close, Some("customer left")).unwrap();
+    t.create(minimal_individual("DC-4"));
+    // A refused transition changes no count.
+    assert!(t.app.activate(&t.actor, &b).is_err());
+    let conn = rusqlite::Connection::open(t.db_path()).unwrap();
+    let rows = |sql: &str| -> Vec<(String, i64)> {
+        let mut stmt = conn.prepare(sql).unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()
+    };
+    let truth = rows("SELECT state, count(*) FROM customers GROUP BY state ORDER BY state");
+    assert_eq!(rows("SELECT state, n FROM customer_state_counts WHERE n > 0 ORDER BY state"), truth);
+    assert_eq!(truth, vec![("active".into(), 1), ("closed".into(), 1), ("pending".into(), 2)]);
+    let shown = t.app.dashboard().unwrap().customers_by_state;
+    assert_eq!(shown.get("pending"), Some(&2));
+}

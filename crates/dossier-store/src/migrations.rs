@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0003_sync_outbox.sql", include_str!("../../../migrations/0003_sync_outbox.sql")),
     ("0004_customer_search.sql", include_str!("../../../migrations/0004_customer_search.sql")),
     ("0005_outbox_by_customer.sql", include_str!("../../../migrations/0005_outbox_by_customer.sql")),
+    ("0006_dashboard_counts.sql", include_str!("../../../migrations/0006_dashboard_counts.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {
