@@ -25,5 +25,5 @@ CREATE TRIGGER customer_state_counts_delete AFTER DELETE ON customers BEGIN
 END;
 
 CREATE INDEX identity_verifications_open_age
-    ON identity_verifications (method, verification_type, created_at)
+    ON identity_verifications (method, verification_type, created_at, state)
     WHERE state IN ('storing', 'waiting', 'pending', 'reviewing');
