@@ -21,7 +21,38 @@ pub(crate) fn parse_entity(entity: Option<&str>) -> Result<Option<uuid::Uuid>> {
         .transpose()
 }
 
+/// An intact audit trail.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+#[ts(export)]
+pub struct AuditVerifyView {
+    /// Every event was checked and every link holds.
+    pub intact: bool,
+    pub events: u64,
+    /// The last event's hash (hex): write it down, and a later check that reaches it proves
+    /// nothing before it changed.
+    pub head: Option<String>,
+}
+
 impl Dossier {
+    /// Checks the whole audit hash chain. A broken link is a 409 `audit_chain_broken` naming
+    /// the first event that no longer matches (its `seq` and id; never its content).
+    pub fn audit_verify(&self, on_progress: impl FnMut(u64)) -> Result<AuditVerifyView> {
+        let check = self.read(|_, tx| Ok(tx.verify_audit_chain(on_progress)?))?;
+        match check.first_broken {
+            None => Ok(AuditVerifyView { intact: true, events: check.checked, head: check.head.map(hex::encode) }),
+            Some((seq, id)) => {
+                let message = format!(
+                    "the audit trail was changed: event {seq} ({id}) does not match the chain; {} events before it are intact",
+                    check.checked
+                );
+                Err(Error::Conflict(
+                    crate::error::Problem::new("audit_chain_broken", message.clone())
+                        .with_reasons(vec![Reason::field(format!("seq:{seq}"), "audit_chain_broken", message)]),
+                ))
+            }
+        }
+    }
+
     /// Audit events in the order they happened, optionally for one entity.
     pub fn audit_events(
         &self,

@@ -122,6 +122,7 @@ pub const CODES: &[CodeDoc] = &[
     b("contact_exists", 409, "the customer already has that contact"),
     b("control_exists", 409, "a control of that type is already in place"),
     b("data_dir_not_empty", 409, "the data directory already has customers"),
+    b("audit_chain_broken", 409, "an audit event no longer matches the hash chain: the trail was changed"),
     // Unprocessable (422)
     b("unverified_customer", 422, "the customer has not been verified"),
     e("invalid_answers", 422, "the answers do not match the open questions"),

@@ -30,6 +30,7 @@ use std::sync::Arc;
 use dossier_store::Store;
 use time::Date;
 
+pub use audit::AuditVerifyView;
 pub use customer_csv::CUSTOMER_COLUMNS;
 pub use customers::{LifecycleCommand, VerifyContactInput};
 pub use dossier_core::Actor;

@@ -681,6 +681,8 @@ enum AuditCommand {
         #[command(flatten)]
         page: PageArgs,
     },
+    /// Check the audit trail's hash chain from the first event to the last.
+    Verify,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -952,6 +954,14 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
             json(report?)
         }
         Command::Dev(DevCommand::CheckDerived) => json(app.check_derived()?),
+        Command::Audit(AuditCommand::Verify) => {
+            let progress = std::io::stderr().is_terminal() && !ctx.quiet_progress;
+            json(app.audit_verify(|n| {
+                if progress {
+                    eprint!("\rchecked {n} events   ");
+                }
+            })?)
+        }
         Command::Audit(AuditCommand::List { entity, page }) => {
             json(app.audit_events(entity.as_deref(), page.limit, page.after.as_deref())?)
         }

@@ -85,7 +85,12 @@ impl BulkLoad<'_> {
         for table in &batch.tables {
             table.insert(&tx)?;
         }
-        tx.commit()?;
+        {
+            // The batch's audit events join the hash chain in the same transaction.
+            let wrapped = crate::Tx { tx };
+            wrapped.seal_audit_chain()?;
+            wrapped.tx.commit()?;
+        }
         for table in &batch.tables {
             *self.counts.entry(table.name).or_default() += table.rows() as u64;
         }

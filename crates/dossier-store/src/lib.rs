@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
-pub use audit::AuditRow;
+pub use audit::{AuditRow, ChainCheck, GENESIS, chain_hash};
 pub use bulk::{BulkBatch, BulkCustomer, BulkLoad, BulkRisk, EncodedBatch, RowCounts};
 pub use kyc::{DashboardStats, Derived, QueueCursor, QueueFilter, QueueRow, QueueSort, VerificationFilter};
 pub use migrations::{MIGRATIONS, schema_version};
@@ -66,7 +66,14 @@ impl Store {
         let mut conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::Open(e.to_string()))?;
         configure(&conn)?;
         migrations::migrate(&mut conn)?;
-        Ok(Self { conn })
+        let mut store = Self { conn };
+        // Events from before the audit chain (migration 0007) are sealed once, in order.
+        let unsealed: bool =
+            store.conn.query_row("SELECT EXISTS (SELECT 1 FROM audit_events WHERE hash IS NULL)", [], |r| r.get(0))?;
+        if unsealed {
+            store.write(|tx| tx.seal_audit_chain())?;
+        }
+        Ok(store)
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction and commits when it returns `Ok`.

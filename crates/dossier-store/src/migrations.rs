@@ -14,6 +14,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0004_customer_search.sql", include_str!("../../../migrations/0004_customer_search.sql")),
     ("0005_outbox_by_customer.sql", include_str!("../../../migrations/0005_outbox_by_customer.sql")),
     ("0006_dashboard_counts.sql", include_str!("../../../migrations/0006_dashboard_counts.sql")),
+    ("0007_audit_chain.sql", include_str!("../../../migrations/0007_audit_chain.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

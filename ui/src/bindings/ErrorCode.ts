@@ -84,6 +84,8 @@ export type ErrorCode =
   | 'ref_id_exists'
   | 'contact_exists'
   | 'control_exists'
+  | 'data_dir_not_empty'
+  | 'audit_chain_broken'
   | 'unverified_customer'
   | 'invalid_answers'
   | 'no_open_questions'
@@ -99,6 +101,7 @@ export type ErrorCode =
   | 'sync_unavailable'
   | 'export_failed'
   | 'invalid_faults'
+  | 'invalid_count'
 ;
 
 export interface ErrorCodeDoc {
@@ -190,6 +193,8 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   ref_id_exists: { status: 409, kind: 'both', meaning: "another customer has that reference id" },
   contact_exists: { status: 409, kind: 'both', meaning: "the customer already has that contact" },
   control_exists: { status: 409, kind: 'both', meaning: "a control of that type is already in place" },
+  data_dir_not_empty: { status: 409, kind: 'both', meaning: "the data directory already has customers" },
+  audit_chain_broken: { status: 409, kind: 'both', meaning: "an audit event no longer matches the hash chain: the trail was changed" },
   unverified_customer: { status: 422, kind: 'both', meaning: "the customer has not been verified" },
   invalid_answers: { status: 422, kind: 'error', meaning: "the answers do not match the open questions" },
   no_open_questions: { status: 422, kind: 'error', meaning: "there are no open out-of-wallet questions" },
@@ -205,4 +210,5 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   sync_unavailable: { status: 500, kind: 'error', meaning: "the sync worker could not start" },
   export_failed: { status: 500, kind: 'error', meaning: "the export could not be written: the message says why" },
   invalid_faults: { status: null, kind: 'reason', meaning: "simulator faults out of range" },
+  invalid_count: { status: null, kind: 'reason', meaning: "a count out of range" },
 };

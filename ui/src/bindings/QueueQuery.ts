@@ -13,7 +13,7 @@ edd: string | null, risk: string | null, identity_status: string | null, refresh
  */
 sort: string | null, limit: number | null, after: string | null, 
 /**
- * Words matched by prefix against the name, reference id and email addresses; every word
- * must match (`ann smi` finds Anna Smith).
+ * Words matched by prefix against the name, reference id, email addresses and identity
+ * document numbers; every word must match (`ann smi` finds Anna Smith).
  */
 search?: string, };
