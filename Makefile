@@ -40,7 +40,7 @@ test: deps ui build lint
 ## e2e: drive the real built desktop app (tauri-driver + WebKitWebDriver under Xvfb); screenshots in target/e2e/
 e2e: deps ui deps-e2e
 	$(CARGO) build --locked -p dossier-desktop -p dossier-cli
-	xvfb-run -a -s "-screen 0 1440x900x24" node --test --test-concurrency=1 e2e/
+	xvfb-run -a -s "-screen 0 1440x900x24" node --test --test-concurrency=1 --test-force-exit e2e/
 
 ## cybrid-sdk: Cybrid's official Python client against the simulator, unchanged
 cybrid-sdk: deps

@@ -30,8 +30,11 @@ export class Driver {
   static async start({ application, args, shots }) {
     const port = await freePort();
     const nativePort = await freePort();
+    // Its own process group: WebKitWebDriver and the app it launches go with it on stop, so no
+    // window (and no open connection to the app's sandbox) outlives a test file.
     const driver = spawn('tauri-driver', ['--port', String(port), '--native-port', String(nativePort)], {
       stdio: ['ignore', 'inherit', 'inherit'],
+      detached: true,
     });
     const base = `http://127.0.0.1:${port}`;
     for (let i = 0; i < 100; i++) {
@@ -170,7 +173,11 @@ export class Driver {
     try {
       await fetch(`${this.base}/session/${this.session}`, { method: 'DELETE' });
     } finally {
-      this.process.kill();
+      try {
+        process.kill(-this.process.pid, 'SIGTERM');
+      } catch {
+        this.process.kill();
+      }
     }
   }
 }
