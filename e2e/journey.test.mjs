@@ -21,7 +21,31 @@ const PNG = Buffer.from(
   'iVBORw0KGgoAAAANSUhEUgAAAAwAAAAQCAIAAACtAwlQAAAALElEQVR42mM4f/4aQcQAxL9+/caDSFQ0a+lXOKKDIuo5fPv2Q1jRSDGJIAIALqL5sBy4D0IAAAAASUVORK5CYII=',
   'base64',
 );
-const pdf = (title) => Buffer.from(`%PDF-1.4\n% ${title}\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n`);
+/** A real one-page PDF (pdf.js draws it in the window): the title as a heading over ruled lines. */
+const pdf = (title) => {
+  const content = [
+    '0.93 0.94 0.97 rg 0 700 612 92 re f',
+    `BT /F1 22 Tf 0.1 0.1 0.12 rg 48 738 Td (${title}) Tj ET`,
+    '0.8 0.8 0.85 RG 1 w 48 650 m 564 650 l S 48 620 m 474 620 l S 48 590 m 384 590 l S',
+  ].join('\n');
+  const objects = [
+    '<< /Type /Catalog /Pages 2 0 R >>',
+    '<< /Type /Pages /Kids [3 0 R] /Count 1 >>',
+    '<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>',
+    `<< /Length ${content.length} >>\nstream\n${content}\nendstream`,
+    '<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>',
+  ];
+  let out = '%PDF-1.4\n';
+  const offsets = objects.map((o, i) => {
+    const at = out.length;
+    out += `${i + 1} 0 obj\n${o}\nendobj\n`;
+    return at;
+  });
+  const xref = out.length;
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n${offsets.map((n) => `${String(n).padStart(10, '0')} 00000 n \n`).join('')}`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, 'latin1');
+};
 let d;
 
 /** Reads the database the app writes, through the CLI (WAL lets both open it). */
@@ -116,7 +140,20 @@ test('an individual: refused, fixed, verified, activated, EDD passed, found in t
     await d.click('evidence-save');
     await d.until(`evidence for ${item}`, async () => (await d.attr(`checklist-item-${item}`, 'data-satisfied')) === 'true');
   }
+  // Each PDF's first page is drawn by pdf.js inside the window (PDFs are never embedded: the CSP
+  // forbids objects and frames), and the viewer shows its pages with "Page N of M".
+  const scanStates = () =>
+    d.script(`return Array.from(document.querySelectorAll('[data-testid^="evidence-"][data-testid$="-scan"]'), (e) => e.getAttribute('data-state')).join(',');`);
+  await d.until('the evidence PDFs to be drawn', async () => (await scanStates()) === 'pdf,pdf,pdf,pdf', 20000);
   await d.shot('edd-evidence');
+  const purposeScan = await d.script(
+    `return document.querySelector('[data-testid^="evidence-purpose_of_account-"][data-testid$="-scan"]').getAttribute('data-testid');`,
+  );
+  await d.click(purposeScan);
+  await d.find('file-viewer-page-1', 20000);
+  assert.equal(await d.text('file-viewer-page-1'), 'Page 1 of 1');
+  await d.shot('pdf-viewer');
+  await d.click('file-viewer-close');
   await d.click('decide-outcome-passed');
   await d.fill('decide-reason', 'Source of wealth documented');
   await d.click('decide-submit');

@@ -16,6 +16,14 @@ export default defineConfig({
     target: 'es2021',
     sourcemap: false,
     chunkSizeWarningLimit: 700,
+    rollupOptions: {
+      output: {
+        // pdf.js imports its plain-JS image decoders as `${wasmUrl}<name>`, so they keep their
+        // names (in a folder of their own); every other asset is named by its hash as before.
+        assetFileNames: (asset) =>
+          asset.names.some((name) => name.endsWith('_nowasm_fallback.js')) ? 'assets/pdfjs/[name][extname]' : 'assets/[name]-[hash][extname]',
+      },
+    },
   },
   test: {
     environment: 'jsdom',

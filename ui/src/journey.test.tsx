@@ -146,9 +146,11 @@ describe('journeys', () => {
     fireEvent.click(screen.getByTestId('evidence-save'));
     await waitFor(() => expect(screen.getByTestId('checklist-item-purpose_of_account').getAttribute('data-satisfied')).toBe('true'));
     const purpose = within(screen.getByTestId('checklist-item-purpose_of_account'));
-    // The name it was attached under, and a PDF shown as a card, never embedded.
-    await waitFor(() => expect(purpose.getByTestId(/-scan$/).getAttribute('data-state')).toBe('file'));
-    expect(purpose.getByTestId(/-scan$/).textContent).toContain('PDF · purpose.pdf');
+    // The name it was attached under, and the PDF's first page drawn as a picture, never embedded.
+    await waitFor(() => expect(purpose.getByTestId(/-scan$/).getAttribute('data-state')).toBe('pdf'));
+    expect(purpose.getByTestId(/-scan$/).textContent).toContain('purpose.pdf');
+    expect(purpose.getByTestId(/-scan$/).textContent).toContain('PDF · 2 pages');
+    expect(document.querySelector('iframe, embed, object')).toBeNull();
 
     fireEvent.click(screen.getByTestId('decide-submit'));
     await waitFor(() => expect(screen.getByTestId('case-outcome').textContent).toBe('Passed'));

@@ -1,13 +1,15 @@
-// Scans of identity documents and EDD evidence: a thumbnail (or a card for PDFs) and a viewer.
-// The bytes come from `read_file` through `useFilePreview`; nothing is read from disk, and PDFs
-// are never embedded (the CSP forbids objects and frames), so they show as "PDF · name · size".
-import type { ReactNode } from 'react';
+// Scans of identity documents and EDD evidence: a thumbnail and a viewer. The bytes come from
+// `read_file` through `useFilePreview`; nothing is read from disk. PDFs are never embedded (the
+// CSP forbids objects and frames): their first page (the viewer: first three) is drawn by pdf.js
+// into a picture; while it is drawn, or when it cannot be, they show as "PDF · name · size".
+import type { CSSProperties, ReactNode } from 'react';
 
 import type { BackendError } from '../backend/Backend';
 import { humanize } from '../backend/vocab';
 import { formatBytes } from '../format';
-import type { FilePreview } from '../lib/useFilePreview';
-import { PDF_TYPE, isStoredReference, useFilePreview } from '../lib/useFilePreview';
+import { PDF_FAILURE_WORDS, pdfFailureSentence } from '../lib/pdf';
+import type { FilePreview, PdfPageView } from '../lib/useFilePreview';
+import { PDF_THUMB, PDF_TYPE, PDF_VIEWER, isStoredReference, useFilePreview } from '../lib/useFilePreview';
 import { Dialog } from './Dialog';
 import { ErrorBanner, sentence } from './ErrorBanner';
 
@@ -52,15 +54,33 @@ export function PageIcon({ size = 20 }: { size?: number }) {
   );
 }
 
-/** The caption under an image's thumbnail: "PNG · 1.2 MB". (A PDF's card says it all.) */
+function pagesWord(n: number): string {
+  return n === 1 ? '1 page' : `${n} pages`;
+}
+
+/** The caption under a thumbnail: "PNG · 1.2 MB", "PDF · 3 pages · 84 KB". (A card says it all.) */
 function meta(preview: FilePreview): string | null {
-  return preview.status === 'image' ? `${typeWord(preview.mediaType)} · ${formatBytes(preview.size)}` : null;
+  if (preview.status === 'image') return `${typeWord(preview.mediaType)} · ${formatBytes(preview.size)}`;
+  if (preview.status === 'pdf') return `${typeWord(preview.mediaType)} · ${pagesWord(preview.pageCount)} · ${formatBytes(preview.size)}`;
+  return null;
+}
+
+/** Thumbnails of pages are 120 px wide and as tall as the page, between 84 and 170 px (A4 is 170). */
+const THUMB_WIDTH = 120;
+
+function pageThumbStyle(page: PdfPageView): CSSProperties {
+  const height = Math.round((THUMB_WIDTH * page.height) / Math.max(1, page.width));
+  return { height: Math.min(170, Math.max(84, height)) };
 }
 
 function ThumbBody({ preview, name }: { preview: FilePreview; name: string }): ReactNode {
   switch (preview.status) {
     case 'image':
       return <img src={preview.url} alt={`Scan: ${name}`} className="thumb" />;
+    case 'pdf': {
+      const first = preview.pages[0]!;
+      return <img src={first.url} alt={`First page of ${name}`} className="thumb thumb-page" style={pageThumbStyle(first)} />;
+    }
     case 'file':
       return (
         <span className="thumb thumb-card">
@@ -68,6 +88,11 @@ function ThumbBody({ preview, name }: { preview: FilePreview; name: string }): R
           <span>
             <strong>{typeWord(preview.mediaType)}</strong> · {name} · {formatBytes(preview.size)}
           </span>
+          {preview.pdf && preview.pdf !== 'rendering' && (
+            <span className="thumb-note" title={preview.pdfMessage ?? undefined}>
+              {PDF_FAILURE_WORDS[preview.pdf]}
+            </span>
+          )}
         </span>
       );
     case 'loading':
@@ -87,6 +112,13 @@ function ThumbBody({ preview, name }: { preview: FilePreview; name: string }): R
         </span>
       );
   }
+}
+
+/** `data-pdf` on a PDF's thumbnail and viewer: `rendering`, `drawn`, or why not. */
+function pdfState(preview: FilePreview): string | undefined {
+  if (preview.status === 'pdf') return 'drawn';
+  if (preview.status === 'file' && preview.pdf) return preview.pdf;
+  return undefined;
 }
 
 export interface ScanThumbProps {
@@ -120,11 +152,12 @@ export function AttachError({ error, id, testId }: { error: BackendError | null;
 
 /** A scan's thumbnail with its name and "type · size" under it. */
 export function ScanThumb({ reference, name, fallbackName, onOpen, testId }: ScanThumbProps) {
-  const preview = useFilePreview(reference);
+  const preview = useFilePreview(reference, PDF_THUMB);
   const shown = scanName(reference, name, fallbackName);
   const caption = meta(preview);
   const title = isStoredReference(reference) ? reference : `${reference} (not stored in Dossier: a provider's reference or an older path)`;
-  // A card (PDF, missing scan, provider reference) names the file itself; images get a caption.
+  // A card (a PDF not drawn, a missing scan, a provider reference) names the file itself;
+  // images and drawn PDFs get a caption.
   const card = preview.status === 'file' || preview.status === 'none';
   const body = (
     <>
@@ -143,6 +176,9 @@ export function ScanThumb({ reference, name, fallbackName, onOpen, testId }: Sca
     'data-testid': testId,
     'data-state': preview.status,
     'data-code': preview.status === 'error' ? preview.error.code : undefined,
+    'data-pdf': pdfState(preview),
+    'data-pages': preview.status === 'pdf' ? preview.pageCount : undefined,
+    'aria-busy': preview.status === 'loading' || (preview.status === 'file' && preview.pdf === 'rendering') ? true : undefined,
   };
   return onOpen ? (
     <button type="button" {...common} className="scan scan-button" onClick={onOpen} aria-label={`Open ${shown}`}>
@@ -153,18 +189,52 @@ export function ScanThumb({ reference, name, fallbackName, onOpen, testId }: Sca
   );
 }
 
-/** A scan at full size: images shown, PDFs as a card saying why they are not. */
+/** A PDF's drawn pages, each with "Page N of M", and a word when there are more. */
+function PdfPages({ pages, pageCount, name }: { pages: PdfPageView[]; pageCount: number; name: string }) {
+  return (
+    <div className="pdf-pages" data-testid="file-viewer-pdf" data-pages={pageCount}>
+      {pages.map((page, i) => (
+        <figure key={i} className="pdf-page" data-testid={`file-viewer-page-${i + 1}`}>
+          <img src={page.url} alt={`Page ${i + 1} of ${pageCount}: ${name}`} className="pdf-page-image" />
+          <figcaption className="faint">
+            Page {i + 1} of {pageCount}
+          </figcaption>
+        </figure>
+      ))}
+      {pageCount > pages.length && (
+        <p className="muted" data-testid="file-viewer-more-pages">
+          The first {pagesWord(pages.length)} of {pageCount} are shown here. The whole file is kept in the data directory.
+        </p>
+      )}
+    </div>
+  );
+}
+
+function noPreviewText(preview: Extract<FilePreview, { status: 'file' | 'none' }>): string {
+  if (preview.status === 'none') return "This reference is not a scan stored by Dossier (a provider's reference or an older path), so there is nothing to show.";
+  if (preview.pdf === 'rendering') return 'Drawing the first pages…';
+  if (preview.pdf) return pdfFailureSentence(preview.pdf);
+  return 'Dossier shows images and PDFs only. The file itself is kept in the data directory.';
+}
+
+/** A scan at full size: images shown, PDFs as their first pages drawn, anything else as a card. */
 export function ScanViewer({ reference, name, onClose }: { reference: string; name: string; onClose: () => void }) {
-  const preview = useFilePreview(reference);
+  const preview = useFilePreview(reference, PDF_VIEWER);
   return (
     <Dialog title={name} onClose={onClose} wide testId="file-viewer">
       {preview.status === 'image' && (
         <img src={preview.url} alt={`Scan: ${name}`} className="scan-full" data-testid="file-viewer-image" />
       )}
+      {preview.status === 'pdf' && <PdfPages pages={preview.pages} pageCount={preview.pageCount} name={name} />}
       {preview.status === 'loading' && <p className="muted">Loading the scan…</p>}
       {preview.status === 'error' && <ErrorBanner error={preview.error} testId="file-viewer-error" />}
       {(preview.status === 'file' || preview.status === 'none') && (
-        <div className="scan-card" data-testid="file-viewer-no-preview">
+        <div
+          className="scan-card"
+          data-testid="file-viewer-no-preview"
+          data-pdf={pdfState(preview)}
+          aria-busy={preview.status === 'file' && preview.pdf === 'rendering' ? true : undefined}
+        >
           <PageIcon size={36} />
           <div>
             <p className="scan-card-title">
@@ -178,11 +248,12 @@ export function ScanViewer({ reference, name, onClose }: { reference: string; na
                 </>
               )}
             </p>
-            <p className="muted">
-              {preview.status === 'file'
-                ? 'Dossier does not open PDFs inside the app: the window blocks embedded documents. The scan is kept in the data directory.'
-                : "This reference is not a scan stored by Dossier (a provider's reference or an older path), so there is nothing to show."}
-            </p>
+            <p className="muted">{noPreviewText(preview)}</p>
+            {preview.status === 'file' && preview.pdf && preview.pdf !== 'rendering' && preview.pdfMessage && (
+              <p className="faint" data-testid="file-viewer-pdf-reason">
+                pdf.js: {preview.pdfMessage}
+              </p>
+            )}
           </div>
         </div>
       )}
