@@ -152,6 +152,15 @@ test('an individual: refused, fixed, verified, activated, EDD passed, found in t
   await d.click(purposeScan);
   await d.find('file-viewer-page-1', 20000);
   assert.equal(await d.text('file-viewer-page-1'), 'Page 1 of 1');
+  await d.until('the page image to be decoded', async () =>
+    d.script(`const img = document.querySelector('[data-testid="file-viewer-pdf"] img'); return !!img && img.complete && img.naturalWidth > 0;`), 20000);
+  // The drawn page has ink on it, not just a white sheet.
+  const probe = await d.script(`const img = document.querySelector('[data-testid="file-viewer-pdf"] img');
+    const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
+    const g = c.getContext('2d'); g.drawImage(img, 0, 0); const px = g.getImageData(0, 0, c.width, c.height).data;
+    let dark = 0; for (let i = 0; i < px.length; i += 4) if (px[i] < 200) dark++;
+    return dark;`);
+  assert.ok(probe > 100, `the page was drawn with its content (${probe} dark pixels)`);
   await d.shot('pdf-viewer');
   await d.click('file-viewer-close');
   await d.click('decide-outcome-passed');
