@@ -5,6 +5,7 @@
 #[cfg(test)]
 mod bindings;
 mod commands;
+mod hardening;
 
 use std::path::PathBuf;
 use std::sync::Mutex;
