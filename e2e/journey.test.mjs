@@ -135,7 +135,14 @@ test('an individual: refused, fixed, verified, activated, EDD passed, found in t
   await d.find('case-work');
   for (const item of ['proof_of_address', 'source_of_funds', 'source_of_wealth', 'purpose_of_account']) {
     writeFileSync(join(scans, `${item}.pdf`), pdf(item));
-    await d.click(`evidence-attach-${item}`);
+    // The case re-renders as its data arrives; a click on a button it just replaced opens
+    // nothing, so click again until the dialog is there.
+    await d.until(`the evidence dialog for ${item}`, async () => {
+      if (await d.script(`return !!document.querySelector('[data-testid="evidence-reference"]');`)) return true;
+      await d.click(`evidence-attach-${item}`);
+      await new Promise((r) => setTimeout(r, 300));
+      return d.script(`return !!document.querySelector('[data-testid="evidence-reference"]');`);
+    }, 20000);
     await d.fill('evidence-reference', join(scans, `${item}.pdf`));
     await d.click('evidence-save');
     await d.until(`evidence for ${item}`, async () => (await d.attr(`checklist-item-${item}`, 'data-satisfied')) === 'true');
