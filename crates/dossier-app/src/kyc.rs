@@ -210,26 +210,13 @@ impl Env {
         let today = self.today();
         let mut effects = json!({});
         if let Some(decision_type) = v.method.decision_type() {
-            let gov_id =
-                matches!(decision_type, ComplianceType::PersonGovIdVerification | ComplianceType::PersonGovIdAttested);
-            // A government-ID decision lasts as long as the ID document it rests on.
-            let expired_at = (gov_id && outcome == Outcome::Passed)
-                .then(|| {
-                    customer
-                        .documents
-                        .iter()
-                        .filter(|d| d.document_type.is_physical_id() && d.is_valid_on(today))
-                        .filter_map(|d| d.expires_on)
-                        .max()
-                        .map(|day| day.next_day().unwrap_or(day).midnight().assume_utc())
-                })
-                .flatten();
-            v.compliance_decisions.push(ComplianceDecision {
+            v.compliance_decisions.push(ComplianceDecision::recorded(
                 decision_type,
-                state: if outcome == Outcome::Passed { DecisionState::Passed } else { DecisionState::Failed },
-                failure_codes: codes.clone(),
-                expired_at,
-            });
+                outcome,
+                codes.clone(),
+                &customer,
+                today,
+            ));
         }
         if v.verification_type != VerificationType::Kyc || v.is_edd() {
             return Ok(effects);
@@ -238,11 +225,7 @@ impl Env {
         match outcome {
             Outcome::Passed => {
                 tx.set_last_kyc_refresh_date(customer.id, today)?;
-                let level = match policy.on_kyc_passed {
-                    KycPassPolicy::RecordOnly => None,
-                    KycPassPolicy::VerifyPartial => Some(VerificationLevel::Partial),
-                    KycPassPolicy::VerifyFull => Some(VerificationLevel::Full),
-                };
+                let level = policy.on_kyc_passed.verify_level();
                 if let (Some(level), CustomerState::Pending) = (level, customer.state) {
                     let missing = verify_gate(&customer, level, today);
                     if missing.is_empty() {

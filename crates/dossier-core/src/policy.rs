@@ -21,6 +21,17 @@ word_enum!(
     }
 );
 
+impl KycPassPolicy {
+    /// The level a passing KYC verifies a pending customer at, if any.
+    pub fn verify_level(self) -> Option<crate::lifecycle::VerificationLevel> {
+        match self {
+            KycPassPolicy::RecordOnly => None,
+            KycPassPolicy::VerifyPartial => Some(crate::lifecycle::VerificationLevel::Partial),
+            KycPassPolicy::VerifyFull => Some(crate::lifecycle::VerificationLevel::Full),
+        }
+    }
+}
+
 word_enum!(
     /// The kinds of case work, each with its own SLA.
     CaseType {

@@ -260,6 +260,35 @@ pub struct ComplianceDecision {
     pub expired_at: Option<OffsetDateTime>,
 }
 
+impl ComplianceDecision {
+    /// The decision a completed verification records about `customer` on `today`. A passed
+    /// government-ID decision lasts as long as the physical ID document it rests on (until the
+    /// day after the latest valid one expires).
+    pub fn recorded(
+        decision_type: ComplianceType,
+        outcome: Outcome,
+        failure_codes: Vec<FailureCodeValue>,
+        customer: &crate::customer::Customer,
+        today: time::Date,
+    ) -> Self {
+        let gov_id =
+            matches!(decision_type, ComplianceType::PersonGovIdVerification | ComplianceType::PersonGovIdAttested);
+        let expired_at = (gov_id && outcome == Outcome::Passed)
+            .then(|| {
+                customer
+                    .documents
+                    .iter()
+                    .filter(|d| d.document_type.is_physical_id() && d.is_valid_on(today))
+                    .filter_map(|d| d.expires_on)
+                    .max()
+                    .map(|day| day.next_day().unwrap_or(day).midnight().assume_utc())
+            })
+            .flatten();
+        let state = if outcome == Outcome::Passed { DecisionState::Passed } else { DecisionState::Failed };
+        Self { decision_type, state, failure_codes, expired_at }
+    }
+}
+
 /// Where a verification is, with the data that belongs there: an outcome exists only once
 /// completed.
 #[derive(Debug, Clone, PartialEq)]

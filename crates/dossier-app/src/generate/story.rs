@@ -755,25 +755,8 @@ impl Story<'_> {
         let today = now.date();
         let mut effects = json!({});
         if let Some(decision_type) = v.method.decision_type() {
-            let gov_id =
-                matches!(decision_type, ComplianceType::PersonGovIdVerification | ComplianceType::PersonGovIdAttested);
-            let expired_at = (gov_id && outcome == Outcome::Passed)
-                .then(|| {
-                    self.c
-                        .documents
-                        .iter()
-                        .filter(|d| d.document_type.is_physical_id() && d.is_valid_on(today))
-                        .filter_map(|d| d.expires_on)
-                        .max()
-                        .map(|day| day.next_day().unwrap_or(day).midnight().assume_utc())
-                })
-                .flatten();
-            self.verifications[i].compliance_decisions.push(ComplianceDecision {
-                decision_type,
-                state: if outcome == Outcome::Passed { DecisionState::Passed } else { DecisionState::Failed },
-                failure_codes: codes.clone(),
-                expired_at,
-            });
+            let decision = ComplianceDecision::recorded(decision_type, outcome, codes.clone(), &self.c, today);
+            self.verifications[i].compliance_decisions.push(decision);
         }
         let v = &self.verifications[i];
         if v.verification_type != VerificationType::Kyc || v.is_edd() {
@@ -783,11 +766,7 @@ impl Story<'_> {
         match outcome {
             Outcome::Passed => {
                 self.c.last_kyc_refresh_date = Some(today);
-                let level = match self.w.policy.on_kyc_passed {
-                    KycPassPolicy::RecordOnly => None,
-                    KycPassPolicy::VerifyPartial => Some(VerificationLevel::Partial),
-                    KycPassPolicy::VerifyFull => Some(VerificationLevel::Full),
-                };
+                let level = self.w.policy.on_kyc_passed.verify_level();
                 if let (Some(level), CustomerState::Pending) = (level, self.c.state) {
                     let missing = verify_gate(&self.c, level, today);
                     if missing.is_empty() {
