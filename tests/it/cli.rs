@@ -157,13 +157,14 @@ pub fn binary() -> PathBuf {
     bin
 }
 
-fn real(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String) {
+/// Runs the real `dossier` binary on `dir` as `actor`: (exit code, stdout, stderr).
+pub(crate) fn run_binary(dir: &Path, args: &[&str], stdin: Option<&str>, actor: &str) -> (i32, String, String) {
     let mut child = Command::new(binary())
         .arg("--data-dir")
         .arg(dir)
         .args(args)
         .env_remove("DOSSIER_DATA_DIR")
-        .env("DOSSIER_ACTOR", "counter-1")
+        .env("DOSSIER_ACTOR", actor)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -174,8 +175,14 @@ fn real(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String) {
     }
     drop(child.stdin.take());
     let out = child.wait_with_output().unwrap();
-    assert!(out.stderr.is_empty(), "nothing on stderr: {}", String::from_utf8_lossy(&out.stderr));
-    (out.status.code().unwrap(), String::from_utf8(out.stdout).unwrap())
+    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
+    (out.status.code().unwrap(), text(out.stdout), text(out.stderr))
+}
+
+fn real(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String) {
+    let (code, stdout, stderr) = run_binary(dir, args, stdin, "counter-1");
+    assert!(stderr.is_empty(), "nothing on stderr: {stderr}");
+    (code, stdout)
 }
 
 #[test]

@@ -3,8 +3,6 @@
 //! column, a dry run keeps nothing, and importing a file again changes nothing.
 
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 use dossier_app::dto::ImportReport;
 use dossier_app::{CUSTOMER_COLUMNS, ImportOptions};
@@ -316,24 +314,7 @@ fn the_template_is_a_header_and_a_row_that_imports() {
 
 /// Runs the real binary with `--data-dir DIR`, returning its exit code, stdout and stderr.
 fn real(dir: &std::path::Path, args: &[&str], stdin: Option<&str>) -> (i32, String, String) {
-    let mut child = Command::new(crate::cli::binary())
-        .arg("--data-dir")
-        .arg(dir)
-        .args(args)
-        .env_remove("DOSSIER_DATA_DIR")
-        .env("DOSSIER_ACTOR", "importer")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    if let Some(text) = stdin {
-        child.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
-    }
-    drop(child.stdin.take());
-    let out = child.wait_with_output().unwrap();
-    let text = |b: Vec<u8>| String::from_utf8(b).unwrap();
-    (out.status.code().unwrap(), text(out.stdout), text(out.stderr))
+    crate::cli::run_binary(dir, args, stdin, "importer")
 }
 
 #[test]
