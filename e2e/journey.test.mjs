@@ -3,7 +3,7 @@
 // of every step go to target/e2e/.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -14,6 +14,7 @@ const root = resolve(import.meta.dirname, '..');
 const app = join(root, 'target/debug/dossier-desktop');
 const cli = join(root, 'target/debug/dossier');
 const dataDir = mkdtempSync(join(tmpdir(), 'dossier-e2e-'));
+const PASSPHRASE = 'counter one e2e passphrase';
 // Scans to attach by typed path: the app copies them into the data directory (attach_file reads
 // the file and takes it by its content), so they must exist and be real PNG / PDF files.
 const scans = mkdtempSync(join(tmpdir(), 'dossier-e2e-scans-'));
@@ -51,7 +52,10 @@ let d;
 /** Reads the database the app writes, through the CLI (WAL lets both open it). */
 function dossier(...args) {
   try {
-    return JSON.parse(execFileSync(cli, ['--data-dir', dataDir, ...args], { encoding: 'utf8' }));
+    return JSON.parse(execFileSync(cli, ['--data-dir', dataDir, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, DOSSIER_PASSPHRASE: PASSPHRASE },
+    }));
   } catch (e) {
     return JSON.parse(e.stdout);
   }
@@ -67,12 +71,21 @@ after(async () => {
   rmSync(scans, { recursive: true, force: true });
 });
 
-test('the first screen shows within a second', async () => {
+test('a fresh install asks for a passphrase, encrypts the data with it, and opens', async () => {
   const started = Date.now();
-  await d.find('nav-onboard', 10000);
-  await d.shot('first-screen');
+  await d.find('lock-passphrase', 10000);
   // The session starts the app; measure from the session to the first interactive screen.
-  assert.ok(Date.now() - started < 5000, 'the shell answers promptly once the window exists');
+  assert.ok(Date.now() - started < 5000, 'the first screen answers promptly once the window exists');
+  assert.equal(await d.text('lock-data-dir'), dataDir);
+  await d.shot('set-up');
+  await d.fill('lock-passphrase', 'too short');
+  assert.equal(await d.enabled('lock-submit'), false, 'a passphrase under 10 characters is refused');
+  await d.unlock(PASSPHRASE);
+  await d.find('nav-onboard', 20000);
+  await d.shot('first-screen');
+  const key = JSON.parse(readFileSync(join(dataDir, 'key.json'), 'utf8'));
+  assert.equal(key.kdf.algorithm, 'argon2id');
+  assert.equal(dossier('key', 'status').state, 'encrypted');
 });
 
 test('an individual: refused, fixed, verified, activated, EDD passed, found in the EDD-passed view', async () => {
@@ -240,4 +253,30 @@ test('the dashboard draws open cases by age', async () => {
     (await d.script("return document.querySelector('[data-testid=\"page-error\"]') === null && document.querySelector('.recharts-surface') !== null")));
   await d.shot('dashboard-open-case');
   assert.equal(await d.script("return document.getElementById('root').innerHTML.length > 1000"), true);
+});
+
+test('Lock closes the data; only the passphrase opens it again; nothing on disk is readable', async () => {
+  await d.click('lock-now');
+  await d.find('lock-passphrase');
+  assert.equal(await d.script(`return document.querySelector('[data-testid^="nav-"]') === null;`), true, 'no data behind the lock');
+  await d.shot('locked');
+  await d.fill('lock-passphrase', 'not the passphrase at all');
+  await d.click('lock-submit');
+  await d.until('the refusal to show', async () => (await d.text('lock-error')).includes('does not open'));
+  await d.unlock(PASSPHRASE);
+  await d.find('nav-onboard', 20000);
+  // Everything the journeys typed and attached lives under the data directory, encrypted.
+  const files = [];
+  const walk = (dir) => readdirSync(dir).forEach((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) walk(path); else files.push(path);
+  });
+  walk(dataDir);
+  const seeded = ['Evergreen Terrace', 'ana.silva@example.com', 'X12345678', 'Northwind Trading', 'Hopper', '12-3456789', '123456789'];
+  for (const path of files) {
+    const bytes = readFileSync(path);
+    for (const value of seeded) {
+      assert.equal(bytes.includes(Buffer.from(value)), false, `${path.slice(dataDir.length)} holds a seeded value in plain text`);
+    }
+  }
 });

@@ -15,11 +15,16 @@ const root = resolve(import.meta.dirname, '..');
 const app = join(root, 'target/debug/dossier-desktop');
 const cli = join(root, 'target/debug/dossier');
 const dataDir = mkdtempSync(join(tmpdir(), 'dossier-e2e-sync-'));
+const PASSPHRASE = 'sync e2e passphrase';
 let d;
 
 function dossier(args, input) {
   try {
-    return JSON.parse(execFileSync(cli, ['--data-dir', dataDir, ...args], { encoding: 'utf8', input }));
+    return JSON.parse(execFileSync(cli, ['--data-dir', dataDir, ...args], {
+      encoding: 'utf8',
+      input,
+      env: { ...process.env, DOSSIER_PASSPHRASE: PASSPHRASE },
+    }));
   } catch (e) {
     return JSON.parse(e.stdout);
   }
@@ -27,6 +32,7 @@ function dossier(args, input) {
 
 before(async () => {
   d = await Driver.start({ application: app, args: ['--data-dir', dataDir], shots: join(root, 'target/e2e/sync') });
+  await d.unlock(PASSPHRASE);
   await d.find('nav-sync', 20000);
 });
 

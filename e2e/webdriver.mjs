@@ -146,6 +146,16 @@ export class Driver {
   }
 
   /** Polls until `check()` holds (returns truthy), or fails with `what`. */
+  /** Gets past the lock screen: sets a new data directory up, or unlocks an encrypted one. */
+  async unlock(passphrase, timeoutMs = 20000) {
+    await this.find('lock-passphrase', timeoutMs);
+    await this.fill('lock-passphrase', passphrase);
+    if (await this.script(`return !!document.querySelector('[data-testid="lock-passphrase-again"]');`)) {
+      await this.fill('lock-passphrase-again', passphrase);
+    }
+    await this.click('lock-submit');
+  }
+
   async until(what, check, timeoutMs = 10000) {
     const until = Date.now() + timeoutMs;
     let last;

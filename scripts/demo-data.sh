@@ -11,9 +11,15 @@ bin="${DOSSIER_BIN:-$root/target/release/dossier}"
 [ -x "$bin" ] || bin="$root/target/debug/dossier"
 data="${1:-}"
 export DOSSIER_ACTOR="${DOSSIER_ACTOR:-demo-loader}"
+# The passphrase the desktop app will ask for (a demo one: real directories choose theirs).
+export DOSSIER_PASSPHRASE="${DOSSIER_PASSPHRASE:-demo passphrase, not for real data}"
 d() { if [ -n "$data" ]; then "$bin" --data-dir "$data" "$@"; else "$bin" "$@"; fi; }
 id_of() { grep -o '"id":"[^"]*"' | head -n 1 | sed 's/"id":"\(.*\)"/\1/'; }
 
+if d key status | grep -q '"new"\|"plain"'; then
+  d init >/dev/null
+  echo "demo data: set up the data directory; its passphrase is \"$DOSSIER_PASSPHRASE\""
+fi
 if [ "$(d customer list --limit 1 | grep -c '"id"')" -gt 0 ]; then
   echo "demo data: the data directory already has customers; nothing loaded"
   exit 0

@@ -10,6 +10,8 @@ bin="${DOSSIER_BIN:-$root/target/debug/dossier}"
 data="${1:-$(mktemp -d)/dossier-demo}"
 demo="$root/fixtures/demo"
 export DOSSIER_ACTOR="${DOSSIER_ACTOR:-branch-clerk}"
+# The data directory's passphrase (a demo one; real directories get theirs at a prompt).
+export DOSSIER_PASSPHRASE="${DOSSIER_PASSPHRASE:-demo passphrase, not for real data}"
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -31,6 +33,11 @@ expect() {
 field() { printf '%s' "$out" | grep -m1 -o "\"$1\": *\"[^\"]*\"" | sed 's/.*: *"\(.*\)"/\1/'; }
 
 echo "Dossier demo journey; data directory: $data"
+
+step "Set up the data directory: a data key, wrapped under the passphrase; everything is encrypted"
+if "$bin" --data-dir "$data" key status | grep -q '"new"\|"plain"'; then
+  expect 0 init
+fi
 
 step "Create a customer: it starts pending"
 expect 0 customer create --input "$demo/individual.json"

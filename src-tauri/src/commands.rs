@@ -18,16 +18,40 @@ use crate::Desk;
 
 type Answer<T> = Result<T, ErrorBody>;
 
-/// Runs one dossier-app call with the data directory locked for its duration.
+/// Runs one dossier-app call on the open session, holding it for the call's duration; refused
+/// with 401 `locked` while the app is locked.
 fn with<T>(desk: &State<'_, Desk>, f: impl FnOnce(&mut Dossier, &Actor) -> dossier_app::Result<T>) -> Answer<T> {
-    // A panic inside a command cannot leave the database half-written (its transaction rolled
-    // back), so a poisoned lock is safe to take over.
-    let mut app = desk.app.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    f(&mut app, &desk.actor).map_err(|e| e.body())
+    let mut session = desk.session();
+    let session = session.as_mut().ok_or_else(locked)?;
+    f(&mut session.app, &session.actor).map_err(|e| e.body())
+}
+
+fn locked() -> ErrorBody {
+    ErrorBody {
+        status: 401,
+        code: "locked".into(),
+        message: "Dossier is locked: unlock it to go on".into(),
+        reasons: Vec::new(),
+    }
 }
 
 fn internal(message: &str) -> ErrorBody {
     ErrorBody { status: 500, code: "internal_error".into(), message: message.into(), reasons: Vec::new() }
+}
+
+/// Whether the window shows the lock screen, and which one.
+#[derive(Debug, Clone, Serialize, TS)]
+#[ts(export)]
+pub struct SessionState {
+    /// `new` or `plain`: the set-up screen (a plain directory is encrypted by it); otherwise
+    /// the unlock screen while locked.
+    pub directory: dossier_app::DirectoryState,
+    pub unlocked: bool,
+    /// The data directory, shown on the lock screen so the user knows what they unlock.
+    pub data_dir: String,
+    /// The window locks itself after this long without a key press or a pointer move
+    /// (`DOSSIER_IDLE_LOCK_SECONDS`, default 600).
+    pub idle_lock_seconds: u32,
 }
 
 /// What the window shows in its title bar and settings.
@@ -36,6 +60,7 @@ fn internal(message: &str) -> ErrorBody {
 pub struct AppInfo {
     pub data_dir: String,
     pub version: String,
+    /// Who acts; empty while locked.
     pub actor: String,
     /// The loopback address of the in-process sandbox providers, when they run.
     pub sandbox_url: Option<String>,
@@ -91,16 +116,77 @@ macro_rules! commands {
     };
 }
 
+fn app_info_of(desk: &Desk) -> AppInfo {
+    let session = desk.session();
+    AppInfo {
+        data_dir: desk.data_dir.display().to_string(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+        actor: session.as_ref().map(|s| s.actor.as_str().to_owned()).unwrap_or_default(),
+        sandbox_url: session.as_ref().and_then(|s| s.sandbox_url.clone()),
+        launched_at_ms: desk.launched_at_ms,
+    }
+}
+
+/// Opens the session on a blocking thread (the key derivation takes a quarter of a second on
+/// purpose) and returns what the window shows once unlocked.
+async fn open_session(
+    desk: &State<'_, Desk>,
+    open: impl FnOnce(&std::path::Path) -> dossier_app::Result<Dossier> + Send + 'static,
+) -> Answer<AppInfo> {
+    let dir = desk.data_dir.clone();
+    let app = tauri::async_runtime::spawn_blocking(move || open(&dir))
+        .await
+        .map_err(|_| internal("unlocking stopped unexpectedly"))?
+        .map_err(|e| e.body())?;
+    let session = crate::Session::start(app, crate::desktop_actor());
+    *desk.session() = Some(session);
+    Ok(app_info_of(desk))
+}
+
 commands! {
+    /// Whether the app is locked, and whether the data directory needs setting up first.
+    async fn session_state(_app, desk) -> SessionState {
+        let directory = dossier_app::directory_state(&desk.data_dir).map_err(|e| e.body())?;
+        Ok(SessionState {
+            directory,
+            unlocked: desk.session().is_some(),
+            data_dir: desk.data_dir.display().to_string(),
+            idle_lock_seconds: crate::idle_lock_seconds(),
+        })
+    }
+
+    /// Sets up a new data directory (or encrypts one from before encryption) under a new
+    /// passphrase, and unlocks it.
+    async fn set_up(_app, desk, passphrase: String) -> AppInfo {
+        let passphrase = dossier_app::Passphrase::new(passphrase);
+        open_session(&desk, move |dir| {
+            Dossier::init(
+                dir,
+                &passphrase,
+                dossier_app::KdfParams::default(),
+                std::sync::Arc::new(dossier_app::SystemClock),
+                std::sync::Arc::new(dossier_app::UuidV7),
+            )
+        })
+        .await
+    }
+
+    /// Unlocks the data directory with its passphrase. A wrong one is 401 `wrong_passphrase`.
+    async fn unlock(_app, desk, passphrase: String) -> AppInfo {
+        let passphrase = dossier_app::Passphrase::new(passphrase);
+        open_session(&desk, move |dir| Dossier::open(dir, &passphrase)).await
+    }
+
+    /// Locks the app: closes the data, forgets the key, stops the sandbox providers.
+    async fn lock(_app, desk) -> () {
+        let session = desk.session().take();
+        drop(session);
+        Ok(())
+    }
+
     /// Where the data lives, the version, who is acting, and the sandbox's address.
     async fn app_info(_app, desk) -> AppInfo {
-        Ok(AppInfo {
-            data_dir: desk.data_dir.display().to_string(),
-            version: env!("CARGO_PKG_VERSION").to_owned(),
-            actor: desk.actor.as_str().to_owned(),
-            sandbox_url: desk.sandbox_url.clone(),
-            launched_at_ms: desk.launched_at_ms,
-        })
+        Ok(app_info_of(&desk))
     }
 
     async fn dashboard(_app, desk) -> DashboardView {
@@ -284,10 +370,10 @@ commands! {
     /// Drains the outbox on its own thread (the worker runs its own runtime) and reports
     /// progress as `sync-progress` events for the progress bar.
     async fn sync_run(app, desk) -> SyncRunView {
-        let (data_dir, handle) = (desk.data_dir.clone(), app.clone());
+        let handle = app.clone();
+        let worker_app = with(&desk, |app, _| app.reopen())?;
         let worker = std::thread::spawn(move || {
-            let app = Dossier::open(&data_dir).map_err(|e| e.body())?;
-            app.sync_run(None, true, |p| {
+            worker_app.sync_run(None, true, |p| {
                 let progress = SyncProgress {
                     delivered: p.delivered,
                     retried: p.retried,

@@ -1,4 +1,5 @@
-//! Dossier's desktop shell (Tauri v2). `run()` opens the data directory and builds the app;
+//! Dossier's desktop shell (Tauri v2). `run()` builds the app on a locked data directory (the
+//! window asks for the passphrase, or sets the directory up);
 //! the commands in [`commands`] are thin wrappers over dossier-app: no SQL, no business rules.
 //! Errors cross IPC as the shared `{status, code, message, reasons}` body.
 
@@ -8,21 +9,70 @@ mod commands;
 mod hardening;
 
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use dossier_app::{Actor, Dossier};
 
-/// What every command needs: the open data directory and who is acting.
+/// The app's state: the data directory, and the session while it is unlocked. Locked (at
+/// launch, and after `lock`), no data is open and the data key is not in memory.
 pub struct Desk {
-    pub app: Mutex<Dossier>,
-    pub actor: Actor,
     pub data_dir: PathBuf,
-    /// The in-process sandbox providers' address, while they run.
-    pub sandbox_url: Option<String>,
     /// When `run()` began (Unix milliseconds).
     pub launched_at_ms: u64,
-    /// Keeps the sandbox running for as long as the app.
+    session: Mutex<Option<Session>>,
+}
+
+/// An unlocked data directory.
+pub struct Session {
+    pub app: Dossier,
+    pub actor: Actor,
+    /// The in-process sandbox providers' address, while they run.
+    pub sandbox_url: Option<String>,
+    /// Keeps the sandbox running for as long as the session.
     _sandbox: Option<dossier_app::sandbox::SandboxHost>,
+}
+
+impl Desk {
+    /// The session slot. A panic inside a command cannot leave the database half-written (its
+    /// transaction rolled back), so a poisoned lock is safe to take over.
+    pub fn session(&self) -> MutexGuard<'_, Option<Session>> {
+        self.session.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl Session {
+    /// Starts a session on an opened data directory: the built-in sandbox providers run in
+    /// this process, so sync works with no credentials, and a fresh data directory is pointed
+    /// at them. Failing to start them only costs sync.
+    pub fn start(mut app: Dossier, actor: Actor) -> Self {
+        if let Err(e) = app.use_sandbox_by_default(&actor) {
+            eprintln!("dossier: could not configure the sandbox providers: {}", e.body().message);
+        }
+        let sandbox = match app.host_sandbox() {
+            Ok(host) => host,
+            Err(e) => {
+                eprintln!("dossier: the sandbox providers did not start: {}", e.body().message);
+                None
+            }
+        };
+        let sandbox_url =
+            sandbox.as_ref().map(|h| h.url.clone()).or_else(|| dossier_app::sandbox::hosted_elsewhere(app.data_dir()));
+        app.set_sandbox_url(sandbox_url.clone());
+        Self { app, actor, sandbox_url, _sandbox: sandbox }
+    }
+}
+
+/// How long the window may sit idle before it locks: `DOSSIER_IDLE_LOCK_SECONDS` (at least
+/// 5), default ten minutes.
+pub fn idle_lock_seconds() -> u32 {
+    std::env::var("DOSSIER_IDLE_LOCK_SECONDS").ok().and_then(|v| v.parse().ok()).map_or(600, |s: u32| s.max(5))
+}
+
+/// Who acts in the audit trail until users sign in with their own accounts.
+pub fn desktop_actor() -> Actor {
+    let name =
+        std::env::var("DOSSIER_ACTOR").ok().or_else(|| whoami::username().ok()).unwrap_or_else(|| "desktop".into());
+    dossier_app::actor(&name).unwrap_or_else(|_| dossier_app::actor("desktop").expect("a valid actor"))
 }
 
 fn data_dir() -> PathBuf {
@@ -50,35 +100,7 @@ pub fn run() {
     let launched_at_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
-    let dir = data_dir();
-    let app = match Dossier::open(&dir) {
-        Ok(app) => app,
-        Err(e) => {
-            // The window cannot open without its data; say why on the terminal and stop.
-            eprintln!("dossier: {}", e.body().message);
-            std::process::exit(1);
-        }
-    };
-    let actor_name =
-        std::env::var("DOSSIER_ACTOR").ok().or_else(|| whoami::username().ok()).unwrap_or_else(|| "desktop".into());
-    let actor =
-        dossier_app::actor(&actor_name).unwrap_or_else(|_| dossier_app::actor("desktop").expect("a valid actor"));
-    // The built-in sandbox providers run in this process, so sync works with no credentials;
-    // a fresh data directory is pointed at them. Failing to start them only costs sync.
-    let mut app = app;
-    if let Err(e) = app.use_sandbox_by_default(&actor) {
-        eprintln!("dossier: could not configure the sandbox providers: {}", e.body().message);
-    }
-    let sandbox = match dossier_app::sandbox::SandboxHost::start(&dir) {
-        Ok(host) => host,
-        Err(e) => {
-            eprintln!("dossier: the sandbox providers did not start: {}", e.body().message);
-            None
-        }
-    };
-    let sandbox_url = sandbox.as_ref().map(|h| h.url.clone()).or_else(|| dossier_app::sandbox::hosted_elsewhere(&dir));
-    app.set_sandbox_url(sandbox_url.clone());
-    let desk = Desk { app: Mutex::new(app), actor, data_dir: dir, sandbox_url, launched_at_ms, _sandbox: sandbox };
+    let desk = Desk { data_dir: data_dir(), launched_at_ms, session: Mutex::new(None) };
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(desk)

@@ -7,7 +7,7 @@ use crate::support::{TestApp, complete_individual};
 fn audit_events_cannot_be_updated_or_deleted() {
     let mut t = TestApp::new();
     t.create(complete_individual("A-1"));
-    let conn = rusqlite::Connection::open(t.db_path()).unwrap();
+    let conn = crate::support::open_db(t.db_path()).unwrap();
     let update = conn.execute("UPDATE audit_events SET actor = 'mallory'", []).unwrap_err();
     assert!(update.to_string().contains("append-only"), "{update}");
     let delete = conn.execute("DELETE FROM audit_events", []).unwrap_err();
@@ -73,7 +73,7 @@ fn trail() -> (TestApp, String) {
 }
 
 fn raw(t: &TestApp) -> rusqlite::Connection {
-    let conn = rusqlite::Connection::open(t.db_path()).unwrap();
+    let conn = crate::support::open_db(t.db_path()).unwrap();
     // Someone with the database file in hand (and, once it is encrypted, its key) removes the
     // guards first.
     conn.execute_batch("DROP TRIGGER audit_events_no_update; DROP TRIGGER audit_events_no_delete;").unwrap();
@@ -81,7 +81,7 @@ fn raw(t: &TestApp) -> rusqlite::Connection {
 }
 
 fn count(t: &TestApp) -> u64 {
-    let conn = rusqlite::Connection::open(t.db_path()).unwrap();
+    let conn = crate::support::open_db(t.db_path()).unwrap();
     conn.query_row("SELECT count(*) FROM audit_events", [], |r| r.get::<_, i64>(0)).unwrap().try_into().unwrap()
 }
 
@@ -159,13 +159,18 @@ fn events_from_before_the_chain_are_sealed_in_order_when_the_database_opens() {
         let conn = raw(&t);
         conn.execute("UPDATE audit_events SET hash = NULL", []).unwrap();
     }
-    let reopened = dossier_app::Dossier::open(t.data_dir()).unwrap();
+    let reopened = crate::support::reopen(
+        t.data_dir(),
+        std::sync::Arc::new(dossier_app::SystemClock),
+        std::sync::Arc::new(dossier_app::UuidV7),
+    )
+    .unwrap();
     let v = reopened.audit_verify(|_| {}).unwrap();
     assert_eq!((v.intact, v.events), (true, events));
     assert_eq!(v.head, live_head, "sealing computes exactly the hashes written live");
     // The seal is the only update the trail accepts (the guard is back after a fresh migration).
     let fresh = TestApp::new();
-    let conn = rusqlite::Connection::open(fresh.db_path()).unwrap();
+    let conn = crate::support::open_db(fresh.db_path()).unwrap();
     let mut fresh = fresh;
     fresh.create(complete_individual("AC-9"));
     let e = conn.execute("UPDATE audit_events SET hash = zeroblob(32)", []).unwrap_err();

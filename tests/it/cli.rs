@@ -24,8 +24,12 @@ impl Cli {
             ids: Arc::new(SequentialIds::default()),
             pretty: false,
             quiet_progress: true,
+            secrets: Some(crate::support::secrets()),
+            kdf: dossier_app::KdfParams::INSECURE_FAST,
         };
-        Self { dir: tempfile::tempdir().unwrap(), ctx }
+        let cli = Self { dir: tempfile::tempdir().unwrap(), ctx };
+        assert_eq!(cli.run(&["init"]).0, 0, "init");
+        cli
     }
 
     /// Runs `dossier --data-dir DIR --actor clerk ARGS…` and parses its stdout.
@@ -157,14 +161,20 @@ pub fn binary() -> PathBuf {
     bin
 }
 
-/// Runs the real `dossier` binary on `dir` as `actor`: (exit code, stdout, stderr).
+/// Runs the real `dossier` binary on `dir` as `actor`: (exit code, stdout, stderr). A data
+/// directory without a key is set up first with `dossier init`, as a user would.
 pub(crate) fn run_binary(dir: &Path, args: &[&str], stdin: Option<&str>, actor: &str) -> (i32, String, String) {
+    if !dir.join(dossier_app::keys::KEY_FILE).exists() && args.first() != Some(&"init") {
+        let (code, out, err) = run_binary(dir, &["init"], None, actor);
+        assert_eq!(code, 0, "init: {out} {err}");
+    }
     let mut child = Command::new(binary())
         .arg("--data-dir")
         .arg(dir)
         .args(args)
         .env_remove("DOSSIER_DATA_DIR")
         .env("DOSSIER_ACTOR", actor)
+        .env("DOSSIER_PASSPHRASE", crate::support::TEST_PASSPHRASE)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -128,7 +128,7 @@ fn decisions_are_appended_never_edited() {
     let customer = t.verified_individual("E-5", "partial");
     let case = t.app.open_edd(&t.actor, &customer).unwrap().id;
     t.decide(&case, "failed", &["compliance_rejection"]).unwrap();
-    let conn = rusqlite::Connection::open(t.db_path()).unwrap();
+    let conn = crate::support::open_db(t.db_path()).unwrap();
     assert!(
         conn.execute("UPDATE decisions SET outcome = 'passed'", []).unwrap_err().to_string().contains("append-only")
     );

@@ -22,7 +22,7 @@ fn generate(t: &mut TestApp, customers: u64, seed: u64) -> dossier_app::dto::Gen
 
 /// Every row of every table, in key order.
 fn dump(db: &Path) -> BTreeMap<&'static str, Vec<Vec<Sql>>> {
-    let conn = rusqlite::Connection::open(db).unwrap();
+    let conn = crate::support::open_db(db).unwrap();
     TABLES
         .iter()
         .map(|table| {
@@ -80,7 +80,7 @@ fn proportions_are_realistic() {
     let mut t = TestApp::new();
     let report = generate(&mut t, 2_000, 5);
     assert_eq!(report.rows["customers"], 2_000);
-    let conn = rusqlite::Connection::open(t.db_path()).unwrap();
+    let conn = crate::support::open_db(t.db_path()).unwrap();
 
     let kinds = share(&conn, "SELECT kind, count(*) FROM customers GROUP BY 1");
     assert_between("kind", &kinds, "business", 0.11, 0.19);
@@ -166,6 +166,8 @@ fn a_data_directory_with_customers_is_refused_and_left_untouched() {
         ids: Arc::new(SequentialIds::default()),
         pretty: false,
         quiet_progress: true,
+        secrets: Some(crate::support::secrets()),
+        kdf: dossier_app::KdfParams::INSECURE_FAST,
     };
     let run = |dir: &Path, args: &[&str]| {
         let mut argv = vec!["dossier".to_owned(), "--data-dir".to_owned(), dir.display().to_string()];
@@ -177,6 +179,7 @@ fn a_data_directory_with_customers_is_refused_and_left_untouched() {
     assert_eq!((code, body["code"].as_str()), (3, Some("data_dir_not_empty")), "{body}");
     assert_eq!(t.counts(), before);
     let empty = tempfile::tempdir().unwrap();
+    assert_eq!(run(empty.path(), &["init"]).0, 0);
     let (code, body) = run(empty.path(), &["dev", "generate", "--customers", "0"]);
     assert_eq!((code, body["code"].as_str()), (2, Some("invalid_input")), "{body}");
     let (code, body) = run(empty.path(), &["dev", "generate", "--customers", "25", "--seed", "9"]);
@@ -269,7 +272,7 @@ fn generated_data_is_what_the_app_would_have_written() {
         },
         "id_and_selfie in review",
     );
-    let conn = rusqlite::Connection::open(t.db_path()).unwrap();
+    let conn = crate::support::open_db(t.db_path()).unwrap();
     let assignee: String = conn
         .query_row(
             "SELECT assignee FROM identity_verifications WHERE assignee IS NOT NULL

@@ -134,7 +134,7 @@ fn a_row_refused_while_it_is_written_leaves_nothing_behind() {
     let mut t = TestApp::new();
     // A constraint only the database knows, so the refusal comes after the customer row is
     // written: the row's savepoint must undo it, and the batch goes on.
-    let conn = rusqlite::Connection::open(t.db_path()).unwrap();
+    let conn = crate::support::open_db(t.db_path()).unwrap();
     conn.execute_batch("CREATE UNIQUE INDEX test_one_owner_per_email ON contacts (value)").unwrap();
     drop(conn);
     let rows = [

@@ -7,6 +7,7 @@ mod cli;
 mod codes;
 mod customers;
 mod edd;
+mod encryption;
 mod export;
 mod files;
 mod gate;

@@ -132,7 +132,7 @@ fn queues_page_by_keyset_in_every_sort() {
 #[test]
 fn every_queue_filter_is_served_by_an_index() {
     let t = TestApp::new();
-    let conn = rusqlite::Connection::open(t.db_path()).unwrap();
+    let conn = crate::support::open_db(t.db_path()).unwrap();
     let plan = |sql: &str| -> String {
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
@@ -253,7 +253,7 @@ fn search_matches_name_ref_id_email_and_document_number_by_word_prefix() {
 #[test]
 fn search_is_served_by_the_full_text_index() {
     let t = TestApp::new();
-    let conn = rusqlite::Connection::open(t.db_path()).unwrap();
+    let conn = crate::support::open_db(t.db_path()).unwrap();
     let mut stmt = conn
         .prepare(
             "EXPLAIN QUERY PLAN SELECT c.id FROM customers c WHERE c.rowid IN \
@@ -277,7 +277,7 @@ fn the_dashboards_counts_by_state_stay_exact_through_every_transition() {
     t.create(minimal_individual("DC-4"));
     // A refused transition changes no count.
     assert!(t.app.activate(&t.actor, &b).is_err());
-    let conn = rusqlite::Connection::open(t.db_path()).unwrap();
+    let conn = crate::support::open_db(t.db_path()).unwrap();
     let rows = |sql: &str| -> Vec<(String, i64)> {
         let mut stmt = conn.prepare(sql).unwrap();
         stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).unwrap().map(|r| r.unwrap()).collect()

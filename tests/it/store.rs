@@ -8,15 +8,15 @@ use dossier_app::{Dossier, FixedClock, SequentialIds};
 use crate::support::{NOW, TestApp, minimal_individual};
 
 fn open(dir: &std::path::Path) -> dossier_app::Result<Dossier> {
-    Dossier::open_with(dir, Arc::new(FixedClock::new(NOW)), Arc::new(SequentialIds::default()))
+    crate::support::reopen(dir, Arc::new(FixedClock::new(NOW)), Arc::new(SequentialIds::default()))
 }
 
 #[test]
 fn a_fresh_directory_is_created_and_migrated() {
     let parent = tempfile::tempdir().unwrap();
     let dir = parent.path().join("nested").join("data");
-    open(&dir).unwrap();
-    let conn = rusqlite::Connection::open(Dossier::database_path(&dir)).unwrap();
+    crate::support::init(&dir, Arc::new(FixedClock::new(NOW)), Arc::new(SequentialIds::default()));
+    let conn = crate::support::open_db(Dossier::database_path(&dir)).unwrap();
     let version: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0)).unwrap();
     assert_eq!(version as usize, dossier_store::MIGRATIONS.len());
     let mode: String = conn.pragma_query_value(None, "journal_mode", |r| r.get(0)).unwrap();
@@ -38,7 +38,7 @@ fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
     let t = TestApp::new();
     let path = t.db_path();
     {
-        let conn = rusqlite::Connection::open(&path).unwrap();
+        let conn = crate::support::open_db(&path).unwrap();
         conn.pragma_update(None, "user_version", 99).unwrap();
     }
     let before = std::fs::read(&path).unwrap();
@@ -51,7 +51,7 @@ fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
 #[test]
 fn every_list_filter_is_served_by_an_index() {
     let t = TestApp::new();
-    let conn = rusqlite::Connection::open(t.db_path()).unwrap();
+    let conn = crate::support::open_db(t.db_path()).unwrap();
     let plan = |sql: &str| -> String {
         let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
         let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();

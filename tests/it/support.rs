@@ -43,6 +43,43 @@ pub const TABLES: &[&str] = &[
     "conflicts",
 ];
 
+/// The passphrase of every test data directory (stretched cheaply: `KdfParams::INSECURE_FAST`).
+pub const TEST_PASSPHRASE: &str = "test passphrase";
+
+pub fn passphrase() -> dossier_app::Passphrase {
+    dossier_app::Passphrase::new(TEST_PASSPHRASE.to_owned())
+}
+
+/// The secrets a CLI run in-process sees: the test passphrase.
+pub fn secrets() -> std::collections::HashMap<String, String> {
+    [("DOSSIER_PASSPHRASE".to_owned(), TEST_PASSPHRASE.to_owned())].into()
+}
+
+/// Sets up a data directory with the test passphrase.
+pub fn init(dir: &Path, clock: Arc<dyn dossier_app::Clock>, ids: Arc<dyn dossier_app::IdSource>) -> Dossier {
+    Dossier::init(dir, &passphrase(), dossier_app::KdfParams::INSECURE_FAST, clock, ids).expect("init")
+}
+
+/// Opens a test data directory again (its passphrase is the test one).
+pub fn reopen(
+    dir: &Path,
+    clock: Arc<dyn dossier_app::Clock>,
+    ids: Arc<dyn dossier_app::IdSource>,
+) -> dossier_app::Result<Dossier> {
+    Dossier::open_with(dir, dossier_app::Unlock::Passphrase(&passphrase()), clock, ids)
+}
+
+/// A raw connection to a test database (`dir/dossier.db`), keyed: for counting rows and for
+/// tampering as an attacker with the key would.
+pub fn open_db(db: impl AsRef<Path>) -> rusqlite::Result<rusqlite::Connection> {
+    let db = db.as_ref();
+    let key = dossier_app::keys::unlock_data_key(db.parent().expect("a database has a folder"), &passphrase())
+        .expect("the test passphrase opens the key");
+    let conn = rusqlite::Connection::open(db)?;
+    conn.pragma_update(None, "key", &*key.sqlcipher_literal())?;
+    Ok(conn)
+}
+
 pub struct TestApp {
     pub dir: tempfile::TempDir,
     pub app: Dossier,
@@ -54,7 +91,7 @@ impl TestApp {
     pub fn new() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let clock = Arc::new(FixedClock::new(NOW));
-        let app = Dossier::open_with(dir.path(), clock.clone(), Arc::new(SequentialIds::default())).expect("open");
+        let app = init(dir.path(), clock.clone(), Arc::new(SequentialIds::default()));
         let actor = dossier_app::actor("tester").expect("actor");
         Self { dir, app, clock, actor }
     }
@@ -63,7 +100,7 @@ impl TestApp {
     /// (retries, tokens) or another process shares the directory. `clock` is not wired in.
     pub fn on_real_clock() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
-        let app = Dossier::open(dir.path()).expect("open");
+        let app = init(dir.path(), Arc::new(dossier_app::SystemClock), Arc::new(dossier_app::UuidV7));
         let actor = dossier_app::actor("tester").expect("actor");
         Self { dir, app, clock: Arc::new(FixedClock::new(NOW)), actor }
     }
@@ -78,7 +115,7 @@ impl TestApp {
 
     /// Row counts of every table, read through a separate connection.
     pub fn counts(&self) -> BTreeMap<&'static str, i64> {
-        let conn = rusqlite::Connection::open(self.db_path()).expect("open db");
+        let conn = open_db(self.db_path()).expect("open db");
         TABLES
             .iter()
             .map(|t| (*t, conn.query_row(&format!("SELECT count(*) FROM {t}"), [], |r| r.get(0)).expect("count")))

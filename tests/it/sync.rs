@@ -440,13 +440,14 @@ fn a_crash_between_the_providers_answer_and_the_local_write_duplicates_nothing()
     let binary = crate::cli::binary();
     let mut child = std::process::Command::new(&binary)
         .args(["--data-dir", data_dir.to_str().unwrap(), "sync", "run", "--once"])
+        .env("DOSSIER_PASSPHRASE", crate::support::TEST_PASSPHRASE)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
         .unwrap();
     // Wait until the worker has claimed messages, then hold the database so it cannot record
     // the providers' answers; kill it once the providers have applied some of them.
-    let watcher = rusqlite::Connection::open(&db).unwrap();
+    let watcher = crate::support::open_db(&db).unwrap();
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
         let in_flight: i64 =
@@ -542,9 +543,9 @@ fn the_built_in_sandbox_needs_no_credentials_and_keeps_its_records_across_restar
     assert!(status.providers.iter().all(|p| p.reachable == Some(true)), "{:?}", status.providers);
     // A host that lives on (the desktop app): the run finds it by its address file and the
     // customer created before the restart is still known there (the verify update reaches it).
-    let host = dossier_app::sandbox::SandboxHost::start(t.data_dir()).unwrap().expect("nobody else hosts it");
+    let host = t.app.host_sandbox().unwrap().expect("nobody else hosts it");
     assert_eq!(dossier_app::sandbox::hosted_elsewhere(t.data_dir()).as_deref(), Some(host.url.as_str()));
-    assert!(dossier_app::sandbox::SandboxHost::start(t.data_dir()).unwrap().is_none(), "one host per data directory");
+    assert!(t.app.host_sandbox().unwrap().is_none(), "one host per data directory");
     let records: Value = reqwest::blocking::get(format!("{}/_sim/records", host.url)).unwrap().json().unwrap();
     assert_eq!(count(&records, "paxos", "identities"), 1, "the records survived the restart");
     t.app.lifecycle(&t.actor, &id, dossier_app::LifecycleCommand::Close, Some("customer left")).ok();

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useState } from 'react';
 
 import { PageBoundary } from './components/PageBoundary';
 import type { Backend } from './backend/Backend';
@@ -16,6 +16,10 @@ import { Layout } from './shell/Layout';
 import { useRoute } from './shell/router';
 import { SettingsPage } from './settings/SettingsPage';
 import { SyncPage } from './sync/SyncPage';
+import type { SessionState } from './bindings/SessionState';
+import { LockScreen } from './session/LockScreen';
+import { useIdleLock } from './session/idle';
+import { LockContext } from './session/lock';
 
 function Routes() {
   const route = useRoute();
@@ -58,16 +62,45 @@ function Shell({ testDouble }: { testDouble: boolean }) {
 }
 
 export function App({ backend, testDouble = false }: { backend: Backend; testDouble?: boolean }) {
+  const [session, setSession] = useState<SessionState | null>(null);
   const [info, setInfo] = useState<AppInfo | null>(null);
   useEffect(() => {
-    backend.appInfo().then(setInfo).catch(() => setInfo({ data_dir: '', version: '?', actor: 'unknown', sandbox_url: null, launched_at_ms: 0 }));
+    backend
+      .sessionState()
+      .then((s) => {
+        setSession(s);
+        if (s.unlocked) return backend.appInfo().then(setInfo);
+        return undefined;
+      })
+      .catch(() => setInfo({ data_dir: '', version: '?', actor: 'unknown', sandbox_url: null, launched_at_ms: 0 }));
   }, [backend]);
+  const lock = useCallback(() => {
+    setInfo(null);
+    setSession((s) => (s ? { ...s, unlocked: false, directory: 'encrypted' } : s));
+    void backend.lock().catch(() => undefined);
+  }, [backend]);
+  useIdleLock(session?.unlocked ? session.idle_lock_seconds : null, lock);
+  if (session && !session.unlocked) {
+    return (
+      <LockScreen
+        backend={backend}
+        session={session}
+        onUnlocked={(unlocked) => {
+          setInfo(unlocked);
+          setSession({ ...session, unlocked: true, directory: 'encrypted' });
+        }}
+      />
+    );
+  }
+  if (!session && !info) return <div className="lock-screen" aria-busy="true" />;
   return (
     <BackendProvider backend={backend}>
       <AppInfoContext.Provider value={info}>
-        <ToastProvider>
-          <Shell testDouble={testDouble} />
-        </ToastProvider>
+        <LockContext.Provider value={lock}>
+          <ToastProvider>
+            <Shell testDouble={testDouble} />
+          </ToastProvider>
+        </LockContext.Provider>
       </AppInfoContext.Provider>
     </BackendProvider>
   );

@@ -68,6 +68,9 @@ pub enum Error {
     #[error("{}", .0.message)]
     BadInput(Problem),
     /// 403: a domain rule refuses the action in the entity's present state.
+    /// Who is asking is not established: a passphrase or a sign-in is missing or wrong (401).
+    #[error("{}", .0.message)]
+    Unauthorized(Problem),
     #[error("{}", .0.message)]
     Rule(Problem),
     /// 409: the action conflicts with existing data.
@@ -88,6 +91,7 @@ impl Error {
     pub fn status(&self) -> u16 {
         match self {
             Error::BadInput(_) => 400,
+            Error::Unauthorized(_) => 401,
             Error::Rule(_) => 403,
             Error::NotFound(_) => 404,
             Error::Conflict(_) => 409,
@@ -99,6 +103,7 @@ impl Error {
     pub fn problem(&self) -> &Problem {
         match self {
             Error::BadInput(p)
+            | Error::Unauthorized(p)
             | Error::Rule(p)
             | Error::Conflict(p)
             | Error::Unprocessable(p)
@@ -162,6 +167,10 @@ impl From<StoreError> for Error {
             StoreError::TooNew { .. } => Error::Conflict(Problem::new("database_too_new", e.to_string())),
             StoreError::Corrupt { .. } => Error::Unexpected(Problem::new("database_corrupt", e.to_string())),
             StoreError::Open(_) => Error::Unexpected(Problem::new("database_unavailable", e.to_string())),
+            StoreError::WrongKey => Error::Unauthorized(Problem::new(
+                "wrong_passphrase",
+                "the passphrase does not open this data directory: check it and try again",
+            )),
             _ if e.is_unique_violation() => {
                 Error::Conflict(Problem::new("conflict", "the change conflicts with existing data: reload and retry"))
             }

@@ -4,6 +4,9 @@
 //! `file:<sha256>`; reading one back needs that reference, never a path, so the desktop app
 //! can show scans without any file-system permission of its own.
 //!
+//! Each scan is stored encrypted with a key of its own, itself sealed under the data key (see
+//! `encryption.rs`); the digest in its reference is that of the plain scan.
+//!
 //! Attaching writes no audit event: a stored scan is not a change until a document or a piece
 //! of evidence refers to it, and that change is audited.
 
@@ -22,7 +25,7 @@ use crate::{Dossier, Error, Reason, Result};
 pub const MAX_FILE_BYTES: u64 = 25 * 1024 * 1024;
 /// How stored references start.
 pub const FILE_REFERENCE_PREFIX: &str = "file:";
-const FILES_DIR: &str = "files";
+pub(crate) const FILES_DIR: &str = "files";
 
 /// A stored scan.
 #[derive(Debug, Clone, Serialize, TS)]
@@ -99,11 +102,12 @@ impl Dossier {
         if !target.exists() {
             let dir = target.parent().expect("a stored path has a parent");
             std::fs::create_dir_all(dir).map_err(|e| storage_error("store", &e))?;
+            let sealed = crate::encryption::seal_scan(self.data_key(), &hex, &bytes)?;
             // Written beside its final place, flushed, then renamed: a crash leaves either no
             // file or the whole file, never a torn one under the reference.
             let temp = dir.join(format!(".{hex}.part"));
             let mut file = std::fs::File::create(&temp).map_err(|e| storage_error("store", &e))?;
-            file.write_all(&bytes).and_then(|()| file.sync_all()).map_err(|e| storage_error("store", &e))?;
+            file.write_all(&sealed).and_then(|()| file.sync_all()).map_err(|e| storage_error("store", &e))?;
             std::fs::rename(&temp, &target).map_err(|e| storage_error("store", &e))?;
         }
         let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -143,12 +147,13 @@ impl Dossier {
                 "reference is not a stored scan's reference",
             )])
         })?;
-        let bytes = match std::fs::read(self.stored_path(hex)) {
+        let stored = match std::fs::read(self.stored_path(hex)) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::not_found("file")),
             Err(e) => return Err(storage_error("read", &e)),
         };
-        if hex::encode(Sha256::digest(&bytes)) != hex {
+        let bytes = crate::encryption::open_scan(self.data_key(), hex, &stored).unwrap_or_default();
+        if bytes.is_empty() || hex::encode(Sha256::digest(&bytes)) != hex {
             return Err(Error::Unexpected(Problem::new(
                 "storage_error",
                 "the stored scan is damaged (its content no longer matches its reference): restore a backup",

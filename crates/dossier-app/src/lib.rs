@@ -12,6 +12,7 @@ mod customer_csv;
 mod customers;
 mod derived;
 pub mod dto;
+mod encryption;
 pub mod error;
 mod export;
 pub mod files;
@@ -19,6 +20,7 @@ pub mod generate;
 pub mod ids;
 mod import;
 pub mod input;
+pub mod keys;
 mod kyc;
 pub mod policy;
 pub mod sandbox;
@@ -38,6 +40,7 @@ pub use error::{Error, ErrorBody, Reason, Result};
 pub use export::{AUDIT_COLUMNS, CASE_COLUMNS};
 pub use ids::{Clock, FixedClock, IdSource, SequentialIds, SystemClock, UuidV7};
 pub use import::{DEFAULT_BATCH_SIZE, ImportOptions, customer_template};
+pub use keys::{DataKey, KdfParams, Passphrase};
 
 /// The database file inside a data directory.
 pub const DATABASE_FILE: &str = "dossier.db";
@@ -45,6 +48,9 @@ pub const DATABASE_FILE: &str = "dossier.db";
 /// An open Dossier data directory.
 pub struct Dossier {
     store: Store,
+    /// The data key: the database is opened with it; scans and the sandbox's records are
+    /// sealed with it.
+    key: DataKey,
     env: Env,
     data_dir: PathBuf,
     /// The address of the sandbox this process hosts, when it hosts one.
@@ -64,21 +70,89 @@ impl Env {
 }
 
 impl Dossier {
-    /// Opens the data directory (creating it if needed) with the system clock and v7 ids.
-    pub fn open(data_dir: &Path) -> Result<Self> {
-        Self::open_with(data_dir, Arc::new(SystemClock), Arc::new(UuidV7))
+    /// Opens an encrypted data directory with its passphrase, the system clock and v7 ids.
+    pub fn open(data_dir: &Path, passphrase: &Passphrase) -> Result<Self> {
+        Self::open_with(data_dir, Unlock::Passphrase(passphrase), Arc::new(SystemClock), Arc::new(UuidV7))
     }
 
-    /// Opens the data directory with the given clock and id source.
-    pub fn open_with(data_dir: &Path, clock: Arc<dyn Clock>, ids: Arc<dyn IdSource>) -> Result<Self> {
+    /// Opens an encrypted data directory. Nothing is written when the key is wrong; a
+    /// directory whose conversion from plain was cut short is finished first.
+    pub fn open_with(
+        data_dir: &Path,
+        unlock: Unlock<'_>,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+    ) -> Result<Self> {
+        check_openable(data_dir)?;
+        let key = match unlock {
+            Unlock::Passphrase(passphrase) => keys::unlock(data_dir, passphrase)?.0,
+            Unlock::Key(key) => key.clone(),
+        };
+        Self::open_keyed(data_dir, key, clock, ids)
+    }
+
+    /// Sets up a data directory: a new data key wrapped under `passphrase`, and the database
+    /// encrypted with it. An empty (or missing) directory gets an empty database; a directory
+    /// from before encryption is converted in place (see [`encryption`]). Refuses a directory
+    /// that already has a key, and a passphrase shorter than [`keys::MIN_PASSPHRASE_CHARS`].
+    pub fn init(
+        data_dir: &Path,
+        passphrase: &Passphrase,
+        params: KdfParams,
+        clock: Arc<dyn Clock>,
+        ids: Arc<dyn IdSource>,
+    ) -> Result<Self> {
+        passphrase.check_new("passphrase")?;
         std::fs::create_dir_all(data_dir).map_err(|e| {
             Error::Unexpected(error::Problem::new(
                 "data_dir_unavailable",
                 format!("could not create the data directory: {}", e.kind()),
             ))
         })?;
-        let store = Store::open(&Self::database_path(data_dir))?;
-        Ok(Self { store, env: Env { clock, ids }, data_dir: data_dir.to_path_buf(), sandbox_url: None })
+        // Only its owner may list or read the directory (the files are encrypted regardless).
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(data_dir, std::fs::Permissions::from_mode(0o700));
+        }
+        let key = match directory_state(data_dir)? {
+            DirectoryState::Encrypted | DirectoryState::Encrypting => return Err(keys::already_initialised()),
+            DirectoryState::New => keys::create(data_dir, passphrase, params, keys::KeyState::Ready)?,
+            // The key file says "encrypting" until every part is converted, so a crash part-way
+            // is finished by the next open.
+            DirectoryState::Plain => keys::create(data_dir, passphrase, params, keys::KeyState::Encrypting)?,
+        };
+        Self::open_keyed(data_dir, key, clock, ids)
+    }
+
+    fn open_keyed(data_dir: &Path, key: DataKey, clock: Arc<dyn Clock>, ids: Arc<dyn IdSource>) -> Result<Self> {
+        if keys::read_state(data_dir)? == keys::KeyState::Encrypting {
+            encryption::finish(data_dir, &key)?;
+        }
+        let store = Store::open(&Self::database_path(data_dir), key.bytes())?;
+        Ok(Self { store, key, env: Env { clock, ids }, data_dir: data_dir.to_path_buf(), sandbox_url: None })
+    }
+
+    /// Replaces the passphrase of `data_dir`'s key; `old` must open it. Changes nothing else.
+    pub fn change_passphrase(data_dir: &Path, old: &Passphrase, new: &Passphrase) -> Result<()> {
+        keys::change(data_dir, old, new, KdfParams::default())
+    }
+
+    /// Another handle on the same data directory, with the same key, clock and ids: for a worker
+    /// thread (sync) while this one keeps serving.
+    pub fn reopen(&self) -> Result<Self> {
+        let mut other =
+            Self::open_keyed(&self.data_dir, self.key.clone(), self.env.clock.clone(), self.env.ids.clone())?;
+        other.sandbox_url = self.sandbox_url.clone();
+        Ok(other)
+    }
+
+    pub(crate) fn data_key(&self) -> &DataKey {
+        &self.key
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
     }
 
     /// Tells this handle the address of the sandbox the process hosts (see [`sandbox`]).
@@ -108,6 +182,68 @@ impl Dossier {
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Env, &dossier_store::Tx<'_>) -> Result<T>) -> Result<T> {
         self.store.read(|tx| f(&self.env, tx))
     }
+}
+
+/// How a data directory is unlocked: with its passphrase, or with the data key itself (held
+/// by a process that unlocked it already, or by tests).
+#[derive(Debug, Clone, Copy)]
+pub enum Unlock<'a> {
+    Passphrase(&'a Passphrase),
+    Key(&'a DataKey),
+}
+
+/// What a data directory holds, as far as can be told without its passphrase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+#[ts(export)]
+pub enum DirectoryState {
+    /// Nothing yet: `init` sets it up.
+    New,
+    /// A database from before encryption: `init` encrypts it in place.
+    Plain,
+    /// Encrypted: opening it needs the passphrase.
+    Encrypted,
+    /// Encrypted, with a conversion from plain that was cut short: the next open finishes it.
+    Encrypting,
+}
+
+/// Refuses, before any passphrase is asked for, a data directory that cannot be opened yet:
+/// `not_initialised` (nothing there) or `not_encrypted` (from before encryption).
+pub fn check_openable(data_dir: &Path) -> Result<()> {
+    match directory_state(data_dir)? {
+        DirectoryState::New => Err(keys::not_initialised()),
+        DirectoryState::Plain => Err(not_encrypted()),
+        DirectoryState::Encrypted | DirectoryState::Encrypting => Ok(()),
+    }
+}
+
+/// Looks at `data_dir` without opening anything.
+pub fn directory_state(data_dir: &Path) -> Result<DirectoryState> {
+    if keys::has_key(data_dir) {
+        return Ok(match keys::read_state(data_dir)? {
+            keys::KeyState::Ready => DirectoryState::Encrypted,
+            keys::KeyState::Encrypting => DirectoryState::Encrypting,
+        });
+    }
+    let kind = dossier_store::database_kind(&Dossier::database_path(data_dir)).map_err(|e| {
+        Error::Unexpected(error::Problem::new(
+            "database_unavailable",
+            format!("could not read the database: {}", e.kind()),
+        ))
+    })?;
+    Ok(match kind {
+        dossier_store::DatabaseKind::Missing => DirectoryState::New,
+        dossier_store::DatabaseKind::Plain => DirectoryState::Plain,
+        // A database without its key file: the key is lost (or was never written).
+        dossier_store::DatabaseKind::Encrypted => return Err(keys::key_file_missing()),
+    })
+}
+
+fn not_encrypted() -> Error {
+    Error::Conflict(error::Problem::new(
+        "not_encrypted",
+        "this data directory is from before Dossier encrypted its data: run `dossier init --admin NAME` to encrypt it",
+    ))
 }
 
 /// Parses the acting person's name.

@@ -43,9 +43,14 @@ fn dir(data_dir: &Path) -> PathBuf {
     data_dir.join(DIR)
 }
 
+/// The sandbox's records (sealed with the data key).
+pub(crate) fn state_path(data_dir: &Path) -> PathBuf {
+    dir(data_dir).join("state.json")
+}
+
 impl SandboxHost {
     /// Starts the sandbox for `data_dir`, or returns `Ok(None)` when another process hosts it.
-    pub fn start(data_dir: &Path) -> Result<Option<Self>> {
+    pub(crate) fn start(data_dir: &Path, key: &crate::DataKey) -> Result<Option<Self>> {
         let dir = dir(data_dir);
         std::fs::create_dir_all(&dir).map_err(|e| unavailable("create its folder", e.kind()))?;
         let lock = std::fs::OpenOptions::new()
@@ -63,7 +68,11 @@ impl SandboxHost {
             .enable_all()
             .build()
             .map_err(|e| unavailable("start", e.kind()))?;
-        let config = dossier_sim::SimConfig { state_file: Some(dir.join("state.json")), ..Default::default() };
+        let config = dossier_sim::SimConfig {
+            state_file: Some(state_path(data_dir)),
+            state_seal: Some(std::sync::Arc::new(crate::encryption::SandboxSeal(key.clone()))),
+            ..Default::default()
+        };
         let handle = runtime.block_on(dossier_sim::spawn(config)).map_err(|e| unavailable("start", e))?;
         let url = handle.url.clone();
         let mut file = File::create(dir.join("url")).map_err(|e| unavailable("publish its address", e.kind()))?;
@@ -94,4 +103,12 @@ pub fn hosted_elsewhere(data_dir: &Path) -> Option<String> {
     let url = std::fs::read_to_string(dir.join("url")).ok()?;
     let url = url.trim();
     (url.starts_with("http://127.0.0.1:") && !url.contains(char::is_whitespace)).then(|| url.to_owned())
+}
+
+impl crate::Dossier {
+    /// Hosts the sandbox for this data directory (its records sealed with the data key), or
+    /// returns `Ok(None)` when another process hosts it.
+    pub fn host_sandbox(&self) -> Result<Option<SandboxHost>> {
+        SandboxHost::start(&self.data_dir, self.data_key())
+    }
 }

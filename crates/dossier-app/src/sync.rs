@@ -510,7 +510,7 @@ impl Dossier {
         let mut _host = None;
         let sandbox_url = match self.running_sandbox() {
             Some(url) => url,
-            None if uses_sandbox => match crate::sandbox::SandboxHost::start(&self.data_dir)? {
+            None if uses_sandbox => match crate::sandbox::SandboxHost::start(&self.data_dir, &self.key)? {
                 Some(host) => {
                     let url = host.url.clone();
                     _host = Some(host);
@@ -549,7 +549,7 @@ impl Dossier {
             ));
         }
         // The worker writes through its own connection, so this one stays free for reads.
-        let mut worker_app = Dossier::open_with(&self.data_dir, self.env.clock.clone(), self.env.ids.clone())?;
+        let mut worker_app = self.reopen()?;
         worker_app.write(|env, tx| Ok(tx.outbox_release_orphans(env.clock.now())?))?;
         let port = Arc::new(SyncPort { app: Mutex::new(worker_app), retry: RetryPolicy::default() });
         let options = RunOptions { provider, once, deadline, ..RunOptions::default() };

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use clap::error::{ContextKind, ErrorKind};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use dossier_app::Passphrase;
 use dossier_app::dto::*;
 use dossier_app::sync::ProviderInput;
 use dossier_app::{
@@ -27,6 +28,8 @@ pub mod exit {
     pub const REFUSED: i32 = 3;
     /// Not found (status 404).
     pub const NOT_FOUND: i32 = 4;
+    /// Not unlocked: a passphrase (or, later, a sign-in) is missing or wrong (status 401).
+    pub const UNAUTHORIZED: i32 = 6;
     /// An import that rejected some rows: the others were imported (or, in a dry run, would be).
     pub const ROWS_REJECTED: i32 = 5;
 }
@@ -49,6 +52,12 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Set up a data directory: a new data key under a passphrase (DOSSIER_PASSPHRASE or a
+    /// prompt); a directory from before encryption is encrypted in place.
+    Init,
+    /// The data directory's key: its state, or a new passphrase.
+    #[command(subcommand)]
+    Key(KeyCommand),
     /// Customers: capture, verify, activate and the rest of the lifecycle.
     #[command(subcommand)]
     Customer(CustomerCommand),
@@ -112,6 +121,15 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum KeyCommand {
+    /// Whether the data directory is new, plain (from before encryption), or encrypted.
+    Status,
+    /// Replace the passphrase (current: DOSSIER_PASSPHRASE or a prompt; new:
+    /// DOSSIER_NEW_PASSPHRASE or a prompt).
+    Change,
 }
 
 #[derive(Subcommand, Debug)]
@@ -719,11 +737,77 @@ pub struct Context {
     pub pretty: bool,
     /// No progress lines on stderr (tests).
     pub quiet_progress: bool,
+    /// Where secrets come from (`DOSSIER_PASSPHRASE` and the like): the process environment
+    /// when `None`, else this map (tests run many CLIs in one process). Never printed.
+    pub secrets: Option<std::collections::HashMap<String, String>>,
+    /// How strongly a new passphrase is stretched (tests use a cheap setting).
+    pub kdf: dossier_app::KdfParams,
 }
 
 impl Default for Context {
     fn default() -> Self {
-        Self { clock: Arc::new(SystemClock), ids: Arc::new(UuidV7), pretty: false, quiet_progress: false }
+        Self {
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidV7),
+            pretty: false,
+            quiet_progress: false,
+            secrets: None,
+            kdf: dossier_app::KdfParams::default(),
+        }
+    }
+}
+
+impl Context {
+    /// A secret from the environment (or the test map), else from a no-echo prompt when stdin
+    /// is a terminal; `None` when neither gives one.
+    fn secret(&self, var: &str, prompt: &str) -> Option<String> {
+        let given = match &self.secrets {
+            Some(map) => map.get(var).cloned(),
+            None => std::env::var(var).ok(),
+        };
+        if given.is_some() || self.secrets.is_some() {
+            return given;
+        }
+        if std::io::stdin().is_terminal() { rpassword::prompt_password(prompt).ok() } else { None }
+    }
+
+    /// The passphrase of an existing data directory.
+    fn passphrase(&self) -> Result<Passphrase, Error> {
+        self.secret("DOSSIER_PASSPHRASE", "Passphrase: ").map(Passphrase::new).ok_or_else(|| {
+            Error::Unauthorized(dossier_app::error::Problem::new(
+                "passphrase_required",
+                "this data directory is encrypted: set DOSSIER_PASSPHRASE, or run in a terminal to be asked",
+            ))
+        })
+    }
+
+    /// A new passphrase: from `var`, or typed twice at a prompt.
+    fn new_passphrase(&self, var: &str) -> Result<Passphrase, Error> {
+        let missing = || {
+            Error::Unauthorized(dossier_app::error::Problem::new(
+                "passphrase_required",
+                format!("a new passphrase is needed: set {var}, or run in a terminal to be asked"),
+            ))
+        };
+        if let Some(given) = match &self.secrets {
+            Some(map) => map.get(var).cloned(),
+            None => std::env::var(var).ok(),
+        } {
+            return Ok(Passphrase::new(given));
+        }
+        if self.secrets.is_some() || !std::io::stdin().is_terminal() {
+            return Err(missing());
+        }
+        let first = rpassword::prompt_password("New passphrase (10 characters or more): ").map_err(|_| missing())?;
+        let again = rpassword::prompt_password("The same again: ").map_err(|_| missing())?;
+        if first != again {
+            return Err(Error::invalid_input(vec![dossier_app::Reason::field(
+                "passphrase",
+                "passphrase_mismatch",
+                "the two passphrases differ: type the same one twice",
+            )]));
+        }
+        Ok(Passphrase::new(first))
     }
 }
 
@@ -787,6 +871,7 @@ fn failure(e: &Error, pretty: bool) -> (i32, String) {
         400 => exit::USAGE,
         403 | 409 | 422 => exit::REFUSED,
         404 => exit::NOT_FOUND,
+        401 => exit::UNAUTHORIZED,
         _ => exit::OTHER,
     };
     (exit_code, render(&e.body(), pretty))
@@ -891,8 +976,38 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
         None => whoami::username().unwrap_or_else(|_| "unknown".to_owned()),
     };
     let actor = dossier_app::actor(&actor_name)?;
-    let mut app = Dossier::open_with(&data_dir, ctx.clock.clone(), ctx.ids.clone())?;
+    match &cli.command {
+        Command::Init => {
+            let passphrase = ctx.new_passphrase("DOSSIER_PASSPHRASE")?;
+            let before = dossier_app::directory_state(&data_dir)?;
+            let app = Dossier::init(&data_dir, &passphrase, ctx.kdf, ctx.clock.clone(), ctx.ids.clone())?;
+            return json(serde_json::json!({
+                "data_dir": app.data_dir(),
+                "state": "encrypted",
+                "converted": before == dossier_app::DirectoryState::Plain,
+            }));
+        }
+        Command::Key(KeyCommand::Status) => {
+            return json(serde_json::json!({ "state": dossier_app::directory_state(&data_dir)? }));
+        }
+        Command::Key(KeyCommand::Change) => {
+            let old = ctx.passphrase()?;
+            let new = ctx.new_passphrase("DOSSIER_NEW_PASSPHRASE")?;
+            Dossier::change_passphrase(&data_dir, &old, &new)?;
+            return json(serde_json::json!({ "changed": true }));
+        }
+        _ => {}
+    }
+    dossier_app::check_openable(&data_dir)?;
+    let passphrase = ctx.passphrase()?;
+    let mut app = Dossier::open_with(
+        &data_dir,
+        dossier_app::Unlock::Passphrase(&passphrase),
+        ctx.clock.clone(),
+        ctx.ids.clone(),
+    )?;
     match cli.command {
+        Command::Init | Command::Key(_) => unreachable!("handled before the data directory is opened"),
         Command::Customer(command) => customer(&mut app, &actor, command),
         Command::Idv(command) => idv(&mut app, &actor, command),
         Command::Edd(command) => edd(&mut app, &actor, command),

@@ -65,8 +65,15 @@ pub const QOLO_SDD_PROGRAM: &str = "6f1c2b8e-3a4d-4e5f-9a7b-1c2d3e4f5a01";
 /// The Qolo sandbox program with CDD (an SSN needed), under the same top program as the SDD one.
 pub const QOLO_CDD_PROGRAM: &str = "6f1c2b8e-3a4d-4e5f-9a7b-1c2d3e4f5a02";
 
+/// Encrypts the state file: [`SimConfig::state_seal`]. `seal` turns the file's JSON into the
+/// bytes written; `open` reverses it, failing for bytes it did not seal.
+pub trait StateSeal: Send + Sync {
+    fn seal(&self, plain: &[u8]) -> io::Result<Vec<u8>>;
+    fn open(&self, stored: &[u8]) -> io::Result<Vec<u8>>;
+}
+
 /// How to start a simulator.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SimConfig {
     /// The loopback port; 0 picks any free one.
     pub port: u16,
@@ -86,11 +93,34 @@ pub struct SimConfig {
     /// shapes only a fresh file's ids. Tokens, faults and stats are not kept. On Unix the file
     /// is created with mode 0600: it holds the personal data clients sent.
     pub state_file: Option<PathBuf>,
+    /// Encrypts the state file when set (it holds personal data): every write is sealed, and a
+    /// file that does not open is refused like a damaged one.
+    pub state_seal: Option<Arc<dyn StateSeal>>,
+}
+
+impl std::fmt::Debug for SimConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("port", &self.port)
+            .field("faults", &self.faults)
+            .field("seed", &self.seed)
+            .field("token_ttl", &self.token_ttl)
+            .field("state_file", &self.state_file)
+            .field("state_seal", &self.state_seal.as_ref().map(|_| "sealed"))
+            .finish()
+    }
 }
 
 impl Default for SimConfig {
     fn default() -> Self {
-        Self { port: 0, faults: Faults::NONE, seed: 0, token_ttl: Duration::from_secs(60 * 60), state_file: None }
+        Self {
+            port: 0,
+            faults: Faults::NONE,
+            seed: 0,
+            token_ttl: Duration::from_secs(60 * 60),
+            state_file: None,
+            state_seal: None,
+        }
     }
 }
 
@@ -177,7 +207,7 @@ pub async fn spawn(config: SimConfig) -> io::Result<SimHandle> {
     let (records, file) = match config.state_file {
         None => (AllRecords::fresh(config.seed), None),
         Some(path) => {
-            let file = Arc::new(StateFile::new(path)?);
+            let file = Arc::new(StateFile::new(path, config.state_seal.clone())?);
             let loading = file.clone();
             let loaded = tokio::task::spawn_blocking(move || loading.load())
                 .await

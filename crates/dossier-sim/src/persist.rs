@@ -57,6 +57,7 @@ struct Header {
 pub(crate) struct StateFile {
     path: PathBuf,
     temp: PathBuf,
+    seal: Option<Arc<dyn crate::StateSeal>>,
     written: Mutex<Written>,
 }
 
@@ -71,7 +72,7 @@ struct Written {
 
 impl StateFile {
     /// Names the file; refuses a path that does not end in a file name.
-    pub fn new(path: PathBuf) -> io::Result<Self> {
+    pub fn new(path: PathBuf, seal: Option<Arc<dyn crate::StateSeal>>) -> io::Result<Self> {
         let Some(name) = path.file_name() else {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
@@ -81,7 +82,7 @@ impl StateFile {
         let mut temp_name = name.to_os_string();
         temp_name.push(".tmp");
         let temp = path.with_file_name(temp_name);
-        Ok(Self { path, temp, written: Mutex::new(Written { parts: Default::default(), on_disk: false }) })
+        Ok(Self { path, temp, seal, written: Mutex::new(Written { parts: Default::default(), on_disk: false }) })
     }
 
     /// Reads the records a previous run saved; `None` when there is no file yet. A file that
@@ -97,6 +98,10 @@ impl StateFile {
                     format!("cannot read the sandbox state file {}: {e}", self.path.display()),
                 ));
             }
+        };
+        let bytes = match &self.seal {
+            Some(seal) => seal.open(&bytes).map_err(|e| self.unreadable(&format!("it cannot be decrypted ({e})")))?,
+            None => bytes,
         };
         let header: Header = serde_json::from_slice(&bytes)
             .map_err(|e| self.unreadable(&format!("it is not a sandbox state file ({})", position(&e))))?;
@@ -163,7 +168,11 @@ impl StateFile {
         let text = format!(
             "{{\"version\":{VERSION},\"cybrid\":{cybrid},\"paxos\":{paxos},\"qolo\":{qolo},\"mbanq\":{mbanq}}}\n"
         );
-        write_atomically(&self.path, &self.temp, text.as_bytes()).map_err(|e| {
+        let bytes = match &self.seal {
+            Some(seal) => seal.seal(text.as_bytes())?,
+            None => text.into_bytes(),
+        };
+        write_atomically(&self.path, &self.temp, &bytes).map_err(|e| {
             io::Error::new(e.kind(), format!("cannot save the sandbox state file {}: {e}", self.path.display()))
         })?;
         written.on_disk = true;

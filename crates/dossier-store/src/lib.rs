@@ -1,7 +1,10 @@
 //! Dossier's SQLite store: the only crate that speaks SQL.
 //!
-//! A [`Store`] owns one connection opened with the house pragmas (WAL, foreign keys, busy
-//! timeout, `synchronous=NORMAL`, temporary files in memory) and migrated to the latest schema. Every change happens inside
+//! A [`Store`] owns one connection to a SQLCipher database, keyed with the data key, opened with
+//! the house pragmas (WAL, foreign keys, busy timeout, `synchronous=NORMAL`, temporary files in
+//! memory) and migrated to the latest schema. Every page of the file and of its WAL is encrypted
+//! (AES-256, with an HMAC per page); [`encrypt_plain`] turns a database from before encryption
+//! into an encrypted copy. Every change happens inside
 //! [`Store::write`], one `BEGIN IMMEDIATE` transaction per command, so a change, its audit event
 //! and (later) its outbox row commit together or not at all.
 
@@ -9,6 +12,7 @@ mod audit;
 mod bulk;
 mod codec;
 mod customers;
+mod encryption;
 mod kyc;
 mod migrations;
 mod outbox;
@@ -20,6 +24,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use audit::{AuditRow, ChainCheck, GENESIS, chain_hash};
 pub use bulk::{BulkBatch, BulkCustomer, BulkLoad, BulkRisk, EncodedBatch, RowCounts};
+pub use encryption::{DatabaseKind, KEY_BYTES, database_kind, encrypt_plain, raw_key_literal};
 pub use kyc::{DashboardStats, Derived, QueueCursor, QueueFilter, QueueRow, QueueSort, VerificationFilter};
 pub use migrations::{MIGRATIONS, schema_version};
 pub use outbox::{Claimed, ConflictRow, NewOutbox, OutboxCount, OutboxRow, ProviderRow};
@@ -40,6 +45,9 @@ pub enum StoreError {
     Corrupt { table: &'static str, column: &'static str },
     #[error("could not open the database file: {0}")]
     Open(String),
+    /// The key does not decrypt the file (or the file is not a database at all).
+    #[error("the key does not open this database")]
+    WrongKey,
 }
 
 impl StoreError {
@@ -59,11 +67,13 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path` and migrates it to the latest schema.
-    /// A database from a newer build is refused before anything is written.
-    pub fn open(path: &Path) -> Result<Self> {
+    /// Opens (creating if needed) the encrypted database at `path` with `key` and migrates it to
+    /// the latest schema. A key that does not decrypt the file is [`StoreError::WrongKey`], and a
+    /// database from a newer build is refused; both before anything is written.
+    pub fn open(path: &Path, key: &[u8; KEY_BYTES]) -> Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let mut conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::Open(e.to_string()))?;
+        encryption::apply_key(&conn, "main", key)?;
         configure(&conn)?;
         migrations::migrate(&mut conn)?;
         let mut store = Self { conn };

@@ -33,6 +33,7 @@ import type { ProviderView } from '../bindings/ProviderView';
 import type { QueueItem } from '../bindings/QueueItem';
 import type { QueueQuery } from '../bindings/QueueQuery';
 import type { RiskView } from '../bindings/RiskView';
+import type { SessionState } from '../bindings/SessionState';
 import type { StoredFileView } from '../bindings/StoredFileView';
 import type { SyncProgress } from '../bindings/SyncProgress';
 import type { SyncRunView } from '../bindings/SyncRunView';
@@ -62,6 +63,13 @@ export type SyncListQuery = Commands['sync_list']['args'];
 export type Unlisten = () => void;
 
 export interface Backend {
+  /** Locked or not, and whether the data directory must be set up first. Works while locked. */
+  sessionState(): Promise<SessionState>;
+  /** A new (or plain) data directory: encrypt it under a new passphrase and unlock it. */
+  setUp(passphrase: string): Promise<AppInfo>;
+  unlock(passphrase: string): Promise<AppInfo>;
+  /** Closes the data and forgets the key until the next unlock. */
+  lock(): Promise<void>;
   appInfo(): Promise<AppInfo>;
   dashboard(): Promise<DashboardView>;
 

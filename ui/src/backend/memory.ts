@@ -45,6 +45,7 @@ import type { FileContentView } from '../bindings/FileContentView';
 import type { StoredFileView } from '../bindings/StoredFileView';
 import type { SyncProgress } from '../bindings/SyncProgress';
 import type { Backend, LifecycleAction, Unlisten, VerifyLevel } from './Backend';
+import type { SessionState } from '../bindings/SessionState';
 import { BackendError } from './Backend';
 import {
   Fields,
@@ -125,6 +126,9 @@ export interface MemoryOptions {
   /** Delay between delivered messages in `syncRun`, to see the progress bar move. */
   syncStepMs?: number;
   dataDir?: string;
+  /** Start locked: with a `passphrase` (the unlock screen), or without (a new directory: the
+   *  set-up screen). Unlocked and set up when absent. */
+  locked?: { passphrase?: string; idleLockSeconds?: number };
 }
 
 const ALL_PROVIDERS = ['cybrid', 'paxos', 'qolo', 'mbanq'];
@@ -227,7 +231,15 @@ export class MemoryBackend implements Backend {
   /** Scans attached so far, by `file:` reference (the bytes are the built-in samples). */
   files = new Map<string, StoredFileView>();
 
+  /** The lock: `passphrase` undefined means no data directory yet (the set-up screen). */
+  private passphrase: string | undefined;
+  private unlocked: boolean;
+  private readonly idleLockSeconds: number;
+
   constructor(options: MemoryOptions = {}) {
+    this.passphrase = options.locked?.passphrase ?? (options.locked ? undefined : 'memory passphrase');
+    this.unlocked = !options.locked;
+    this.idleLockSeconds = options.locked?.idleLockSeconds ?? 600;
     this.actor = options.actor ?? 'clerk';
     this.clock = options.now ?? (() => new Date());
     this.latencyMs = options.latencyMs ?? 0;
@@ -237,8 +249,11 @@ export class MemoryBackend implements Backend {
 
   // ── helpers ────────────────────────────────────────────────────────────────────────────
 
-  private async tick<T>(work: () => T): Promise<T> {
+  /** Runs one call after the simulated latency; refused with 401 `locked` while locked,
+   *  except for the calls the lock screen makes. */
+  private async tick<T>(work: () => T, whileLocked = false): Promise<T> {
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    if (!this.unlocked && !whileLocked) throw err(401, 'locked', 'Dossier is locked: unlock it to go on', []);
     return clone(work());
   }
 
@@ -596,8 +611,48 @@ export class MemoryBackend implements Backend {
 
   // ── customers ──────────────────────────────────────────────────────────────────────────
 
+  async sessionState(): Promise<SessionState> {
+    return this.tick(() => ({
+      directory: this.passphrase === undefined ? 'new' : 'encrypted',
+      unlocked: this.unlocked,
+      data_dir: this.dataDir,
+      idle_lock_seconds: this.idleLockSeconds,
+    }), true);
+  }
+
+  async setUp(passphrase: string): Promise<AppInfo> {
+    await this.tick(() => {
+      if (this.passphrase !== undefined) throw err(409, 'already_initialised', 'this data directory is already set up');
+      if ([...passphrase].length < 10) {
+        throw invalidInput([{ code: 'passphrase_too_short', message: 'passphrase must be at least 10 characters long', field: 'passphrase' }]);
+      }
+      this.passphrase = passphrase;
+      this.unlocked = true;
+    }, true);
+    return this.appInfo();
+  }
+
+  async unlock(passphrase: string): Promise<AppInfo> {
+    await this.tick(() => {
+      if (passphrase !== this.passphrase) {
+        throw err(401, 'wrong_passphrase', 'the passphrase does not open this data directory: check it and try again', []);
+      }
+      this.unlocked = true;
+    }, true);
+    return this.appInfo();
+  }
+
+  async lock(): Promise<void> {
+    await this.tick(() => {
+      this.unlocked = false;
+    }, true);
+  }
+
   async appInfo(): Promise<AppInfo> {
-    return this.tick(() => ({ data_dir: this.dataDir, version: '0.1.0-memory', actor: this.actor, sandbox_url: null, launched_at_ms: 0 }));
+    return this.tick(
+      () => ({ data_dir: this.dataDir, version: '0.1.0-memory', actor: this.unlocked ? this.actor : '', sandbox_url: null, launched_at_ms: 0 }),
+      true,
+    );
   }
 
   async listQueue(q: Parameters<Backend['listQueue']>[0]): Promise<Page<QueueItem>> {

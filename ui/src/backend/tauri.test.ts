@@ -37,6 +37,10 @@ const ID = '00000000-0000-4000-8000-000000000001';
  * to the Backend without an entry here does not compile.
  */
 const SAMPLE_ARGS: { [M in keyof Backend]: Parameters<Backend[M]> } = {
+  sessionState: [],
+  setUp: ['a long passphrase'],
+  unlock: ['a long passphrase'],
+  lock: [],
   appInfo: [],
   dashboard: [],
   listQueue: [

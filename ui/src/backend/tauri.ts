@@ -29,6 +29,10 @@ async function on<E extends keyof Events>(name: E, handler: (payload: Events[E])
 
 export function createTauriBackend(): Backend {
   return {
+    sessionState: () => call('session_state', {}),
+    setUp: (passphrase) => call('set_up', { passphrase }),
+    unlock: (passphrase) => call('unlock', { passphrase }),
+    lock: () => call('lock', {}).then(() => undefined),
     appInfo: () => call('app_info', {}),
     dashboard: () => call('dashboard', {}),
 

@@ -3,7 +3,11 @@
 /**
  * What the window shows in its title bar and settings.
  */
-export type AppInfo = { data_dir: string, version: string, actor: string, 
+export type AppInfo = { data_dir: string, version: string, 
+/**
+ * Who acts; empty while locked.
+ */
+actor: string, 
 /**
  * The loopback address of the in-process sandbox providers, when they run.
  */

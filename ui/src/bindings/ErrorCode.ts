@@ -24,6 +24,7 @@ export type ErrorCode =
   | 'invalid_code'
   | 'invalid_amount'
   | 'invalid_id'
+  | 'passphrase_too_short'
   | 'invalid_cursor'
   | 'invalid_limit'
   | 'input_unreadable'
@@ -78,6 +79,12 @@ export type ErrorCode =
   | 'provider_not_found'
   | 'outbox_message_not_found'
   | 'file_not_found'
+  | 'wrong_passphrase'
+  | 'passphrase_required'
+  | 'locked'
+  | 'not_initialised'
+  | 'not_encrypted'
+  | 'already_initialised'
   | 'conflict'
   | 'database_too_new'
   | 'data_exists'
@@ -96,6 +103,9 @@ export type ErrorCode =
   | 'database_corrupt'
   | 'database_unavailable'
   | 'data_dir_unavailable'
+  | 'key_file_unreadable'
+  | 'encryption_failed'
+  | 'randomness_unavailable'
   | 'credentials_unavailable'
   | 'sync_failed'
   | 'sync_unavailable'
@@ -133,6 +143,7 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   invalid_code: { status: null, kind: 'reason', meaning: "not a code of the expected form" },
   invalid_amount: { status: null, kind: 'reason', meaning: "not a positive decimal amount" },
   invalid_id: { status: null, kind: 'reason', meaning: "not an id of the expected kind" },
+  passphrase_too_short: { status: null, kind: 'reason', meaning: "a new passphrase shorter than 10 characters" },
   invalid_cursor: { status: null, kind: 'reason', meaning: "not a cursor from a previous page" },
   invalid_limit: { status: null, kind: 'reason', meaning: "a page size out of range" },
   input_unreadable: { status: null, kind: 'reason', meaning: "the input file could not be read" },
@@ -187,6 +198,12 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   provider_not_found: { status: 404, kind: 'both', meaning: "no provider with that name" },
   outbox_message_not_found: { status: 404, kind: 'both', meaning: "no outbox message with that id" },
   file_not_found: { status: 404, kind: 'both', meaning: "no stored scan with that reference" },
+  wrong_passphrase: { status: 401, kind: 'error', meaning: "the passphrase does not open this data directory" },
+  passphrase_required: { status: 401, kind: 'error', meaning: "the data directory is encrypted: give its passphrase" },
+  locked: { status: 401, kind: 'error', meaning: "the desktop app is locked: unlock it to go on" },
+  not_initialised: { status: 409, kind: 'error', meaning: "the data directory has not been set up: run dossier init" },
+  not_encrypted: { status: 409, kind: 'error', meaning: "the data directory is from before encryption: dossier init encrypts it" },
+  already_initialised: { status: 409, kind: 'error', meaning: "the data directory is set up already" },
   conflict: { status: 409, kind: 'error', meaning: "the change conflicts with existing data: reload and retry" },
   database_too_new: { status: 409, kind: 'error', meaning: "the database was written by a newer Dossier" },
   data_exists: { status: 409, kind: 'both', meaning: "an identity verification is already in progress" },
@@ -205,6 +222,9 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   database_corrupt: { status: 500, kind: 'error', meaning: "the database file is damaged: restore a backup" },
   database_unavailable: { status: 500, kind: 'error', meaning: "the database could not be opened" },
   data_dir_unavailable: { status: 500, kind: 'error', meaning: "the data directory could not be created or opened" },
+  key_file_unreadable: { status: 500, kind: 'error', meaning: "the data directory's key file is missing or damaged: restore a backup" },
+  encryption_failed: { status: 500, kind: 'error', meaning: "data could not be encrypted" },
+  randomness_unavailable: { status: 500, kind: 'error', meaning: "the system's random number generator failed" },
   credentials_unavailable: { status: 500, kind: 'error', meaning: "provider credentials could not be read or stored" },
   sync_failed: { status: 500, kind: 'error', meaning: "the sync run stopped: the message says why" },
   sync_unavailable: { status: 500, kind: 'error', meaning: "the sync worker could not start" },

@@ -27,6 +27,7 @@ import type { ProviderView } from './ProviderView';
 import type { QueueItem } from './QueueItem';
 import type { QueueQuery } from './QueueQuery';
 import type { RiskView } from './RiskView';
+import type { SessionState } from './SessionState';
 import type { StoredFileView } from './StoredFileView';
 import type { SyncProgress } from './SyncProgress';
 import type { SyncRunView } from './SyncRunView';
@@ -38,6 +39,14 @@ import type { VerifyContactInput } from './VerifyContactInput';
 
 /** Every Tauri command: its arguments (keys as Tauri expects them) and its result. */
 export interface Commands {
+  /** Whether the app is locked, and whether the data directory needs setting up first. */
+  session_state: { args: Record<string, never>; result: SessionState };
+  /** Sets up a new data directory (or encrypts one from before encryption) under a new passphrase, and unlocks it. */
+  set_up: { args: { passphrase: string }; result: AppInfo };
+  /** Unlocks the data directory with its passphrase. A wrong one is 401 `wrong_passphrase`. */
+  unlock: { args: { passphrase: string }; result: AppInfo };
+  /** Locks the app: closes the data, forgets the key, stops the sandbox providers. */
+  lock: { args: Record<string, never>; result: null };
   /** Where the data lives, the version, who is acting, and the sandbox's address. */
   app_info: { args: Record<string, never>; result: AppInfo };
   dashboard: { args: Record<string, never>; result: DashboardView };
@@ -93,6 +102,10 @@ export type CommandName = keyof Commands;
 
 /** Every command name, for checks at run time. */
 export const COMMAND_NAMES: readonly CommandName[] = [
+  'session_state',
+  'set_up',
+  'unlock',
+  'lock',
   'app_info',
   'dashboard',
   'list_queue',

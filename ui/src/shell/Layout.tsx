@@ -4,6 +4,7 @@ import type { ReactNode } from 'react';
 import { useAppInfo, useBackend } from '../backend/context';
 import type { SyncStatusView } from '../bindings/SyncStatusView';
 import { onChanged } from '../lib/events';
+import { useLock } from '../session/lock';
 import { TopBar } from './TopBar';
 
 const NAV: Array<{ id: string; label: string; path: string }> = [
@@ -24,6 +25,7 @@ export function needsAttention(status: SyncStatusView | null): number {
 export function Layout({ section, children, testDouble }: { section: string; children: ReactNode; testDouble?: boolean }) {
   const backend = useBackend();
   const info = useAppInfo();
+  const lock = useLock();
   const [status, setStatus] = useState<SyncStatusView | null>(null);
   const [queueCount, setQueueCount] = useState<string | null>(null);
 
@@ -97,6 +99,9 @@ export function Layout({ section, children, testDouble }: { section: string; chi
               In-memory test double: nothing is saved.
             </div>
           )}
+          <button type="button" className="btn btn-small btn-ghost lock-now" onClick={lock} title="Lock Dossier (it also locks itself when left idle)" data-testid="lock-now">
+            Lock
+          </button>
           {info ? `v${info.version}` : ''}
         </div>
       </nav>

@@ -1,0 +1,77 @@
+// The lock screen: a new data directory is set up with a passphrase typed twice; a locked one
+// opens only with its passphrase; the app locks itself when idle and with the Lock button, and
+// shows nothing of the data while locked.
+import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+
+import { App } from '../App';
+import { MemoryBackend } from '../backend/memory';
+import { individualInput } from '../test/fixtures';
+
+const type = (testId: string, value: string) => fireEvent.change(screen.getByTestId(testId), { target: { value } });
+
+describe('lock screen', () => {
+  beforeEach(() => {
+    window.location.hash = '';
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('sets up a new data directory: the passphrase twice, at least 10 characters', async () => {
+    const backend = new MemoryBackend({ locked: {} });
+    render(<App backend={backend} />);
+    expect(await screen.findByText('Set up Dossier')).toBeTruthy();
+    type('lock-passphrase', 'short');
+    expect((screen.getByTestId('lock-submit') as HTMLButtonElement).disabled).toBe(true);
+    type('lock-passphrase', 'counter one passphrase');
+    type('lock-passphrase-again', 'counter one passphrose');
+    fireEvent.click(screen.getByTestId('lock-submit'));
+    expect((await screen.findByTestId('lock-error')).textContent).toContain('differ');
+    await expect(backend.dashboard()).rejects.toMatchObject({ body: { code: 'locked' } });
+    type('lock-passphrase-again', 'counter one passphrase');
+    fireEvent.click(screen.getByTestId('lock-submit'));
+    expect(await screen.findByTestId('page-dashboard')).toBeTruthy();
+    expect(screen.queryByTestId('lock-screen')).toBeNull();
+  });
+
+  it('opens only with the right passphrase, and locks with the Lock button', async () => {
+    const backend = new MemoryBackend({ locked: { passphrase: 'the right passphrase' } });
+    render(<App backend={backend} />);
+    expect(await screen.findByText('Dossier is locked')).toBeTruthy();
+    expect(screen.queryByTestId('page-dashboard')).toBeNull();
+    type('lock-passphrase', 'a wrong passphrase');
+    fireEvent.click(screen.getByTestId('lock-submit'));
+    expect((await screen.findByTestId('lock-error')).textContent).toContain('does not open');
+    type('lock-passphrase', 'the right passphrase');
+    fireEvent.click(screen.getByTestId('lock-submit'));
+    expect(await screen.findByTestId('page-dashboard')).toBeTruthy();
+    fireEvent.click(screen.getByTestId('lock-now'));
+    expect(await screen.findByText('Dossier is locked')).toBeTruthy();
+    expect(screen.queryByTestId('page-dashboard')).toBeNull();
+    await expect(backend.listQueue({ state: null, verification_state: null, verification_method: null, edd: null, risk: null, identity_status: null, refresh_due_before: null, assignee: null, sla_breached: false, sort: null, limit: 10, after: null })).rejects.toMatchObject({ body: { code: 'locked' } });
+  });
+
+  it('locks itself after the idle time, and not while someone is working', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const backend = new MemoryBackend({ locked: { passphrase: 'the right passphrase', idleLockSeconds: 60 } });
+    render(<App backend={backend} />);
+    await screen.findByText('Dossier is locked');
+    type('lock-passphrase', 'the right passphrase');
+    fireEvent.click(screen.getByTestId('lock-submit'));
+    await screen.findByTestId('page-dashboard');
+    await backend.createCustomer(individualInput('IDLE-1')).catch(() => undefined);
+    // Activity every 40 s keeps it open past the idle time.
+    for (let i = 0; i < 3; i += 1) {
+      await act(async () => {
+        vi.advanceTimersByTime(40_000);
+      });
+      fireEvent.keyDown(window, { key: 'Shift' });
+    }
+    expect(screen.queryByTestId('lock-screen')).toBeNull();
+    await act(async () => {
+      vi.advanceTimersByTime(61_000);
+    });
+    await waitFor(() => expect(screen.getByText('Dossier is locked')).toBeTruthy());
+  });
+});
