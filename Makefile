@@ -5,9 +5,9 @@ CARGO ?= cargo
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-# Debian packages: a C compiler for the bundled SQLite; WebKitGTK and friends for the Tauri
+# Debian packages: a C compiler and libcrypto (OpenSSL) for the bundled SQLCipher; WebKitGTK and friends for the Tauri
 # desktop app; Xvfb and WebKitWebDriver for the end-to-end tests; Node for the UI.
-APT_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev \
+APT_PACKAGES := build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev \
 	libjavascriptcoregtk-4.1-dev libdbus-1-dev xvfb xauth webkit2gtk-driver nodejs npm python3 python3-venv
 TAURI_DRIVER := $(HOME)/.cargo/bin/tauri-driver
 
@@ -69,7 +69,7 @@ deps: deps-system deps-rust
 deps-system:
 	@missing=0; \
 	for c in cc pkg-config node npm python3 Xvfb xvfb-run WebKitWebDriver; do command -v $$c >/dev/null 2>&1 || missing=1; done; \
-	pkg-config --exists webkit2gtk-4.1 javascriptcoregtk-4.1 libsoup-3.0 dbus-1 2>/dev/null || missing=1; \
+	pkg-config --exists webkit2gtk-4.1 javascriptcoregtk-4.1 libsoup-3.0 dbus-1 libcrypto 2>/dev/null || missing=1; \
 	if [ $$missing = 1 ]; then \
 	  if command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing system packages: $(APT_PACKAGES)"; \
