@@ -76,7 +76,7 @@ test('a fresh install asks for a passphrase, encrypts the data with it, and open
   await d.find('lock-passphrase', 10000);
   // The session starts the app; measure from the session to the first interactive screen.
   assert.ok(Date.now() - started < 5000, 'the first screen answers promptly once the window exists');
-  assert.equal(await d.text('lock-data-dir'), dataDir);
+  assert.equal(await d.script(`return document.querySelector('[data-testid="lock-data-dir"]').textContent;`), dataDir);
   await d.shot('set-up');
   await d.fill('lock-passphrase', 'too short');
   assert.equal(await d.enabled('lock-submit'), false, 'a passphrase under 10 characters is refused');

@@ -134,12 +134,17 @@ async fn open_session(
     open: impl FnOnce(&std::path::Path) -> dossier_app::Result<Dossier> + Send + 'static,
 ) -> Answer<AppInfo> {
     let dir = desk.data_dir.clone();
-    let app = tauri::async_runtime::spawn_blocking(move || open(&dir))
-        .await
-        .map_err(|_| internal("unlocking stopped unexpectedly"))?
-        .map_err(|e| e.body())?;
-    let session = crate::Session::start(app, crate::desktop_actor());
-    *desk.session() = Some(session);
+    // Off the async runtime: the sandbox host starts (and later stops) a runtime of its own.
+    let session = tauri::async_runtime::spawn_blocking(move || {
+        open(&dir).map(|app| crate::Session::start(app, crate::desktop_actor()))
+    })
+    .await
+    .map_err(|_| internal("unlocking stopped unexpectedly"))?
+    .map_err(|e| e.body())?;
+    let replaced = desk.session().replace(session);
+    if let Some(old) = replaced {
+        let _ = tauri::async_runtime::spawn_blocking(move || drop(old)).await;
+    }
     Ok(app_info_of(desk))
 }
 
@@ -180,8 +185,10 @@ commands! {
     /// Locks the app: closes the data, forgets the key, stops the sandbox providers.
     async fn lock(_app, desk) -> () {
         let session = desk.session().take();
-        drop(session);
-        Ok(())
+        // Stopping the sandbox host blocks on its own runtime: not on this one.
+        tauri::async_runtime::spawn_blocking(move || drop(session))
+            .await
+            .map_err(|_| internal("locking stopped unexpectedly"))
     }
 
     /// Where the data lives, the version, who is acting, and the sandbox's address.
