@@ -5,6 +5,7 @@
 //! Tauri and describes it for the TypeScript bindings (`ui/src/bindings/commands.ts`, written by
 //! `cargo test -p dossier-desktop`; `make test` fails when the committed file differs).
 
+use dossier_app::backup::{BackupView, RestoreView};
 use dossier_app::dto::*;
 use dossier_app::files::{FileContentView, StoredFileView};
 use dossier_app::policy::PolicyDto;
@@ -114,6 +115,12 @@ macro_rules! commands {
             ),*]
         }
     };
+}
+
+/// `2026-11-22` for file names.
+fn time_stamp() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    format!("{:04}-{:02}-{:02}", now.year(), u8::from(now.month()), now.day())
 }
 
 fn app_info_of(desk: &Desk) -> AppInfo {
@@ -395,6 +402,61 @@ commands! {
             .await
             .map_err(|_| internal("the sync run could not be awaited"))?
             .map_err(|_| internal("the sync run stopped unexpectedly"))?
+    }
+
+    /// Writes a backup to `path`, or to where the system's save dialog says when `path` is null;
+    /// `null` when the dialog is cancelled. The app keeps working meanwhile.
+    async fn backup(app, desk, path: Option<String>) -> Option<BackupView> {
+        let target = match path {
+            Some(path) => Some(std::path::PathBuf::from(path)),
+            None => {
+                use tauri_plugin_dialog::DialogExt;
+                let (tx, rx) = std::sync::mpsc::channel();
+                let name = format!("dossier-{}.backup", time_stamp());
+                app.dialog().file().set_file_name(&name).add_filter("Dossier backup", &["backup"]).save_file(move |path| {
+                    let _ = tx.send(path.and_then(|p| p.into_path().ok()));
+                });
+                tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten()).await.ok().flatten()
+            }
+        };
+        let Some(target) = target else { return Ok(None) };
+        // On a second handle, off the async runtime: a large database takes a while to copy.
+        let worker = with(&desk, |app, _| app.reopen())?;
+        tauri::async_runtime::spawn_blocking(move || worker.backup(&target))
+            .await
+            .map_err(|_| internal("the backup stopped unexpectedly"))?
+            .map(Some)
+            .map_err(|e| e.body())
+    }
+
+    /// Replaces the data with the backup at `path` (or one chosen in the open dialog when null)
+    /// after checking all of it; `passphrase` is the backup's. The app locks first (the data
+    /// must be closed to be replaced) and stays locked: unlock with the backup's passphrase.
+    /// `null` when the dialog is cancelled.
+    async fn restore_backup(app, desk, path: Option<String>, passphrase: String) -> Option<RestoreView> {
+        let source = match path {
+            Some(path) => Some(std::path::PathBuf::from(path)),
+            None => {
+                use tauri_plugin_dialog::DialogExt;
+                let (tx, rx) = std::sync::mpsc::channel();
+                app.dialog().file().add_filter("Dossier backup", &["backup"]).pick_file(move |path| {
+                    let _ = tx.send(path.and_then(|p| p.into_path().ok()));
+                });
+                tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten()).await.ok().flatten()
+            }
+        };
+        let Some(source) = source else { return Ok(None) };
+        let session = desk.session().take();
+        let dir = desk.data_dir.clone();
+        let passphrase = dossier_app::Passphrase::new(passphrase);
+        tauri::async_runtime::spawn_blocking(move || {
+            drop(session);
+            dossier_app::backup::restore(&dir, &source, &passphrase, time::OffsetDateTime::now_utc())
+        })
+        .await
+        .map_err(|_| internal("the restore stopped unexpectedly"))?
+        .map(Some)
+        .map_err(|e| e.body())
     }
 
     /// Asks for a scan with the system's open-file dialog and attaches it; `null` when the

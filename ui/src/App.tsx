@@ -64,6 +64,7 @@ function Shell({ testDouble }: { testDouble: boolean }) {
 export function App({ backend, testDouble = false }: { backend: Backend; testDouble?: boolean }) {
   const [session, setSession] = useState<SessionState | null>(null);
   const [info, setInfo] = useState<AppInfo | null>(null);
+  const [notice, setNotice] = useState<string | null>(null);
   useEffect(() => {
     backend
       .sessionState()
@@ -74,18 +75,22 @@ export function App({ backend, testDouble = false }: { backend: Backend; testDou
       })
       .catch(() => setInfo({ data_dir: '', version: '?', actor: 'unknown', sandbox_url: null, launched_at_ms: 0 }));
   }, [backend]);
-  const lock = useCallback(() => {
+  const lock = useCallback((message?: string) => {
+    setNotice(message ?? null);
     setInfo(null);
     setSession((s) => (s ? { ...s, unlocked: false, directory: 'encrypted' } : s));
     void backend.lock().catch(() => undefined);
   }, [backend]);
-  useIdleLock(session?.unlocked ? session.idle_lock_seconds : null, lock);
+  const idle = useCallback(() => lock(), [lock]);
+  useIdleLock(session?.unlocked ? session.idle_lock_seconds : null, idle);
   if (session && !session.unlocked) {
     return (
       <LockScreen
         backend={backend}
         session={session}
+        notice={notice}
         onUnlocked={(unlocked) => {
+          setNotice(null);
           setInfo(unlocked);
           setSession({ ...session, unlocked: true, directory: 'encrypted' });
         }}

@@ -5,6 +5,7 @@
 //! layout `customer_csv.rs`.
 
 mod audit;
+pub mod backup;
 pub mod codes;
 mod convert;
 mod credentials;
@@ -217,8 +218,10 @@ pub fn check_openable(data_dir: &Path) -> Result<()> {
     }
 }
 
-/// Looks at `data_dir` without opening anything.
+/// Looks at `data_dir` without opening anything (a restore cut short between its two renames
+/// is finished first).
 pub fn directory_state(data_dir: &Path) -> Result<DirectoryState> {
+    backup::finish_interrupted_restore(data_dir);
     if keys::has_key(data_dir) {
         return Ok(match keys::read_state(data_dir)? {
             keys::KeyState::Ready => DirectoryState::Encrypted,

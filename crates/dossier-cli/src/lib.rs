@@ -58,6 +58,11 @@ enum Command {
     /// The data directory's key: its state, or a new passphrase.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Write a consistent, encrypted backup of the data directory to FILE while it is in use.
+    Backup { file: PathBuf },
+    /// Replace the data directory with the backup in FILE, after checking all of it (the
+    /// passphrase is the one the backup was made under). The old data is moved aside, not deleted.
+    Restore { file: PathBuf },
     /// Customers: capture, verify, activate and the rest of the lifecycle.
     #[command(subcommand)]
     Customer(CustomerCommand),
@@ -990,6 +995,10 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
         Command::Key(KeyCommand::Status) => {
             return json(serde_json::json!({ "state": dossier_app::directory_state(&data_dir)? }));
         }
+        Command::Restore { file } => {
+            let passphrase = ctx.passphrase()?;
+            return json(dossier_app::backup::restore(&data_dir, file, &passphrase, ctx.clock.now())?);
+        }
         Command::Key(KeyCommand::Change) => {
             let old = ctx.passphrase()?;
             let new = ctx.new_passphrase("DOSSIER_NEW_PASSPHRASE")?;
@@ -1007,7 +1016,10 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
         ctx.ids.clone(),
     )?;
     match cli.command {
-        Command::Init | Command::Key(_) => unreachable!("handled before the data directory is opened"),
+        Command::Init | Command::Key(_) | Command::Restore { .. } => {
+            unreachable!("handled before the data directory is opened")
+        }
+        Command::Backup { file } => json(app.backup(&file)?),
         Command::Customer(command) => customer(&mut app, &actor, command),
         Command::Idv(command) => idv(&mut app, &actor, command),
         Command::Edd(command) => edd(&mut app, &actor, command),

@@ -86,6 +86,25 @@ impl Store {
         Ok(store)
     }
 
+    /// Writes a consistent copy of the whole database to `path` (a new file), encrypted with the
+    /// same key, while other connections go on reading and writing (`VACUUM INTO`: one read
+    /// transaction, so the copy is one moment's snapshot, compacted).
+    pub fn snapshot_to(&self, path: &Path) -> Result<()> {
+        let target = path.to_str().ok_or_else(|| StoreError::Open("the backup path is not UTF-8".into()))?;
+        self.conn.execute("VACUUM INTO ?1", [target])?;
+        Ok(())
+    }
+
+    /// SQLite's full integrity check (every page, every index): `Ok(())` or the first problem.
+    pub fn integrity_check(&self) -> Result<(), String> {
+        let result: Result<String, _> = self.conn.query_row("PRAGMA integrity_check(1)", [], |r| r.get(0));
+        match result {
+            Ok(ok) if ok == "ok" => Ok(()),
+            Ok(problem) => Err(problem),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction and commits when it returns `Ok`.
     /// On `Err` the transaction rolls back and nothing is written.
     pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {

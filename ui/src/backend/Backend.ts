@@ -33,6 +33,8 @@ import type { ProviderView } from '../bindings/ProviderView';
 import type { QueueItem } from '../bindings/QueueItem';
 import type { QueueQuery } from '../bindings/QueueQuery';
 import type { RiskView } from '../bindings/RiskView';
+import type { BackupView } from '../bindings/BackupView';
+import type { RestoreView } from '../bindings/RestoreView';
 import type { SessionState } from '../bindings/SessionState';
 import type { StoredFileView } from '../bindings/StoredFileView';
 import type { SyncProgress } from '../bindings/SyncProgress';
@@ -71,6 +73,10 @@ export interface Backend {
   /** Closes the data and forgets the key until the next unlock. */
   lock(): Promise<void>;
   appInfo(): Promise<AppInfo>;
+  /** A backup to `path`, or where the save dialog says (null path); null when cancelled. */
+  backup(path: string | null): Promise<BackupView | null>;
+  /** Replaces the data with a checked backup; the app is locked afterwards. Null when cancelled. */
+  restoreBackup(path: string | null, passphrase: string): Promise<RestoreView | null>;
   dashboard(): Promise<DashboardView>;
 
   listQueue(query: QueueQuery): Promise<Page<QueueItem>>;

@@ -46,6 +46,8 @@ import type { StoredFileView } from '../bindings/StoredFileView';
 import type { SyncProgress } from '../bindings/SyncProgress';
 import type { Backend, LifecycleAction, Unlisten, VerifyLevel } from './Backend';
 import type { SessionState } from '../bindings/SessionState';
+import type { BackupView } from '../bindings/BackupView';
+import type { RestoreView } from '../bindings/RestoreView';
 import { BackendError } from './Backend';
 import {
   Fields,
@@ -646,6 +648,31 @@ export class MemoryBackend implements Backend {
     await this.tick(() => {
       this.unlocked = false;
     }, true);
+  }
+
+  /** Backups written so far, by path: the customers at that moment and the passphrase. */
+  backups = new Map<string, { customers: StoredCustomer[]; passphrase: string; at: string }>();
+
+  async backup(path: string | null): Promise<BackupView | null> {
+    return this.tick(() => {
+      if (path === null) return null;
+      if (this.backups.has(path)) throw invalidInput([{ code: 'file_exists', message: 'the backup file exists already: choose a new name', field: 'file' }]);
+      this.backups.set(path, { customers: clone(this.customers), passphrase: this.passphrase ?? '', at: this.nowIso() });
+      return { path, bytes: 4096 + this.customers.length * 2048, scans: this.files.size, created_at: this.nowIso(), schema_version: 7 };
+    });
+  }
+
+  async restoreBackup(path: string | null, passphrase: string): Promise<RestoreView | null> {
+    return this.tick(() => {
+      if (path === null) return null;
+      this.unlocked = false;
+      const found = this.backups.get(path);
+      if (!found) throw invalidInput([{ code: 'file_unreadable', message: 'the backup file could not be read: check that it exists', field: 'file' }]);
+      if (found.passphrase !== passphrase) throw err(401, 'wrong_passphrase', 'the passphrase does not open this data directory: check it and try again', []);
+      this.customers = clone(found.customers);
+      this.passphrase = passphrase;
+      return { data_dir: this.dataDir, previous: `${this.dataDir}.before-restore`, created_at: found.at, audit_events: this.audit.length, scans: this.files.size };
+    });
   }
 
   async appInfo(): Promise<AppInfo> {

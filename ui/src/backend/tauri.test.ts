@@ -42,6 +42,8 @@ const SAMPLE_ARGS: { [M in keyof Backend]: Parameters<Backend[M]> } = {
   unlock: ['a long passphrase'],
   lock: [],
   appInfo: [],
+  backup: ['/tmp/x.backup'],
+  restoreBackup: ['/tmp/x.backup', 'a long passphrase'],
   dashboard: [],
   listQueue: [
     { state: null, verification_state: null, verification_method: null, edd: null, risk: null, identity_status: null, refresh_due_before: null, assignee: null, sla_breached: false, sort: null, limit: 12, after: null, search: 'ana' },

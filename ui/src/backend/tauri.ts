@@ -34,6 +34,8 @@ export function createTauriBackend(): Backend {
     unlock: (passphrase) => call('unlock', { passphrase }),
     lock: () => call('lock', {}).then(() => undefined),
     appInfo: () => call('app_info', {}),
+    backup: (path) => call('backup', { path }),
+    restoreBackup: (path, passphrase) => call('restore_backup', { path, passphrase }),
     dashboard: () => call('dashboard', {}),
 
     listQueue: (query) => call('list_queue', { query }),

@@ -25,6 +25,8 @@ export type ErrorCode =
   | 'invalid_amount'
   | 'invalid_id'
   | 'passphrase_too_short'
+  | 'passphrase_mismatch'
+  | 'file_exists'
   | 'invalid_cursor'
   | 'invalid_limit'
   | 'input_unreadable'
@@ -85,6 +87,7 @@ export type ErrorCode =
   | 'not_initialised'
   | 'not_encrypted'
   | 'already_initialised'
+  | 'data_dir_in_use'
   | 'conflict'
   | 'database_too_new'
   | 'data_exists'
@@ -98,6 +101,7 @@ export type ErrorCode =
   | 'no_open_questions'
   | 'contact_missing'
   | 'contact_ambiguous'
+  | 'backup_invalid'
   | 'internal_error'
   | 'storage_error'
   | 'database_corrupt'
@@ -106,6 +110,7 @@ export type ErrorCode =
   | 'key_file_unreadable'
   | 'encryption_failed'
   | 'randomness_unavailable'
+  | 'backup_failed'
   | 'credentials_unavailable'
   | 'sync_failed'
   | 'sync_unavailable'
@@ -144,6 +149,8 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   invalid_amount: { status: null, kind: 'reason', meaning: "not a positive decimal amount" },
   invalid_id: { status: null, kind: 'reason', meaning: "not an id of the expected kind" },
   passphrase_too_short: { status: null, kind: 'reason', meaning: "a new passphrase shorter than 10 characters" },
+  passphrase_mismatch: { status: null, kind: 'reason', meaning: "the two typings of a new passphrase differ" },
+  file_exists: { status: null, kind: 'reason', meaning: "the file to write exists already" },
   invalid_cursor: { status: null, kind: 'reason', meaning: "not a cursor from a previous page" },
   invalid_limit: { status: null, kind: 'reason', meaning: "a page size out of range" },
   input_unreadable: { status: null, kind: 'reason', meaning: "the input file could not be read" },
@@ -204,6 +211,7 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   not_initialised: { status: 409, kind: 'error', meaning: "the data directory has not been set up: run dossier init" },
   not_encrypted: { status: 409, kind: 'error', meaning: "the data directory is from before encryption: dossier init encrypts it" },
   already_initialised: { status: 409, kind: 'error', meaning: "the data directory is set up already" },
+  data_dir_in_use: { status: 409, kind: 'error', meaning: "the data directory is open in the desktop app: lock or close it first" },
   conflict: { status: 409, kind: 'error', meaning: "the change conflicts with existing data: reload and retry" },
   database_too_new: { status: 409, kind: 'error', meaning: "the database was written by a newer Dossier" },
   data_exists: { status: 409, kind: 'both', meaning: "an identity verification is already in progress" },
@@ -217,6 +225,7 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   no_open_questions: { status: 422, kind: 'error', meaning: "there are no open out-of-wallet questions" },
   contact_missing: { status: 422, kind: 'both', meaning: "no contact of that kind to verify" },
   contact_ambiguous: { status: 422, kind: 'both', meaning: "several unverified contacts of that kind: name one by id" },
+  backup_invalid: { status: 422, kind: 'both', meaning: "the file is not a usable Dossier backup: damaged, changed, or not a backup" },
   internal_error: { status: 500, kind: 'error', meaning: "something broke: the message says what" },
   storage_error: { status: 500, kind: 'error', meaning: "the database could not be read or written" },
   database_corrupt: { status: 500, kind: 'error', meaning: "the database file is damaged: restore a backup" },
@@ -225,6 +234,7 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   key_file_unreadable: { status: 500, kind: 'error', meaning: "the data directory's key file is missing or damaged: restore a backup" },
   encryption_failed: { status: 500, kind: 'error', meaning: "data could not be encrypted" },
   randomness_unavailable: { status: 500, kind: 'error', meaning: "the system's random number generator failed" },
+  backup_failed: { status: 500, kind: 'error', meaning: "a backup or restore could not read or write its files" },
   credentials_unavailable: { status: 500, kind: 'error', meaning: "provider credentials could not be read or stored" },
   sync_failed: { status: 500, kind: 'error', meaning: "the sync run stopped: the message says why" },
   sync_unavailable: { status: 500, kind: 'error', meaning: "the sync worker could not start" },

@@ -4,6 +4,7 @@ import type { AddressInput } from './AddressInput';
 import type { AdvanceVerificationInput } from './AdvanceVerificationInput';
 import type { AppInfo } from './AppInfo';
 import type { AuditEventView } from './AuditEventView';
+import type { BackupView } from './BackupView';
 import type { ContactInput } from './ContactInput';
 import type { CreateCustomerInput } from './CreateCustomerInput';
 import type { CreateVerificationInput } from './CreateVerificationInput';
@@ -26,6 +27,7 @@ import type { ProviderInput } from './ProviderInput';
 import type { ProviderView } from './ProviderView';
 import type { QueueItem } from './QueueItem';
 import type { QueueQuery } from './QueueQuery';
+import type { RestoreView } from './RestoreView';
 import type { RiskView } from './RiskView';
 import type { SessionState } from './SessionState';
 import type { StoredFileView } from './StoredFileView';
@@ -94,6 +96,10 @@ export interface Commands {
   read_file: { args: { reference: string }; result: FileContentView };
   /** Drains the outbox on its own thread (the worker runs its own runtime) and reports progress as `sync-progress` events for the progress bar. */
   sync_run: { args: Record<string, never>; result: SyncRunView };
+  /** Writes a backup to `path`, or to where the system's save dialog says when `path` is null; `null` when the dialog is cancelled. The app keeps working meanwhile. */
+  backup: { args: { path?: string | null }; result: BackupView | null };
+  /** Replaces the data with the backup at `path` (or one chosen in the open dialog when null) after checking all of it; `passphrase` is the backup's. The app locks first (the data must be closed to be replaced) and stays locked: unlock with the backup's passphrase. `null` when the dialog is cancelled. */
+  restore_backup: { args: { path?: string | null; passphrase: string }; result: RestoreView | null };
   /** Asks for a scan with the system's open-file dialog and attaches it; `null` when the dialog is cancelled. */
   pick_file: { args: Record<string, never>; result: StoredFileView | null };
 }
@@ -149,6 +155,8 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'attach_file',
   'read_file',
   'sync_run',
+  'backup',
+  'restore_backup',
   'pick_file',
 ];
 

@@ -15,10 +15,13 @@ export const MIN_PASSPHRASE_CHARS = 10;
 export function LockScreen({
   backend,
   session,
+  notice = null,
   onUnlocked,
 }: {
   backend: Backend;
   session: SessionState;
+  /** Why the app locked, when it was not the user's own Lock (a restore, say). */
+  notice?: string | null;
   onUnlocked: (info: AppInfo) => void;
 }) {
   const setUp = session.directory === 'new' || session.directory === 'plain';
@@ -66,6 +69,11 @@ export function LockScreen({
               ? 'Choose the passphrase that encrypts everything Dossier keeps on this computer. It cannot be recovered: keep it somewhere safe.'
               : 'Enter the passphrase to open the data on this computer.'}
         </p>
+        {notice && (
+          <div className="lock-notice" role="status" data-testid="lock-notice">
+            {notice}
+          </div>
+        )}
         <div className="lock-dir" title="Data directory" data-testid="lock-data-dir">
           {session.data_dir}
         </div>

@@ -75,3 +75,29 @@ describe('lock screen', () => {
     await waitFor(() => expect(screen.getByText('Dossier is locked')).toBeTruthy());
   });
 });
+
+describe('backup and restore', () => {
+  it('backs up, then restores after a confirmation and opens with the backup’s passphrase', async () => {
+    window.location.hash = '#/settings';
+    const backend = new MemoryBackend({ locked: { passphrase: 'the right passphrase' } });
+    render(<App backend={backend} />);
+    await screen.findByText('Dossier is locked');
+    type('lock-passphrase', 'the right passphrase');
+    fireEvent.click(screen.getByTestId('lock-submit'));
+    await backend.createCustomer(individualInput('BACKED-1'));
+    await screen.findByTestId('settings-backup');
+    type('backup-path', '/media/usb/one.backup');
+    fireEvent.click(screen.getByTestId('backup-now'));
+    expect(await screen.findByText(/Backup written: \/media\/usb\/one.backup/)).toBeTruthy();
+    await backend.createCustomer(individualInput('AFTER-1'));
+    type('restore-path', '/media/usb/one.backup');
+    type('restore-passphrase', 'the right passphrase');
+    fireEvent.click(screen.getByTestId('restore-start'));
+    fireEvent.click(await screen.findByTestId('restore-confirm-yes'));
+    expect((await screen.findByTestId('lock-notice')).textContent).toContain('Restored the backup');
+    type('lock-passphrase', 'the right passphrase');
+    fireEvent.click(screen.getByTestId('lock-submit'));
+    await screen.findByTestId('settings-backup');
+    expect(backend.customers.map((c) => c.ref_id)).toEqual(['BACKED-1']);
+  });
+});

@@ -18,6 +18,7 @@ import { useToast } from '../components/Toast';
 import { DateTime, Money } from '../components/Values';
 import { notifyChanged } from '../lib/events';
 import { useAsync } from '../lib/useAsync';
+import { BackupPanel } from './BackupPanel';
 
 export function SettingsPage() {
   const info = useAppInfo();
@@ -39,6 +40,7 @@ export function SettingsPage() {
           <dd data-testid="settings-version">{info?.version ?? '…'}</dd>
         </dl>
       </div>
+      <BackupPanel />
       <Providers />
       <PolicyEditor />
     </div>

@@ -99,7 +99,7 @@ export function Layout({ section, children, testDouble }: { section: string; chi
               In-memory test double: nothing is saved.
             </div>
           )}
-          <button type="button" className="btn btn-small btn-ghost lock-now" onClick={lock} title="Lock Dossier (it also locks itself when left idle)" data-testid="lock-now">
+          <button type="button" className="btn btn-small btn-ghost lock-now" onClick={() => lock()} title="Lock Dossier (it also locks itself when left idle)" data-testid="lock-now">
             Lock
           </button>
           {info ? `v${info.version}` : ''}
