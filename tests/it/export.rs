@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use dossier_app::dto::{QueueQuery, VerificationQuery};
-use dossier_app::{AUDIT_COLUMNS, CASE_COLUMNS, CUSTOMER_COLUMNS, ImportOptions};
+use dossier_app::{AUDIT_COLUMNS, CASE_COLUMNS, CUSTOMER_COLUMNS, ImportOptions, SIGNED_AUDIT_COLUMNS};
 
 use crate::support::{TestApp, complete_individual, minimal_individual};
 
@@ -146,9 +146,15 @@ fn an_export_reads_page_after_page() {
     let expected: Vec<String> = (0..1203).map(|i| format!("PAGE-{i:04}")).collect();
     assert_eq!(refs, expected, "every customer once, in order, across pages");
     let mut out = Vec::new();
-    let summary = t.app.export_audit(None, "csv", &mut out).unwrap();
+    let summary = t.app.export_audit(&t.actor, None, "csv", &mut out).unwrap();
     assert_eq!(summary.rows, 1203);
     assert_eq!(String::from_utf8(out).unwrap().lines().count(), 1204);
+    // The signed export pages the same way, and its chain holds across the pages.
+    let mut out = Vec::new();
+    let summary = t.app.export_audit(&t.actor, None, "jsonl", &mut out).unwrap();
+    assert_eq!(summary.rows, 1204, "the events and the making of the device key");
+    let check = dossier_app::verify_audit_export(out.as_slice(), None).unwrap();
+    assert_eq!((check.events, check.first_seq, check.last_seq), (1204, Some(1), Some(1204)));
 }
 
 #[test]
@@ -188,10 +194,14 @@ fn json_lines_parse_one_object_per_line_with_the_csv_columns() {
     assert_eq!(case["sla_breached"], json!(false));
 
     let mut out = Vec::new();
-    t.app.export_audit(Some(&full.id), "jsonl", &mut out).unwrap();
-    let events: Vec<Value> =
+    t.app.export_audit(&t.actor, Some(&full.id), "jsonl", &mut out).unwrap();
+    let mut events: Vec<Value> =
         String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(events[0].as_object().unwrap().keys().map(String::as_str).collect::<Vec<_>>(), AUDIT_COLUMNS);
+    let signature = events.pop().unwrap();
+    assert!(signature["signature"]["value"].is_string(), "JSON lines end with their signature: {signature}");
+    let keys: Vec<&str> = events[0].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, SIGNED_AUDIT_COLUMNS);
+    assert_eq!(keys[..AUDIT_COLUMNS.len()], *AUDIT_COLUMNS, "the CSV columns, then the two hashes");
     assert_eq!((events[0]["seq"].as_i64(), events[0]["action"].as_str()), (Some(1), Some("customer.create")));
     assert_eq!(events[0]["summary"]["type"], "individual", "the summary is JSON, not a string");
     assert!(events.iter().all(|e| e["entity_id"] == full.id.as_str()));

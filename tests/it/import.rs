@@ -359,7 +359,9 @@ fn the_real_binary_imports_and_exports_with_the_contract_exit_codes() {
     assert!(csv.lines().nth(1).unwrap().starts_with("BIN-1,individual,Ana"), "oldest first: {csv}");
     let (code, lines, _) = real(&dir, &["export", "audit", "--format", "jsonl"], None);
     assert_eq!(code, 0);
-    assert!(lines.lines().all(|l| json(l)["actor"] == "importer"), "{lines}");
+    let mut events: Vec<Value> = lines.lines().map(json).collect();
+    assert!(events.pop().unwrap()["signature"].is_object(), "JSON lines end signed: {lines}");
+    assert!(events.iter().all(|e| e["actor"] == "importer"), "{lines}");
 
     let out_file = tmp.path().join("cases.csv");
     let (code, out, _) = real(&dir, &["export", "cases", "--out", out_file.to_str().unwrap()], None);

@@ -2,6 +2,7 @@
 //! test, a fixed clock, and tables of cases in `fixtures/`.
 
 mod audit;
+mod audit_export;
 mod bad_input;
 mod cli;
 mod codes;

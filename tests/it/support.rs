@@ -41,6 +41,7 @@ pub const TABLES: &[&str] = &[
     "outbox",
     "remote_ids",
     "conflicts",
+    "device_key",
 ];
 
 pub struct TestApp {

@@ -168,7 +168,7 @@ impl<'w> Sink<'w> {
             Out::Csv(mut w) => w.flush().map_err(|e| write_failed(&e))?,
             Out::Jsonl(mut w) => w.flush().map_err(|e| write_failed(&e))?,
         }
-        Ok(ExportSummary { format: self.format.as_str(), rows: self.rows })
+        Ok(ExportSummary { format: self.format.as_str(), rows: self.rows, device_key_fingerprint: None })
     }
 }
 
@@ -277,9 +277,20 @@ impl Dossier {
     }
 
     /// Writes the audit trail (optionally about one entity) to `out`, in the order it happened.
-    pub fn export_audit(&self, entity: Option<&str>, format: &str, out: &mut dyn Write) -> Result<ExportSummary> {
+    /// JSON lines are signed with the device key (made on first use, see `audit_export.rs`);
+    /// CSV stays unsigned: it is for reading, the signed JSON lines are for proving.
+    pub fn export_audit(
+        &mut self,
+        actor: &Actor,
+        entity: Option<&str>,
+        format: &str,
+        out: &mut dyn Write,
+    ) -> Result<ExportSummary> {
         let format = Format::parse(format)?;
         let entity = crate::audit::parse_entity(entity)?;
+        if let Format::Jsonl = format {
+            return self.export_audit_signed(actor, entity, out);
+        }
         self.read(|_, tx| {
             let mut sink = Sink::new(format, AUDIT_COLUMNS, out)?;
             let mut after = None;

@@ -5,6 +5,7 @@
 //! layout `customer_csv.rs`.
 
 mod audit;
+pub mod audit_export;
 pub mod codes;
 mod convert;
 mod credentials;
@@ -31,6 +32,7 @@ use dossier_store::Store;
 use time::Date;
 
 pub use audit::AuditVerifyView;
+pub use audit_export::{AuditExportCheck, DeviceKeyView, SIGNED_AUDIT_COLUMNS, key_fingerprint, verify_audit_export};
 pub use customer_csv::CUSTOMER_COLUMNS;
 pub use customers::{LifecycleCommand, VerifyContactInput};
 pub use dossier_core::Actor;

@@ -681,8 +681,16 @@ enum AuditCommand {
         #[command(flatten)]
         page: PageArgs,
     },
-    /// Check the audit trail's hash chain from the first event to the last.
-    Verify,
+    /// Check the audit trail's hash chain from the first event to the last, or (with --export)
+    /// a signed audit export, offline.
+    Verify {
+        /// A signed export (`export audit --format jsonl`) to check instead of the database;
+        /// needs no data directory (- reads standard input).
+        #[arg(long, value_name = "FILE|-")]
+        export: Option<String>,
+    },
+    /// This data directory's device key, which signs audit exports (made on first use).
+    Key,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -877,6 +885,10 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
     if let Command::Sim { port, faults, seed } = &cli.command {
         return serve_sim(*port, faults, *seed);
     }
+    // Checking a signed export needs no data directory, and makes none.
+    if let Command::Audit(AuditCommand::Verify { export: Some(file) }) = &cli.command {
+        return verify_export(file, cli.data_dir.as_deref(), ctx);
+    }
     // The template needs no data directory.
     if let Command::Import(ImportCommand::Template { what: TemplateArg::Customers }) = &cli.command {
         stdout.write_all(dossier_app::customer_template().as_bytes()).map_err(|e| write_failed(&e))?;
@@ -954,7 +966,11 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
             json(report?)
         }
         Command::Dev(DevCommand::CheckDerived) => json(app.check_derived()?),
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Verify { export: Some(_) }) => {
+            unreachable!("checked before the data directory is opened")
+        }
+        Command::Audit(AuditCommand::Key) => json(app.device_key(&actor)?),
+        Command::Audit(AuditCommand::Verify { export: None }) => {
             let progress = std::io::stderr().is_terminal() && !ctx.quiet_progress;
             json(app.audit_verify(|n| {
                 if progress {
@@ -978,7 +994,7 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
             export(output, stdout, |format, out| app.export_cases(&query, format, out))
         }
         Command::Export(ExportCommand::Audit { entity, output }) => {
-            export(output, stdout, |format, out| app.export_audit(entity.as_deref(), format, out))
+            export(output, stdout, |format, out| app.export_audit(&actor, entity.as_deref(), format, out))
         }
     }
 }
@@ -1058,7 +1074,37 @@ fn export(
         }
     };
     std::fs::rename(&partial, &path).map_err(unwritable)?;
-    json(serde_json::json!({"format": summary.format, "rows": summary.rows, "out": path.display().to_string()}))
+    let mut printed =
+        serde_json::json!({"format": summary.format, "rows": summary.rows, "out": path.display().to_string()});
+    if let Some(fingerprint) = summary.device_key_fingerprint {
+        printed["device_key_fingerprint"] = fingerprint.into();
+    }
+    json(printed)
+}
+
+/// `audit verify --export FILE|-`: checks the file with no database. When the data directory
+/// (`--data-dir`, `DOSSIER_DATA_DIR` or the platform's) already holds a database with a device
+/// key, the result also says whether that key signed the file; nothing is created otherwise.
+fn verify_export(file: &str, data_dir: Option<&Path>, ctx: &Context) -> Result<Output, Error> {
+    let this_device = data_dir
+        .map(Path::to_path_buf)
+        .or_else(|| default_data_dir().ok())
+        .filter(|dir| Dossier::database_path(dir).is_file())
+        .and_then(|dir| Dossier::open_with(&dir, ctx.clock.clone(), ctx.ids.clone()).ok())
+        .and_then(|app| app.existing_device_key().ok().flatten());
+    let check = if file == "-" {
+        dossier_app::verify_audit_export(std::io::stdin().lock(), this_device.as_ref())
+    } else {
+        let input = std::fs::File::open(file).map_err(|e| {
+            Error::invalid_input(vec![Reason::field(
+                "export",
+                "input_unreadable",
+                format!("could not open the export: {}", e.kind()),
+            )])
+        })?;
+        dossier_app::verify_audit_export(std::io::BufReader::new(input), this_device.as_ref())
+    };
+    json(check?)
 }
 
 /// `FILE.partial` beside `FILE`: the export's temporary name until it is complete.

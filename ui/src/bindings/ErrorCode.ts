@@ -86,11 +86,21 @@ export type ErrorCode =
   | 'control_exists'
   | 'data_dir_not_empty'
   | 'audit_chain_broken'
+  | 'audit_export_invalid'
+  | 'event_hash_mismatch'
+  | 'chain_link_broken'
+  | 'entity_mismatch'
+  | 'event_count_mismatch'
+  | 'digest_mismatch'
+  | 'signature_mismatch'
   | 'unverified_customer'
   | 'invalid_answers'
   | 'no_open_questions'
   | 'contact_missing'
   | 'contact_ambiguous'
+  | 'audit_export_malformed'
+  | 'line_malformed'
+  | 'signature_missing'
   | 'internal_error'
   | 'storage_error'
   | 'database_corrupt'
@@ -195,11 +205,21 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   control_exists: { status: 409, kind: 'both', meaning: "a control of that type is already in place" },
   data_dir_not_empty: { status: 409, kind: 'both', meaning: "the data directory already has customers" },
   audit_chain_broken: { status: 409, kind: 'both', meaning: "an audit event no longer matches the hash chain: the trail was changed" },
+  audit_export_invalid: { status: 409, kind: 'error', meaning: "a signed audit export was changed after it was signed: the reason names the first line at fault" },
+  event_hash_mismatch: { status: null, kind: 'reason', meaning: "an event line of an audit export does not match its own hash" },
+  chain_link_broken: { status: null, kind: 'reason', meaning: "an event of an audit export does not follow the one before it: out of order, missing, or not linked" },
+  entity_mismatch: { status: null, kind: 'reason', meaning: "an event of an audit export for one entity is about another" },
+  event_count_mismatch: { status: null, kind: 'reason', meaning: "an audit export holds other events than its signature line counts" },
+  digest_mismatch: { status: null, kind: 'reason', meaning: "the bytes before an audit export's signature line do not match its SHA-256" },
+  signature_mismatch: { status: null, kind: 'reason', meaning: "an audit export's signature does not verify with the public key it names" },
   unverified_customer: { status: 422, kind: 'both', meaning: "the customer has not been verified" },
   invalid_answers: { status: 422, kind: 'error', meaning: "the answers do not match the open questions" },
   no_open_questions: { status: 422, kind: 'error', meaning: "there are no open out-of-wallet questions" },
   contact_missing: { status: 422, kind: 'both', meaning: "no contact of that kind to verify" },
   contact_ambiguous: { status: 422, kind: 'both', meaning: "several unverified contacts of that kind: name one by id" },
+  audit_export_malformed: { status: 422, kind: 'error', meaning: "the file is not an intact signed audit export: the reason names the first line at fault" },
+  line_malformed: { status: null, kind: 'reason', meaning: "a line of an audit export that cannot be read as one" },
+  signature_missing: { status: null, kind: 'reason', meaning: "an audit export that ends before its signature line: truncated, or unsigned (CSV)" },
   internal_error: { status: 500, kind: 'error', meaning: "something broke: the message says what" },
   storage_error: { status: 500, kind: 'error', meaning: "the database could not be read or written" },
   database_corrupt: { status: 500, kind: 'error', meaning: "the database file is damaged: restore a backup" },
