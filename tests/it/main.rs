@@ -17,6 +17,7 @@ mod import;
 mod lifecycle;
 mod outbox;
 mod perform_kyc;
+mod pii;
 mod queue;
 mod settings;
 mod store;

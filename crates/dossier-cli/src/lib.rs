@@ -142,7 +142,7 @@ enum ProviderCommand {
         client_id: Option<String>,
         /// Stored in the credentials file (0600) beside the database, never in it.
         #[arg(long, value_name = "SECRET", env = "DOSSIER_CLIENT_SECRET", hide_env_values = true)]
-        client_secret: Option<String>,
+        client_secret: Option<Secret>,
         /// Mbanq's tenant; Qolo's program guid.
         #[arg(long, value_name = "TENANT")]
         tenant: Option<String>,
@@ -151,6 +151,23 @@ enum ProviderCommand {
     List,
     /// Stop telling a provider about changes.
     Disable { name: String },
+}
+
+/// A secret given on the command line: parsed like any string, never shown by `Debug`.
+#[derive(Clone)]
+struct Secret(String);
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -925,6 +942,7 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
         Command::Settings(SettingsCommand::Show) => json(app.policy()?),
         Command::Settings(SettingsCommand::Set(input)) => json(app.set_policy(&actor, &read_input(&input)?)?),
         Command::Provider(ProviderCommand::Set { name, base_url, client_id, client_secret, tenant }) => {
+            let client_secret = client_secret.map(|s| s.0);
             let input = ProviderInput { name: Some(name), base_url: Some(base_url), client_id, client_secret, tenant };
             json(app.set_provider(&actor, &input)?)
         }
@@ -1223,4 +1241,27 @@ fn edd(app: &mut Dossier, actor: &dossier_app::Actor, command: EddCommand) -> Re
 /// The wire word of a clap value, as dossier-app expects it.
 fn value_name<T: ValueEnum>(value: T) -> String {
     value.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_the_parsed_command_line_never_shows_a_secret() {
+        let cli = Cli::try_parse_from([
+            "dossier",
+            "provider",
+            "set",
+            "paxos",
+            "--base-url",
+            "sandbox",
+            "--client-secret",
+            "sk-vantablack-7781",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(shown.contains("Secret(<redacted>)"), "{shown}");
+        assert!(!shown.contains("vantablack"), "{shown}");
+    }
 }
