@@ -238,7 +238,7 @@ fn imported_rows_are_customers_as_customer_create_makes_them() {
     let c = t.app.customer(&id).unwrap();
     assert_eq!((c.state, c.kind), ("pending", "individual"));
     assert_eq!(c.contacts[1].value, "+12175550142", "numbers are normalised as customer create does");
-    assert_eq!(c.tax_details[0].tax_id, "*****9012");
+    assert_eq!(c.tax_details[0].tax_id, "***-**-9012");
     assert!(c.addresses[0].primary);
     assert_eq!(c.contacts.iter().map(|k| k.verification_method).collect::<Vec<_>>(), [Some("code"), Some("in_person")]);
     assert!(c.verification_gate.full.passes, "{:?}", c.verification_gate.full.reasons);

@@ -19,6 +19,7 @@ mod outbox;
 mod perform_kyc;
 mod pii;
 mod queue;
+mod reveal;
 mod settings;
 mod store;
 mod support;

@@ -25,6 +25,12 @@ impl Seeds {
     }
 
     /// The labels of the values found in `text`, whatever their letter case.
+    /// Only the tax ids and document numbers, which views show masked.
+    fn numbers(&self) -> Self {
+        let numbers = self.0.iter().filter(|(label, _)| label.contains("document number") || label.contains("tax id"));
+        Self(numbers.cloned().collect())
+    }
+
     fn found_in(&self, text: &str) -> Vec<&str> {
         let text = text.to_lowercase();
         self.0
@@ -289,6 +295,23 @@ fn personal_data_never_reaches_stderr_error_bodies_reports_the_audit_trail_or_lo
         let out = d.ok(&mut scan, args, None);
         scan.add(format!("the output of `{}`", args.join(" ")), out.to_string());
     }
+
+    // Views mask tax ids and document numbers: what shows customers carries neither in clear.
+    let mut views = Scan::default();
+    for args in [
+        &["customer", "show", &individual][..],
+        &["customer", "show", &business],
+        &["customer", "list"],
+        &["queue", "list"],
+        &["queue", "list", "--search", "Quillfeather"],
+    ] {
+        let out = d.ok(&mut scan, args, None);
+        views.add(format!("the output of `{}`", args[..2].join(" ")), out.to_string());
+    }
+    let numbers = views.leaks(&seeds.numbers());
+    assert!(numbers.is_empty(), "views show numbers in clear:\n{}", numbers.join("\n"));
+    let revealed = d.ok(&mut scan, &["customer", "reveal", &individual, "--field", "tax_id"], None);
+    assert_eq!(seeds.found_in(revealed["value"].as_str().unwrap()), ["tax id"], "reveal shows it in clear");
 
     // What records the journeys: the audit trail, listed and exported.
     let audit = d.ok(&mut scan, &["audit", "list", "--limit", "500"], None);

@@ -114,6 +114,8 @@ pub const CODES: &[CodeDoc] = &[
     b("provider_not_found", 404, "no provider with that name"),
     b("outbox_message_not_found", 404, "no outbox message with that id"),
     b("file_not_found", 404, "no stored scan with that reference"),
+    b("document_not_found", 404, "no identity document with that id on this customer"),
+    b("tax_detail_not_found", 404, "no tax detail with that id on this customer"),
     // Conflicts (409)
     e("conflict", 409, "the change conflicts with existing data: reload and retry"),
     e("database_too_new", 409, "the database was written by a newer Dossier"),
@@ -143,13 +145,14 @@ pub const CODES: &[CodeDoc] = &[
     e("no_open_questions", 422, "there are no open out-of-wallet questions"),
     b("contact_missing", 422, "no contact of that kind to verify"),
     b("contact_ambiguous", 422, "several unverified contacts of that kind: name one by id"),
+    b("reveal_ambiguous", 422, "the customer has several numbers of that kind: name one by id"),
     e(
         "audit_export_malformed",
         422,
         "the file is not an intact signed audit export: the reason names the first line at fault",
     ),
-    r("line_malformed", "a line of an audit export that cannot be read as one"),
-    r("signature_missing", "an audit export that ends before its signature line: truncated, or unsigned (CSV)"),
+    r("line_malformed", "a line of an audit export that cannot be read as one (a CSV export fails at line 1)"),
+    r("signature_missing", "an audit export that ends before its signature line: truncated at the end of a line"),
     // Unexpected (500)
     e("internal_error", 500, "something broke: the message says what"),
     e("storage_error", 500, "the database could not be read or written"),

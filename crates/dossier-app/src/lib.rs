@@ -22,6 +22,7 @@ mod import;
 pub mod input;
 mod kyc;
 pub mod policy;
+mod reveal;
 pub mod sandbox;
 pub mod sync;
 
@@ -40,6 +41,7 @@ pub use error::{Error, ErrorBody, Reason, Result};
 pub use export::{AUDIT_COLUMNS, CASE_COLUMNS};
 pub use ids::{Clock, FixedClock, IdSource, SequentialIds, SystemClock, UuidV7};
 pub use import::{DEFAULT_BATCH_SIZE, ImportOptions, customer_template};
+pub use reveal::{RevealInput, RevealedView};
 
 /// The database file inside a data directory.
 pub const DATABASE_FILE: &str = "dossier.db";

@@ -678,6 +678,18 @@ enum CustomerCommand {
         #[command(flatten)]
         reason: ReasonArg,
     },
+    /// Show a masked tax id or document number in clear (recorded in the audit trail).
+    Reveal {
+        id: String,
+        #[arg(long, value_enum)]
+        field: RevealFieldArg,
+        /// The tax detail's or document's id (from `customer show`), when the customer has several.
+        #[arg(long, value_name = "ITEM_ID")]
+        item: Option<String>,
+        /// Why the number is needed: recorded with the audit event.
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Lift a control.
     RemoveControl {
         id: String,
@@ -722,6 +734,14 @@ enum MethodArg {
     #[value(name = "in_person")]
     InPerson,
     Document,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum RevealFieldArg {
+    #[value(name = "tax_id")]
+    TaxId,
+    #[value(name = "document_number")]
+    DocumentNumber,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -1005,7 +1025,7 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
         Command::Import(ImportCommand::Template { .. }) => unreachable!("printed before the data directory is opened"),
         Command::Export(ExportCommand::Customers { filters, sort, output }) => {
             let query = filters.query(sort, None, None);
-            export(output, stdout, |format, out| app.export_customers(&query, format, out))
+            export(output, stdout, |format, out| app.export_customers(&actor, &query, format, out))
         }
         Command::Export(ExportCommand::Cases { filters, output }) => {
             let query = filters.query(None, None);
@@ -1166,6 +1186,10 @@ fn customer(app: &mut Dossier, actor: &dossier_app::Actor, command: CustomerComm
             let input =
                 ControlInput { control_type: Some(control_type), set_by: Some(set_by), reason_code: Some(reason_code) };
             json(app.add_control(actor, &id, &input, Some(&reason.reason))?)
+        }
+        C::Reveal { id, field, item, reason } => {
+            let input = dossier_app::RevealInput { field: Some(value_name(field)), item_id: item, reason };
+            json(app.reveal(actor, &id, &input)?)
         }
         C::RemoveControl { id, control, reason } => {
             json(app.remove_control(actor, &id, &control, Some(&reason.reason))?)

@@ -78,6 +78,8 @@ export type ErrorCode =
   | 'provider_not_found'
   | 'outbox_message_not_found'
   | 'file_not_found'
+  | 'document_not_found'
+  | 'tax_detail_not_found'
   | 'conflict'
   | 'database_too_new'
   | 'data_exists'
@@ -98,6 +100,7 @@ export type ErrorCode =
   | 'no_open_questions'
   | 'contact_missing'
   | 'contact_ambiguous'
+  | 'reveal_ambiguous'
   | 'audit_export_malformed'
   | 'line_malformed'
   | 'signature_missing'
@@ -197,6 +200,8 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   provider_not_found: { status: 404, kind: 'both', meaning: "no provider with that name" },
   outbox_message_not_found: { status: 404, kind: 'both', meaning: "no outbox message with that id" },
   file_not_found: { status: 404, kind: 'both', meaning: "no stored scan with that reference" },
+  document_not_found: { status: 404, kind: 'both', meaning: "no identity document with that id on this customer" },
+  tax_detail_not_found: { status: 404, kind: 'both', meaning: "no tax detail with that id on this customer" },
   conflict: { status: 409, kind: 'error', meaning: "the change conflicts with existing data: reload and retry" },
   database_too_new: { status: 409, kind: 'error', meaning: "the database was written by a newer Dossier" },
   data_exists: { status: 409, kind: 'both', meaning: "an identity verification is already in progress" },
@@ -217,9 +222,10 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   no_open_questions: { status: 422, kind: 'error', meaning: "there are no open out-of-wallet questions" },
   contact_missing: { status: 422, kind: 'both', meaning: "no contact of that kind to verify" },
   contact_ambiguous: { status: 422, kind: 'both', meaning: "several unverified contacts of that kind: name one by id" },
+  reveal_ambiguous: { status: 422, kind: 'both', meaning: "the customer has several numbers of that kind: name one by id" },
   audit_export_malformed: { status: 422, kind: 'error', meaning: "the file is not an intact signed audit export: the reason names the first line at fault" },
-  line_malformed: { status: null, kind: 'reason', meaning: "a line of an audit export that cannot be read as one" },
-  signature_missing: { status: null, kind: 'reason', meaning: "an audit export that ends before its signature line: truncated, or unsigned (CSV)" },
+  line_malformed: { status: null, kind: 'reason', meaning: "a line of an audit export that cannot be read as one (a CSV export fails at line 1)" },
+  signature_missing: { status: null, kind: 'reason', meaning: "an audit export that ends before its signature line: truncated at the end of a line" },
   internal_error: { status: 500, kind: 'error', meaning: "something broke: the message says what" },
   storage_error: { status: 500, kind: 'error', meaning: "the database could not be read or written" },
   database_corrupt: { status: 500, kind: 'error', meaning: "the database file is damaged: restore a backup" },
