@@ -36,9 +36,10 @@ fn with_scan(t: &mut TestApp) -> String {
     stored.reference
 }
 
-fn customers_csv(app: &dossier_app::Dossier) -> String {
+fn customers_csv(app: &mut dossier_app::Dossier) -> String {
     let mut out = Vec::new();
-    app.export_customers(&Default::default(), "csv", &mut out).unwrap();
+    let actor = dossier_app::actor("auditor").unwrap();
+    app.export_customers(&actor, &Default::default(), "csv", &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
 
@@ -49,8 +50,8 @@ fn a_backup_restores_into_a_new_directory_with_everything_and_nothing_readable_i
         t.complete_individual(&format!("BK-{n}"));
     }
     let reference = with_scan(&mut t);
+    let exported = customers_csv(&mut t.app);
     let audit = t.app.audit_verify(|_| {}).unwrap();
-    let exported = customers_csv(&t.app);
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("dossier.backup");
     let made = t.app.backup(&file).unwrap();
@@ -65,9 +66,9 @@ fn a_backup_restores_into_a_new_directory_with_everything_and_nothing_readable_i
     let target = tmp.path().join("restored");
     let restored = dossier_app::backup::restore(&target, &file, &passphrase(), now()).unwrap();
     assert_eq!((restored.previous, restored.audit_events, restored.scans), (None, audit.events, 1));
-    let app = reopen(&target, Arc::new(SystemClock), Arc::new(UuidV7)).unwrap();
-    assert_eq!(customers_csv(&app), exported, "the same customers");
+    let mut app = reopen(&target, Arc::new(SystemClock), Arc::new(UuidV7)).unwrap();
     assert_eq!(app.audit_verify(|_| {}).unwrap().head, audit.head, "the same audit trail");
+    assert_eq!(customers_csv(&mut app), exported, "the same customers");
     assert!(app.file_content(&reference).unwrap().data_base64.len() > 10);
 }
 
@@ -83,11 +84,11 @@ fn restoring_over_a_data_directory_keeps_the_old_one_aside() {
     drop(t.app);
     let restored = dossier_app::backup::restore(&dir, &file, &passphrase(), now()).unwrap();
     let previous = PathBuf::from(restored.previous.expect("the old data was kept"));
-    let app = reopen(&dir, Arc::new(SystemClock), Arc::new(UuidV7)).unwrap();
-    let csv = customers_csv(&app);
+    let mut app = reopen(&dir, Arc::new(SystemClock), Arc::new(UuidV7)).unwrap();
+    let csv = customers_csv(&mut app);
     assert!(csv.contains("OLD-1") && !csv.contains("NEWER-1"), "the directory is as it was at the backup");
-    let old = reopen(&previous, Arc::new(SystemClock), Arc::new(UuidV7)).unwrap();
-    assert!(customers_csv(&old).contains("NEWER-1"), "what the backup did not have is still in the old directory");
+    let mut old = reopen(&previous, Arc::new(SystemClock), Arc::new(UuidV7)).unwrap();
+    assert!(customers_csv(&mut old).contains("NEWER-1"), "what the backup did not have is still in the old directory");
 }
 
 #[test]
@@ -163,8 +164,8 @@ fn a_backup_taken_while_the_app_writes_is_one_consistent_moment() {
     let written = handle.join().unwrap();
     let target = tmp.path().join("restored");
     let restored = dossier_app::backup::restore(&target, &file, &passphrase(), now()).unwrap();
-    let app = reopen(&target, Arc::new(SystemClock), Arc::new(UuidV7)).unwrap();
-    let rows = customers_csv(&app).lines().count() - 1;
+    let mut app = reopen(&target, Arc::new(SystemClock), Arc::new(UuidV7)).unwrap();
+    let rows = customers_csv(&mut app).lines().count() - 1;
     assert!(rows >= 2 && rows <= written, "{rows} of {written}");
     assert!(restored.audit_events > 0, "the chain verified on restore");
 }

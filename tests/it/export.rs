@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use dossier_app::dto::{QueueQuery, VerificationQuery};
-use dossier_app::{AUDIT_COLUMNS, CASE_COLUMNS, CUSTOMER_COLUMNS, ImportOptions};
+use dossier_app::{AUDIT_COLUMNS, CASE_COLUMNS, CUSTOMER_COLUMNS, ImportOptions, SIGNED_AUDIT_COLUMNS};
 
 use crate::support::{TestApp, complete_individual, minimal_individual};
 
@@ -47,9 +47,9 @@ fn varied_customers(t: &mut TestApp) {
     t.verify_contact(&mobile_only, "mobile");
 }
 
-fn export_customers(t: &TestApp, q: &QueueQuery, format: &str) -> String {
+fn export_customers(t: &mut TestApp, q: &QueueQuery, format: &str) -> String {
     let mut out = Vec::new();
-    t.app.export_customers(q, format, &mut out).expect("exported");
+    t.app.export_customers(&t.actor, q, format, &mut out).expect("exported");
     String::from_utf8(out).unwrap()
 }
 
@@ -84,7 +84,7 @@ fn customers_by_ref(t: &TestApp) -> std::collections::BTreeMap<String, Value> {
 fn an_export_imports_into_a_fresh_directory_as_the_same_customers() {
     let mut t = TestApp::new();
     varied_customers(&mut t);
-    let csv = export_customers(&t, &QueueQuery::default(), "csv");
+    let csv = export_customers(&mut t, &QueueQuery::default(), "csv");
     assert_eq!(csv.lines().next().unwrap().split(',').collect::<Vec<_>>(), CUSTOMER_COLUMNS);
 
     let mut fresh = TestApp::new();
@@ -97,7 +97,7 @@ fn an_export_imports_into_a_fresh_directory_as_the_same_customers() {
     }
 
     // And the export of the imported directory is the same file.
-    assert_eq!(export_customers(&fresh, &QueueQuery::default(), "csv"), csv);
+    assert_eq!(export_customers(&mut fresh, &QueueQuery::default(), "csv"), csv);
     // Importing it back where it came from changes nothing.
     let counts = t.counts();
     let again = t.app.import_customers(&t.actor, csv.as_bytes(), &ImportOptions::default(), |_| {}).unwrap();
@@ -109,8 +109,8 @@ fn an_export_imports_into_a_fresh_directory_as_the_same_customers() {
 fn the_customer_export_takes_the_work_queue_filters() {
     let mut t = TestApp::new();
     varied_customers(&mut t);
-    let refs = |q: &QueueQuery| {
-        let jsonl = export_customers(&t, q, "jsonl");
+    let mut refs = |q: &QueueQuery| {
+        let jsonl = export_customers(&mut t, q, "jsonl");
         jsonl
             .lines()
             .map(|l| serde_json::from_str::<Value>(l).unwrap()["ref_id"].as_str().unwrap().to_owned())
@@ -124,15 +124,37 @@ fn the_customer_export_takes_the_work_queue_filters() {
     let search = QueueQuery { search: Some("acme".into()), ..Default::default() };
     assert_eq!(refs(&search), ["EXP-BIZ"]);
     let none = QueueQuery { state: Some("active".into()), ..Default::default() };
-    assert_eq!(export_customers(&t, &none, "csv").lines().count(), 1, "only the header");
+    assert_eq!(export_customers(&mut t, &none, "csv").lines().count(), 1, "only the header");
 
     let bad = QueueQuery { risk: Some("EXTREME".into()), ..Default::default() };
     let mut out = Vec::new();
-    let e = t.app.export_customers(&bad, "csv", &mut out).unwrap_err();
+    let counts = t.counts();
+    let e = t.app.export_customers(&t.actor, &bad, "csv", &mut out).unwrap_err();
     assert_eq!((e.status(), e.body().reasons[0].field.as_deref()), (400, Some("risk")));
     assert!(out.is_empty(), "a refused export writes nothing");
-    let e = t.app.export_customers(&QueueQuery::default(), "xlsx", &mut out).unwrap_err();
+    let e = t.app.export_customers(&t.actor, &QueueQuery::default(), "xlsx", &mut out).unwrap_err();
     assert_eq!(e.body().reasons[0].field.as_deref(), Some("format"));
+    assert_eq!(t.counts(), counts, "and audits nothing");
+}
+
+#[test]
+fn a_customer_export_carries_numbers_in_clear_and_is_audited_without_its_search_words() {
+    let mut t = TestApp::new();
+    varied_customers(&mut t);
+    let shown = t.app.list_customers(None, Some(500), None).unwrap().items.into_iter().find(|c| c.ref_id == "EXP-FULL");
+    let view = t.app.customer(&shown.unwrap().id).unwrap();
+    let q = QueueQuery { risk: Some("LOW".into()), search: Some("silva".into()), ..Default::default() };
+    let jsonl = export_customers(&mut t, &q, "jsonl");
+    let row: Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
+    assert_eq!(row["ref_id"], "EXP-FULL");
+    assert!(view.tax_details[0].tax_id.starts_with("***-**-"), "views mask: {}", view.tax_details[0].tax_id);
+    assert!(!row["tax_id"].as_str().unwrap().contains('*'), "the export feeds re-import, so it is in clear: {row}");
+    assert!(!row["document_number"].as_str().unwrap().contains('*'), "{row}");
+
+    let events = t.app.audit_events(None, Some(500), None).unwrap().items;
+    let export = events.iter().rfind(|e| e.action == "export.customers").expect("the export is audited");
+    assert_eq!((export.actor.as_str(), export.entity_type.as_str()), ("tester", "export"));
+    assert_eq!(export.summary, json!({"format": "jsonl", "filters": {"risk": "LOW", "search": true}}));
 }
 
 #[test]
@@ -141,14 +163,20 @@ fn an_export_reads_page_after_page() {
     for i in 0..1203 {
         t.create(minimal_individual(&format!("PAGE-{i:04}")));
     }
-    let csv = export_customers(&t, &QueueQuery::default(), "csv");
+    let csv = export_customers(&mut t, &QueueQuery::default(), "csv");
     let refs: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
     let expected: Vec<String> = (0..1203).map(|i| format!("PAGE-{i:04}")).collect();
     assert_eq!(refs, expected, "every customer once, in order, across pages");
     let mut out = Vec::new();
-    let summary = t.app.export_audit(None, "csv", &mut out).unwrap();
-    assert_eq!(summary.rows, 1203);
-    assert_eq!(String::from_utf8(out).unwrap().lines().count(), 1204);
+    let summary = t.app.export_audit(&t.actor, None, "csv", &mut out).unwrap();
+    assert_eq!(summary.rows, 1204, "the creations and the customer export");
+    assert_eq!(String::from_utf8(out).unwrap().lines().count(), 1205);
+    // The signed export pages the same way, and its chain holds across the pages.
+    let mut out = Vec::new();
+    let summary = t.app.export_audit(&t.actor, None, "jsonl", &mut out).unwrap();
+    assert_eq!(summary.rows, 1205, "and the making of the device key");
+    let check = dossier_app::verify_audit_export(out.as_slice(), None).unwrap();
+    assert_eq!((check.events, check.first_seq, check.last_seq), (1205, Some(1), Some(1205)));
 }
 
 #[test]
@@ -164,7 +192,7 @@ fn json_lines_parse_one_object_per_line_with_the_csv_columns() {
         .find(|c| c.ref_id == "EXP-FULL")
         .unwrap();
     t.verification_in(&full.id, "id_and_selfie", "completed");
-    let jsonl = export_customers(&t, &QueueQuery::default(), "jsonl");
+    let jsonl = export_customers(&mut t, &QueueQuery::default(), "jsonl");
     let rows: Vec<Value> = jsonl.lines().map(|l| serde_json::from_str(l).expect("each line is JSON")).collect();
     assert_eq!(rows.len(), 5);
     for row in &rows {
@@ -188,10 +216,14 @@ fn json_lines_parse_one_object_per_line_with_the_csv_columns() {
     assert_eq!(case["sla_breached"], json!(false));
 
     let mut out = Vec::new();
-    t.app.export_audit(Some(&full.id), "jsonl", &mut out).unwrap();
-    let events: Vec<Value> =
+    t.app.export_audit(&t.actor, Some(&full.id), "jsonl", &mut out).unwrap();
+    let mut events: Vec<Value> =
         String::from_utf8(out).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    assert_eq!(events[0].as_object().unwrap().keys().map(String::as_str).collect::<Vec<_>>(), AUDIT_COLUMNS);
+    let signature = events.pop().unwrap();
+    assert!(signature["signature"]["value"].is_string(), "JSON lines end with their signature: {signature}");
+    let keys: Vec<&str> = events[0].as_object().unwrap().keys().map(String::as_str).collect();
+    assert_eq!(keys, SIGNED_AUDIT_COLUMNS);
+    assert_eq!(keys[..AUDIT_COLUMNS.len()], *AUDIT_COLUMNS, "the CSV columns, then the two hashes");
     assert_eq!((events[0]["seq"].as_i64(), events[0]["action"].as_str()), (Some(1), Some("customer.create")));
     assert_eq!(events[0]["summary"]["type"], "individual", "the summary is JSON, not a string");
     assert!(events.iter().all(|e| e["entity_id"] == full.id.as_str()));

@@ -2,6 +2,7 @@
 //! test, a fixed clock, and tables of cases in `fixtures/`.
 
 mod audit;
+mod audit_export;
 mod backup;
 mod bad_input;
 mod cli;
@@ -18,7 +19,9 @@ mod import;
 mod lifecycle;
 mod outbox;
 mod perform_kyc;
+mod pii;
 mod queue;
+mod reveal;
 mod settings;
 mod store;
 mod support;

@@ -41,6 +41,7 @@ pub const TABLES: &[&str] = &[
     "outbox",
     "remote_ids",
     "conflicts",
+    "device_key",
 ];
 
 /// The passphrase of every test data directory (stretched cheaply: `KdfParams::INSECURE_FAST`).

@@ -121,6 +121,8 @@ pub const CODES: &[CodeDoc] = &[
     e("wrong_passphrase", 401, "the passphrase does not open this data directory"),
     e("passphrase_required", 401, "the data directory is encrypted: give its passphrase"),
     e("locked", 401, "the desktop app is locked: unlock it to go on"),
+    b("document_not_found", 404, "no identity document with that id on this customer"),
+    b("tax_detail_not_found", 404, "no tax detail with that id on this customer"),
     // Conflicts (409)
     e("not_initialised", 409, "the data directory has not been set up: run dossier init"),
     e("not_encrypted", 409, "the data directory is from before encryption: dossier init encrypts it"),
@@ -134,6 +136,20 @@ pub const CODES: &[CodeDoc] = &[
     b("control_exists", 409, "a control of that type is already in place"),
     b("data_dir_not_empty", 409, "the data directory already has customers"),
     b("audit_chain_broken", 409, "an audit event no longer matches the hash chain: the trail was changed"),
+    e(
+        "audit_export_invalid",
+        409,
+        "a signed audit export was changed after it was signed: the reason names the first line at fault",
+    ),
+    r("event_hash_mismatch", "an event line of an audit export does not match its own hash"),
+    r(
+        "chain_link_broken",
+        "an event of an audit export does not follow the one before it: out of order, missing, or not linked",
+    ),
+    r("entity_mismatch", "an event of an audit export for one entity is about another"),
+    r("event_count_mismatch", "an audit export holds other events than its signature line counts"),
+    r("digest_mismatch", "the bytes before an audit export's signature line do not match its SHA-256"),
+    r("signature_mismatch", "an audit export's signature does not verify with the public key it names"),
     // Unprocessable (422)
     b("unverified_customer", 422, "the customer has not been verified"),
     e("invalid_answers", 422, "the answers do not match the open questions"),
@@ -141,6 +157,14 @@ pub const CODES: &[CodeDoc] = &[
     b("contact_missing", 422, "no contact of that kind to verify"),
     b("contact_ambiguous", 422, "several unverified contacts of that kind: name one by id"),
     b("backup_invalid", 422, "the file is not a usable Dossier backup: damaged, changed, or not a backup"),
+    b("reveal_ambiguous", 422, "the customer has several numbers of that kind: name one by id"),
+    e(
+        "audit_export_malformed",
+        422,
+        "the file is not an intact signed audit export: the reason names the first line at fault",
+    ),
+    r("line_malformed", "a line of an audit export that cannot be read as one (a CSV export fails at line 1)"),
+    r("signature_missing", "an audit export that ends before its signature line: truncated at the end of a line"),
     // Unexpected (500)
     e("internal_error", 500, "something broke: the message says what"),
     e("storage_error", 500, "the database could not be read or written"),

@@ -500,7 +500,7 @@ pub(crate) fn customer_view(c: &Customer, today: Date) -> CustomerView {
             .map(|t| TaxDetailView {
                 id: t.id.to_string(),
                 tax_id_type: t.tax_id_type.as_str(),
-                tax_id: t.tax_id.masked(),
+                tax_id: t.tax_id.masked(t.tax_id_type),
                 country: t.country.to_string(),
             })
             .collect(),

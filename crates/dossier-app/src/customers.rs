@@ -100,7 +100,7 @@ pub(crate) fn page_limit(limit: Option<usize>) -> Result<usize> {
 }
 
 /// A free-text reason or note; `required` makes an absent or blank one an error.
-fn reason_text(field: &str, raw: Option<&str>, required: bool) -> Result<Option<Text>> {
+pub(crate) fn reason_text(field: &str, raw: Option<&str>, required: bool) -> Result<Option<Text>> {
     match raw.map(str::trim) {
         None | Some("") if !required => Ok(None),
         raw => Text::parse(raw.unwrap_or(""), 1000)

@@ -915,4 +915,8 @@ pub struct ExportSummary {
     pub format: &'static str,
     /// Data rows written (the CSV header line not counted).
     pub rows: u64,
+    /// The device key that signed the export (signed audit exports only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub device_key_fingerprint: Option<String>,
 }

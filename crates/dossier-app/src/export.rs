@@ -168,7 +168,7 @@ impl<'w> Sink<'w> {
             Out::Csv(mut w) => w.flush().map_err(|e| write_failed(&e))?,
             Out::Jsonl(mut w) => w.flush().map_err(|e| write_failed(&e))?,
         }
-        Ok(ExportSummary { format: self.format.as_str(), rows: self.rows })
+        Ok(ExportSummary { format: self.format.as_str(), rows: self.rows, device_key_fingerprint: None })
     }
 }
 
@@ -221,9 +221,59 @@ impl Dossier {
     /// Writes the customers matching the work-queue filters of `q` to `out` in the import layout
     /// (docs/import.md), oldest first unless `q.sort` says otherwise; `q.limit` is ignored (every
     /// page is written) and `q.after` starts after a queue cursor.
-    pub fn export_customers(&self, q: &QueueQuery, format: &str, out: &mut dyn Write) -> Result<ExportSummary> {
+    ///
+    /// Tax ids and document numbers are written in clear, unlike in every view: the export feeds
+    /// re-import. It is a deliberate bulk action, so it is audited (`export.customers`, with the
+    /// format and the filters, search words left out) in a transaction of its own before the
+    /// first row is read; an export that then fails part-way stays recorded as attempted.
+    pub fn export_customers(
+        &mut self,
+        actor: &Actor,
+        q: &QueueQuery,
+        format: &str,
+        out: &mut dyn Write,
+    ) -> Result<ExportSummary> {
         let format = Format::parse(format)?;
         let params = QueueParams::parse(q, QueueSort::Oldest)?;
+        fn given(v: &Option<String>) -> Option<&str> {
+            v.as_deref().map(str::trim).filter(|v| !v.is_empty())
+        }
+        self.write(|env, tx| {
+            let mut filters = serde_json::Map::new();
+            for (key, value) in [
+                ("state", &q.state),
+                ("verification_state", &q.verification_state),
+                ("verification_method", &q.verification_method),
+                ("edd", &q.edd),
+                ("risk", &q.risk),
+                ("identity_status", &q.identity_status),
+                ("refresh_due_before", &q.refresh_due_before),
+                ("assignee", &q.assignee),
+                ("sort", &q.sort),
+            ] {
+                if let Some(value) = given(value) {
+                    filters.insert(key.to_owned(), Value::from(value));
+                }
+            }
+            if q.sla_breached {
+                filters.insert("sla_breached".to_owned(), Value::Bool(true));
+            }
+            // The words may be a name or a number: only that there were some is recorded.
+            if given(&q.search).is_some() {
+                filters.insert("search".to_owned(), Value::Bool(true));
+            }
+            tx.append_audit(&AuditEvent {
+                id: AuditEventId::from_uuid(env.ids.next_id()),
+                at: env.clock.now(),
+                actor: actor.clone(),
+                action: "export.customers",
+                entity_kind: EntityKind::Export,
+                entity_id: uuid::Uuid::nil(),
+                reason: None,
+                summary: serde_json::json!({"format": format.as_str(), "filters": filters}).to_string(),
+            })?;
+            Ok(())
+        })?;
         self.read(|env, tx| {
             let filter = params.filter(env);
             let mut sink = Sink::new(format, CUSTOMER_COLUMNS, out)?;
@@ -277,9 +327,20 @@ impl Dossier {
     }
 
     /// Writes the audit trail (optionally about one entity) to `out`, in the order it happened.
-    pub fn export_audit(&self, entity: Option<&str>, format: &str, out: &mut dyn Write) -> Result<ExportSummary> {
+    /// JSON lines are signed with the device key (made on first use, see `audit_export.rs`);
+    /// CSV stays unsigned: it is for reading, the signed JSON lines are for proving.
+    pub fn export_audit(
+        &mut self,
+        actor: &Actor,
+        entity: Option<&str>,
+        format: &str,
+        out: &mut dyn Write,
+    ) -> Result<ExportSummary> {
         let format = Format::parse(format)?;
         let entity = crate::audit::parse_entity(entity)?;
+        if let Format::Jsonl = format {
+            return self.export_audit_signed(actor, entity, out);
+        }
         self.read(|_, tx| {
             let mut sink = Sink::new(format, AUDIT_COLUMNS, out)?;
             let mut after = None;

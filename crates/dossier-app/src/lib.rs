@@ -5,6 +5,7 @@
 //! layout `customer_csv.rs`.
 
 mod audit;
+pub mod audit_export;
 pub mod backup;
 pub mod codes;
 mod convert;
@@ -24,6 +25,7 @@ pub mod input;
 pub mod keys;
 mod kyc;
 pub mod policy;
+mod reveal;
 pub mod sandbox;
 pub mod sync;
 
@@ -34,6 +36,7 @@ use dossier_store::Store;
 use time::Date;
 
 pub use audit::AuditVerifyView;
+pub use audit_export::{AuditExportCheck, DeviceKeyView, SIGNED_AUDIT_COLUMNS, key_fingerprint, verify_audit_export};
 pub use customer_csv::CUSTOMER_COLUMNS;
 pub use customers::{LifecycleCommand, VerifyContactInput};
 pub use dossier_core::Actor;
@@ -42,6 +45,7 @@ pub use export::{AUDIT_COLUMNS, CASE_COLUMNS};
 pub use ids::{Clock, FixedClock, IdSource, SequentialIds, SystemClock, UuidV7};
 pub use import::{DEFAULT_BATCH_SIZE, ImportOptions, customer_template};
 pub use keys::{DataKey, KdfParams, Passphrase};
+pub use reveal::{RevealInput, RevealedView};
 
 /// The database file inside a data directory.
 pub const DATABASE_FILE: &str = "dossier.db";

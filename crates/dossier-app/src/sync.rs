@@ -101,7 +101,8 @@ pub(crate) fn verification_payload(v: &Verification) -> Value {
     json!({"v": 1, "verification_id": v.id.to_string(), "type": v.verification_type.as_str(), "method": v.method.as_str()})
 }
 
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+// `Debug` is written by hand below: it never shows the secret.
+#[derive(Clone, Default, Deserialize, TS)]
 #[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderInput {
@@ -111,6 +112,18 @@ pub struct ProviderInput {
     /// Stored in the credentials file (0600), never in the database or the output.
     pub client_secret: Option<String>,
     pub tenant: Option<String>,
+}
+
+impl std::fmt::Debug for ProviderInput {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderInput")
+            .field("name", &self.name)
+            .field("base_url", &self.base_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret.as_ref().map(|_| "<redacted>"))
+            .field("tenant", &self.tenant)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

@@ -165,7 +165,7 @@ enum ProviderCommand {
         client_id: Option<String>,
         /// Stored in the credentials file (0600) beside the database, never in it.
         #[arg(long, value_name = "SECRET", env = "DOSSIER_CLIENT_SECRET", hide_env_values = true)]
-        client_secret: Option<String>,
+        client_secret: Option<Secret>,
         /// Mbanq's tenant; Qolo's program guid.
         #[arg(long, value_name = "TENANT")]
         tenant: Option<String>,
@@ -174,6 +174,23 @@ enum ProviderCommand {
     List,
     /// Stop telling a provider about changes.
     Disable { name: String },
+}
+
+/// A secret given on the command line: parsed like any string, never shown by `Debug`.
+#[derive(Clone)]
+struct Secret(String);
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
 }
 
 #[derive(Subcommand, Debug)]
@@ -684,6 +701,18 @@ enum CustomerCommand {
         #[command(flatten)]
         reason: ReasonArg,
     },
+    /// Show a masked tax id or document number in clear (recorded in the audit trail).
+    Reveal {
+        id: String,
+        #[arg(long, value_enum)]
+        field: RevealFieldArg,
+        /// The tax detail's or document's id (from `customer show`), when the customer has several.
+        #[arg(long, value_name = "ITEM_ID")]
+        item: Option<String>,
+        /// Why the number is needed: recorded with the audit event.
+        #[arg(long)]
+        reason: Option<String>,
+    },
     /// Lift a control.
     RemoveControl {
         id: String,
@@ -704,8 +733,16 @@ enum AuditCommand {
         #[command(flatten)]
         page: PageArgs,
     },
-    /// Check the audit trail's hash chain from the first event to the last.
-    Verify,
+    /// Check the audit trail's hash chain from the first event to the last, or (with --export)
+    /// a signed audit export, offline.
+    Verify {
+        /// A signed export (`export audit --format jsonl`) to check instead of the database;
+        /// needs no data directory (- reads standard input).
+        #[arg(long, value_name = "FILE|-")]
+        export: Option<String>,
+    },
+    /// This data directory's device key, which signs audit exports (made on first use).
+    Key,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -720,6 +757,14 @@ enum MethodArg {
     #[value(name = "in_person")]
     InPerson,
     Document,
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum RevealFieldArg {
+    #[value(name = "tax_id")]
+    TaxId,
+    #[value(name = "document_number")]
+    DocumentNumber,
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug)]
@@ -967,6 +1012,10 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
     if let Command::Sim { port, faults, seed } = &cli.command {
         return serve_sim(*port, faults, *seed);
     }
+    // Checking a signed export needs no data directory, and makes none.
+    if let Command::Audit(AuditCommand::Verify { export: Some(file) }) = &cli.command {
+        return verify_export(file, cli.data_dir.as_deref(), ctx);
+    }
     // The template needs no data directory.
     if let Command::Import(ImportCommand::Template { what: TemplateArg::Customers }) = &cli.command {
         stdout.write_all(dossier_app::customer_template().as_bytes()).map_err(|e| write_failed(&e))?;
@@ -1040,6 +1089,7 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
         Command::Settings(SettingsCommand::Show) => json(app.policy()?),
         Command::Settings(SettingsCommand::Set(input)) => json(app.set_policy(&actor, &read_input(&input)?)?),
         Command::Provider(ProviderCommand::Set { name, base_url, client_id, client_secret, tenant }) => {
+            let client_secret = client_secret.map(|s| s.0);
             let input = ProviderInput { name: Some(name), base_url: Some(base_url), client_id, client_secret, tenant };
             json(app.set_provider(&actor, &input)?)
         }
@@ -1081,7 +1131,11 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
             json(report?)
         }
         Command::Dev(DevCommand::CheckDerived) => json(app.check_derived()?),
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Verify { export: Some(_) }) => {
+            unreachable!("checked before the data directory is opened")
+        }
+        Command::Audit(AuditCommand::Key) => json(app.device_key(&actor)?),
+        Command::Audit(AuditCommand::Verify { export: None }) => {
             let progress = std::io::stderr().is_terminal() && !ctx.quiet_progress;
             json(app.audit_verify(|n| {
                 if progress {
@@ -1098,14 +1152,14 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
         Command::Import(ImportCommand::Template { .. }) => unreachable!("printed before the data directory is opened"),
         Command::Export(ExportCommand::Customers { filters, sort, output }) => {
             let query = filters.query(sort, None, None);
-            export(output, stdout, |format, out| app.export_customers(&query, format, out))
+            export(output, stdout, |format, out| app.export_customers(&actor, &query, format, out))
         }
         Command::Export(ExportCommand::Cases { filters, output }) => {
             let query = filters.query(None, None);
             export(output, stdout, |format, out| app.export_cases(&query, format, out))
         }
         Command::Export(ExportCommand::Audit { entity, output }) => {
-            export(output, stdout, |format, out| app.export_audit(entity.as_deref(), format, out))
+            export(output, stdout, |format, out| app.export_audit(&actor, entity.as_deref(), format, out))
         }
     }
 }
@@ -1185,7 +1239,47 @@ fn export(
         }
     };
     std::fs::rename(&partial, &path).map_err(unwritable)?;
-    json(serde_json::json!({"format": summary.format, "rows": summary.rows, "out": path.display().to_string()}))
+    let mut printed =
+        serde_json::json!({"format": summary.format, "rows": summary.rows, "out": path.display().to_string()});
+    if let Some(fingerprint) = summary.device_key_fingerprint {
+        printed["device_key_fingerprint"] = fingerprint.into();
+    }
+    json(printed)
+}
+
+/// `audit verify --export FILE|-`: checks the file with no database. When the data directory
+/// (`--data-dir`, `DOSSIER_DATA_DIR` or the platform's) already holds a database with a device
+/// key and its passphrase is given (`DOSSIER_PASSPHRASE`; never asked for here), the result also
+/// says whether that key signed the file; nothing is created otherwise.
+fn verify_export(file: &str, data_dir: Option<&Path>, ctx: &Context) -> Result<Output, Error> {
+    let passphrase = match &ctx.secrets {
+        Some(map) => map.get("DOSSIER_PASSPHRASE").cloned(),
+        None => std::env::var("DOSSIER_PASSPHRASE").ok(),
+    }
+    .map(Passphrase::new);
+    let this_device = data_dir
+        .map(Path::to_path_buf)
+        .or_else(|| default_data_dir().ok())
+        .filter(|dir| Dossier::database_path(dir).is_file())
+        .zip(passphrase)
+        .and_then(|(dir, passphrase)| {
+            Dossier::open_with(&dir, dossier_app::Unlock::Passphrase(&passphrase), ctx.clock.clone(), ctx.ids.clone())
+                .ok()
+        })
+        .and_then(|app| app.existing_device_key().ok().flatten());
+    let check = if file == "-" {
+        dossier_app::verify_audit_export(std::io::stdin().lock(), this_device.as_ref())
+    } else {
+        let input = std::fs::File::open(file).map_err(|e| {
+            Error::invalid_input(vec![Reason::field(
+                "export",
+                "input_unreadable",
+                format!("could not open the export: {}", e.kind()),
+            )])
+        })?;
+        dossier_app::verify_audit_export(std::io::BufReader::new(input), this_device.as_ref())
+    };
+    json(check?)
 }
 
 /// `FILE.partial` beside `FILE`: the export's temporary name until it is complete.
@@ -1229,6 +1323,10 @@ fn customer(app: &mut Dossier, actor: &dossier_app::Actor, command: CustomerComm
             let input =
                 ControlInput { control_type: Some(control_type), set_by: Some(set_by), reason_code: Some(reason_code) };
             json(app.add_control(actor, &id, &input, Some(&reason.reason))?)
+        }
+        C::Reveal { id, field, item, reason } => {
+            let input = dossier_app::RevealInput { field: Some(value_name(field)), item_id: item, reason };
+            json(app.reveal(actor, &id, &input)?)
         }
         C::RemoveControl { id, control, reason } => {
             json(app.remove_control(actor, &id, &control, Some(&reason.reason))?)
@@ -1304,4 +1402,27 @@ fn edd(app: &mut Dossier, actor: &dossier_app::Actor, command: EddCommand) -> Re
 /// The wire word of a clap value, as dossier-app expects it.
 fn value_name<T: ValueEnum>(value: T) -> String {
     value.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_of_the_parsed_command_line_never_shows_a_secret() {
+        let cli = Cli::try_parse_from([
+            "dossier",
+            "provider",
+            "set",
+            "paxos",
+            "--base-url",
+            "sandbox",
+            "--client-secret",
+            "sk-vantablack-7781",
+        ])
+        .unwrap();
+        let shown = format!("{cli:?}");
+        assert!(shown.contains("Secret(<redacted>)"), "{shown}");
+        assert!(!shown.contains("vantablack"), "{shown}");
+    }
 }

@@ -26,6 +26,10 @@ word_enum!(
     EntityKind {
         Customer = "customer",
         Settings = "settings",
+        /// The data directory's device key (made once, never changed).
+        Device = "device",
+        /// A bulk export that carries personal data out of the database.
+        Export = "export",
     }
 );
 

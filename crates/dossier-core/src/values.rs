@@ -264,9 +264,9 @@ impl DocumentNumber {
         }
         Ok(Self(trimmed.to_ascii_uppercase()))
     }
-    /// Masked for display: only the last four characters remain.
+    /// Masked for display (see [`mask`]): `*****4567`, `****-***` for a short one.
     pub fn masked(&self) -> String {
-        mask_all_but_last_four(&self.0)
+        mask(&self.0)
     }
 }
 
@@ -354,17 +354,46 @@ impl TaxIdNumber {
             }
         }
     }
-    /// Masked for display: only the last four characters remain.
-    pub fn masked(&self) -> String {
-        mask_all_but_last_four(&self.0)
+    /// The number as people write it: US numbers (stored as nine digits) in their usual groups,
+    /// `123-45-6789` for an SSN or ITIN and `12-3456789` for an EIN; others as stored.
+    pub fn formatted(&self, kind: TaxIdType) -> String {
+        let d = &self.0;
+        let us = d.len() == 9 && d.bytes().all(|b| b.is_ascii_digit());
+        match kind {
+            TaxIdType::Ssn | TaxIdType::Itin if us => format!("{}-{}-{}", &d[0..3], &d[3..5], &d[5..9]),
+            TaxIdType::Ein if us => format!("{}-{}", &d[0..2], &d[2..9]),
+            _ => d.clone(),
+        }
+    }
+
+    /// Masked for display (see [`mask`]), in the groups of [`TaxIdNumber::formatted`]:
+    /// `***-**-6789`, `**-***6789`.
+    pub fn masked(&self, kind: TaxIdType) -> String {
+        mask(&self.formatted(kind))
     }
 }
 
-/// Replaces every character but the last four with `*` (`*****6789`).
-fn mask_all_but_last_four(value: &str) -> String {
-    let n = value.chars().count();
-    let tail: String = value.chars().skip(n.saturating_sub(4)).collect();
-    format!("{}{}", "*".repeat(n.saturating_sub(4)), tail)
+/// Letters and digits a masked value must have for its last four to show: with fewer, the last
+/// four would give away most of it, so it is masked whole.
+pub const MASK_MIN_CHARACTERS: usize = 8;
+
+/// Masks a number for display: every letter and digit becomes `*` but the last four, and
+/// separators (`-`, spaces, `/`, `.`) stay where they are (`***-**-6789`); a value with fewer
+/// than [`MASK_MIN_CHARACTERS`] letters and digits is masked whole (`****-***`).
+pub fn mask(value: &str) -> String {
+    let significant = value.chars().filter(char::is_ascii_alphanumeric).count();
+    let shown = if significant >= MASK_MIN_CHARACTERS { 4 } else { 0 };
+    let mut seen = 0;
+    value
+        .chars()
+        .map(|c| {
+            if !c.is_ascii_alphanumeric() {
+                return c;
+            }
+            seen += 1;
+            if seen > significant - shown { c } else { '*' }
+        })
+        .collect()
 }
 
 /// An ownership share in percent, 0 to 100 inclusive, exact.
@@ -447,10 +476,33 @@ mod tests {
     fn tax_ids_are_normalised_and_masked() {
         let ssn = TaxIdNumber::parse(TaxIdType::Ssn, "123-45-6789").unwrap();
         assert_eq!(ssn.as_str(), "123456789");
-        assert_eq!(ssn.masked(), "*****6789");
+        assert_eq!(ssn.formatted(TaxIdType::Ssn), "123-45-6789");
+        assert_eq!(ssn.masked(TaxIdType::Ssn), "***-**-6789");
+        let ein = TaxIdNumber::parse(TaxIdType::Ein, "12-3456789").unwrap();
+        assert_eq!(
+            (ein.formatted(TaxIdType::Ein), ein.masked(TaxIdType::Ein)),
+            ("12-3456789".into(), "**-***6789".into())
+        );
+        let other = TaxIdNumber::parse(TaxIdType::Other, "de 123/456.789").unwrap();
+        assert_eq!(other.masked(TaxIdType::Other), "** ***/**6.789", "separators stay, letters count");
         assert!(TaxIdNumber::parse(TaxIdType::Ssn, "666-45-6789").is_err());
         assert!(TaxIdNumber::parse(TaxIdType::Itin, "123-45-6789").is_err());
         assert!(TaxIdNumber::parse(TaxIdType::Ein, "12-345678").is_err());
+    }
+
+    #[test]
+    fn masks_keep_the_last_four_and_the_separators_and_hide_short_values_whole() {
+        for (value, masked) in [
+            ("X12345678", "*****5678"),
+            ("AB 123 456", "** **3 456"),
+            ("D123-4567", "****-4567"),
+            ("D123-456", "****-***"),
+            ("1234", "****"),
+            ("", ""),
+        ] {
+            assert_eq!(mask(value), masked, "{value}");
+        }
+        assert_eq!(DocumentNumber::parse("x1234567").unwrap().masked(), "****4567");
     }
 
     #[test]

@@ -32,6 +32,44 @@ pub struct AuditRow {
     pub summary: String,
 }
 
+/// One stored audit event exactly as its hash covers it (the texts as stored, not reparsed),
+/// with its own hash and the hash before it, for exports that can be checked link by link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub id: [u8; 16],
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub entity_kind: String,
+    pub entity_id: [u8; 16],
+    pub reason: Option<String>,
+    pub summary: String,
+    /// The previous event's hash ([`GENESIS`] before the first, and where the previous event
+    /// is missing, which the chain check then reports).
+    pub prev_hash: [u8; 32],
+    pub hash: [u8; 32],
+}
+
+/// The device's signing key pair as stored (see migration 0010). `Debug` never shows the
+/// secret half.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DeviceKeyRow {
+    pub secret_key: [u8; 32],
+    pub public_key: [u8; 32],
+    pub created_at: OffsetDateTime,
+}
+
+impl std::fmt::Debug for DeviceKeyRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeviceKeyRow")
+            .field("secret_key", &"<redacted>")
+            .field("public_key", &self.public_key)
+            .field("created_at", &self.created_at)
+            .finish()
+    }
+}
+
 /// The hash before the first event.
 pub const GENESIS: [u8; 32] = [0; 32];
 
@@ -218,6 +256,83 @@ impl Tx<'_> {
             }
         }
         Ok(ChainCheck { checked, head: (checked > 0).then_some(prev), first_broken: None })
+    }
+
+    /// A page of audit events as stored, with their hashes and the hash before each, in the
+    /// order they happened, optionally for one entity, after the `after` sequence number
+    /// (exclusive). Events must be sealed (see [`Tx::seal_audit_chain`]).
+    pub fn audit_records(&self, entity: Option<Uuid>, after: Option<i64>, limit: usize) -> Result<Vec<AuditRecord>> {
+        const T: &str = "audit_events";
+        let mut sql = String::from(
+            "SELECT a.seq, a.id, a.at, a.actor, a.action, a.entity_kind, a.entity_id, a.reason, a.summary, a.hash,
+                    p.hash
+             FROM audit_events a LEFT JOIN audit_events p ON p.seq = a.seq - 1
+             WHERE 1 = 1",
+        );
+        let mut args: Vec<Value> = Vec::new();
+        if let Some(entity) = entity {
+            args.push(Value::Blob(entity.as_bytes().to_vec()));
+            sql.push_str(&format!(" AND a.entity_id = ?{}", args.len()));
+        }
+        if let Some(after) = after {
+            args.push(Value::Integer(after));
+            sql.push_str(&format!(" AND a.seq > ?{}", args.len()));
+        }
+        args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+        sql.push_str(&format!(" ORDER BY a.seq LIMIT ?{}", args.len()));
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let raw = read_raw(r)?;
+            let prev: Option<Vec<u8>> = r.get(10)?;
+            out.push(AuditRecord {
+                seq: raw.0,
+                id: raw.1.try_into().or_corrupt(T, "id")?,
+                at: raw.2,
+                actor: raw.3,
+                action: raw.4,
+                entity_kind: raw.5,
+                entity_id: raw.6.try_into().or_corrupt(T, "entity_id")?,
+                reason: raw.7,
+                summary: raw.8,
+                hash: raw.9.and_then(|h| h.try_into().ok()).or_corrupt(T, "hash")?,
+                prev_hash: match prev {
+                    Some(h) => h.try_into().or_corrupt(T, "hash")?,
+                    None => GENESIS,
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// The device key, when one was made.
+    pub fn device_key(&self) -> Result<Option<DeviceKeyRow>> {
+        const T: &str = "device_key";
+        let row: Option<(Vec<u8>, Vec<u8>, String)> = self
+            .conn()
+            .prepare_cached("SELECT secret_key, public_key, created_at FROM device_key WHERE id = 1")?
+            .query_row([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        row.map(|(secret, public, at)| {
+            Ok(DeviceKeyRow {
+                secret_key: secret.try_into().or_corrupt(T, "secret_key")?,
+                public_key: public.try_into().or_corrupt(T, "public_key")?,
+                created_at: codec::parse_timestamp(&at, T, "created_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Stores the device key; there is only ever one (a second insert fails as a conflict).
+    pub fn insert_device_key(&self, key: &DeviceKeyRow) -> Result<()> {
+        self.conn()
+            .prepare_cached(
+                "INSERT INTO device_key (id, algorithm, secret_key, public_key, created_at)
+                 VALUES (1, 'ed25519', ?1, ?2, ?3)",
+            )?
+            .execute(params![key.secret_key.as_slice(), key.public_key.as_slice(), codec::timestamp(key.created_at)])?;
+        Ok(())
     }
 
     /// A page of audit events in the order they happened, optionally for one entity, after the

@@ -156,9 +156,23 @@ function clone<T>(value: T): T {
   return structuredClone(value);
 }
 
+/** As the backend masks (dossier-core `mask`): letters and digits but the last four become `*`,
+ * separators stay, and a value with fewer than 8 letters and digits is masked whole. */
 function mask(value: string): string {
-  const tail = value.slice(-4);
-  return `${'*'.repeat(Math.max(0, value.length - 4))}${tail}`;
+  const isSignificant = (ch: string) => /[A-Za-z0-9]/.test(ch);
+  const significant = [...value].filter(isSignificant).length;
+  const hidden = significant >= 8 ? significant - 4 : significant;
+  let seen = 0;
+  return [...value].map((ch) => (isSignificant(ch) && ++seen <= hidden ? '*' : ch)).join('');
+}
+
+/** US tax ids in their usual groups before masking, as the backend shows them. */
+function maskTax(type: string, raw: string): string {
+  if (/^\d{9}$/.test(raw) && (type === 'SSN' || type === 'ITIN')) {
+    return mask(`${raw.slice(0, 3)}-${raw.slice(3, 5)}-${raw.slice(5)}`);
+  }
+  if (/^\d{9}$/.test(raw) && type === 'EIN') return mask(`${raw.slice(0, 2)}-${raw.slice(2)}`);
+  return mask(raw);
 }
 
 function utcDate(d: Date): string {
@@ -525,7 +539,7 @@ export class MemoryBackend implements Backend {
         number: mask(rawNumber),
         valid_today: this.docValid({ rawNumber, ...d }, on),
       })),
-      tax_details: c.tax.map(({ raw, ...t }) => ({ ...t, tax_id: mask(raw) })),
+      tax_details: c.tax.map(({ raw, ...t }) => ({ ...t, tax_id: maskTax(t.tax_id_type, raw) })),
       tax_details_not_required: c.tax_not_required,
       customer_due_diligence: c.cdd,
       controls: c.controls,

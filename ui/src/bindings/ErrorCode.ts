@@ -84,6 +84,8 @@ export type ErrorCode =
   | 'wrong_passphrase'
   | 'passphrase_required'
   | 'locked'
+  | 'document_not_found'
+  | 'tax_detail_not_found'
   | 'not_initialised'
   | 'not_encrypted'
   | 'already_initialised'
@@ -96,12 +98,23 @@ export type ErrorCode =
   | 'control_exists'
   | 'data_dir_not_empty'
   | 'audit_chain_broken'
+  | 'audit_export_invalid'
+  | 'event_hash_mismatch'
+  | 'chain_link_broken'
+  | 'entity_mismatch'
+  | 'event_count_mismatch'
+  | 'digest_mismatch'
+  | 'signature_mismatch'
   | 'unverified_customer'
   | 'invalid_answers'
   | 'no_open_questions'
   | 'contact_missing'
   | 'contact_ambiguous'
   | 'backup_invalid'
+  | 'reveal_ambiguous'
+  | 'audit_export_malformed'
+  | 'line_malformed'
+  | 'signature_missing'
   | 'internal_error'
   | 'storage_error'
   | 'database_corrupt'
@@ -208,6 +221,8 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   wrong_passphrase: { status: 401, kind: 'error', meaning: "the passphrase does not open this data directory" },
   passphrase_required: { status: 401, kind: 'error', meaning: "the data directory is encrypted: give its passphrase" },
   locked: { status: 401, kind: 'error', meaning: "the desktop app is locked: unlock it to go on" },
+  document_not_found: { status: 404, kind: 'both', meaning: "no identity document with that id on this customer" },
+  tax_detail_not_found: { status: 404, kind: 'both', meaning: "no tax detail with that id on this customer" },
   not_initialised: { status: 409, kind: 'error', meaning: "the data directory has not been set up: run dossier init" },
   not_encrypted: { status: 409, kind: 'error', meaning: "the data directory is from before encryption: dossier init encrypts it" },
   already_initialised: { status: 409, kind: 'error', meaning: "the data directory is set up already" },
@@ -220,12 +235,23 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   control_exists: { status: 409, kind: 'both', meaning: "a control of that type is already in place" },
   data_dir_not_empty: { status: 409, kind: 'both', meaning: "the data directory already has customers" },
   audit_chain_broken: { status: 409, kind: 'both', meaning: "an audit event no longer matches the hash chain: the trail was changed" },
+  audit_export_invalid: { status: 409, kind: 'error', meaning: "a signed audit export was changed after it was signed: the reason names the first line at fault" },
+  event_hash_mismatch: { status: null, kind: 'reason', meaning: "an event line of an audit export does not match its own hash" },
+  chain_link_broken: { status: null, kind: 'reason', meaning: "an event of an audit export does not follow the one before it: out of order, missing, or not linked" },
+  entity_mismatch: { status: null, kind: 'reason', meaning: "an event of an audit export for one entity is about another" },
+  event_count_mismatch: { status: null, kind: 'reason', meaning: "an audit export holds other events than its signature line counts" },
+  digest_mismatch: { status: null, kind: 'reason', meaning: "the bytes before an audit export's signature line do not match its SHA-256" },
+  signature_mismatch: { status: null, kind: 'reason', meaning: "an audit export's signature does not verify with the public key it names" },
   unverified_customer: { status: 422, kind: 'both', meaning: "the customer has not been verified" },
   invalid_answers: { status: 422, kind: 'error', meaning: "the answers do not match the open questions" },
   no_open_questions: { status: 422, kind: 'error', meaning: "there are no open out-of-wallet questions" },
   contact_missing: { status: 422, kind: 'both', meaning: "no contact of that kind to verify" },
   contact_ambiguous: { status: 422, kind: 'both', meaning: "several unverified contacts of that kind: name one by id" },
   backup_invalid: { status: 422, kind: 'both', meaning: "the file is not a usable Dossier backup: damaged, changed, or not a backup" },
+  reveal_ambiguous: { status: 422, kind: 'both', meaning: "the customer has several numbers of that kind: name one by id" },
+  audit_export_malformed: { status: 422, kind: 'error', meaning: "the file is not an intact signed audit export: the reason names the first line at fault" },
+  line_malformed: { status: null, kind: 'reason', meaning: "a line of an audit export that cannot be read as one (a CSV export fails at line 1)" },
+  signature_missing: { status: null, kind: 'reason', meaning: "an audit export that ends before its signature line: truncated at the end of a line" },
   internal_error: { status: 500, kind: 'error', meaning: "something broke: the message says what" },
   storage_error: { status: 500, kind: 'error', meaning: "the database could not be read or written" },
   database_corrupt: { status: 500, kind: 'error', meaning: "the database file is damaged: restore a backup" },

@@ -11,4 +11,8 @@ format: string,
 /**
  * Data rows written (the CSV header line not counted).
  */
-rows: number, };
+rows: number, 
+/**
+ * The device key that signed the export (signed audit exports only).
+ */
+device_key_fingerprint?: string, };
