@@ -404,6 +404,12 @@ commands! {
             .map_err(|_| internal("the sync run stopped unexpectedly"))?
     }
 
+    /// One masked tax id or document number in clear; the audit trail records who saw which
+    /// (`pii.revealed`), never the value.
+    async fn reveal(_app, desk, id: String, input: dossier_app::RevealInput) -> dossier_app::RevealedView {
+        with(&desk, |app, actor| app.reveal(actor, &id, &input))
+    }
+
     /// Writes a backup to `path`, or to where the system's save dialog says when `path` is null;
     /// `null` when the dialog is cancelled. The app keeps working meanwhile.
     async fn backup(app, desk, path: Option<String>) -> Option<BackupView> {

@@ -33,6 +33,8 @@ import type { ProviderView } from '../bindings/ProviderView';
 import type { QueueItem } from '../bindings/QueueItem';
 import type { QueueQuery } from '../bindings/QueueQuery';
 import type { RiskView } from '../bindings/RiskView';
+import type { RevealInput } from '../bindings/RevealInput';
+import type { RevealedView } from '../bindings/RevealedView';
 import type { BackupView } from '../bindings/BackupView';
 import type { RestoreView } from '../bindings/RestoreView';
 import type { SessionState } from '../bindings/SessionState';
@@ -91,6 +93,8 @@ export interface Backend {
   verifyContact(id: string, input: VerifyContactInput): Promise<CustomerView>;
   verifyCustomer(id: string, level: VerifyLevel, note: string | null): Promise<CustomerView>;
   activateCustomer(id: string): Promise<CustomerView>;
+  /** One masked number in clear; audited as `pii.revealed`. */
+  reveal(id: string, input: RevealInput): Promise<RevealedView>;
   lifecycle(id: string, action: LifecycleAction, reason: string): Promise<CustomerView>;
 
   listVerifications(query: VerificationQuery): Promise<Page<VerificationView>>;

@@ -46,6 +46,8 @@ import type { StoredFileView } from '../bindings/StoredFileView';
 import type { SyncProgress } from '../bindings/SyncProgress';
 import type { Backend, LifecycleAction, Unlisten, VerifyLevel } from './Backend';
 import type { SessionState } from '../bindings/SessionState';
+import type { RevealInput } from '../bindings/RevealInput';
+import type { RevealedView } from '../bindings/RevealedView';
 import type { BackupView } from '../bindings/BackupView';
 import type { RestoreView } from '../bindings/RestoreView';
 import { BackendError } from './Backend';
@@ -166,13 +168,15 @@ function mask(value: string): string {
   return [...value].map((ch) => (isSignificant(ch) && ++seen <= hidden ? '*' : ch)).join('');
 }
 
-/** US tax ids in their usual groups before masking, as the backend shows them. */
+/** US tax ids in their usual groups, as the backend shows them (masked, or revealed). */
+function groupTax(type: string, raw: string): string {
+  if (/^\d{9}$/.test(raw) && (type === 'SSN' || type === 'ITIN')) return `${raw.slice(0, 3)}-${raw.slice(3, 5)}-${raw.slice(5)}`;
+  if (/^\d{9}$/.test(raw) && type === 'EIN') return `${raw.slice(0, 2)}-${raw.slice(2)}`;
+  return raw;
+}
+
 function maskTax(type: string, raw: string): string {
-  if (/^\d{9}$/.test(raw) && (type === 'SSN' || type === 'ITIN')) {
-    return mask(`${raw.slice(0, 3)}-${raw.slice(3, 5)}-${raw.slice(5)}`);
-  }
-  if (/^\d{9}$/.test(raw) && type === 'EIN') return mask(`${raw.slice(0, 2)}-${raw.slice(2)}`);
-  return mask(raw);
+  return mask(groupTax(type, raw));
 }
 
 function utcDate(d: Date): string {
@@ -686,6 +690,21 @@ export class MemoryBackend implements Backend {
       this.customers = clone(found.customers);
       this.passphrase = passphrase;
       return { data_dir: this.dataDir, previous: `${this.dataDir}.before-restore`, created_at: found.at, audit_events: this.audit.length, scans: this.files.size };
+    });
+  }
+
+  async reveal(id: string, input: RevealInput): Promise<RevealedView> {
+    return this.tick(() => {
+      const c = this.customer(id);
+      const field = input.field === 'tax_id' ? 'tax_id' : input.field === 'document_number' ? 'document_number' : null;
+      if (!field) throw invalidInput([{ code: 'unknown_value', message: 'field must be one of tax_id, document_number', field: 'field' }]);
+      const items = field === 'tax_id' ? c.tax.map((t) => ({ id: t.id, value: groupTax(t.tax_id_type, t.raw) })) : c.documents.map((d) => ({ id: d.id, value: d.rawNumber }));
+      const found = input.item_id ? items.filter((i) => i.id === input.item_id) : items;
+      if (found.length === 0) throw err(404, field === 'tax_id' ? 'tax_detail_not_found' : 'document_not_found', 'no such item on this customer');
+      if (found.length > 1) throw err(422, 'reveal_ambiguous', 'the customer has several numbers of that kind: name one by id');
+      const item = found[0]!;
+      this.record('pii.revealed', 'customer', c.id, input.reason ?? null, { field, item_id: item.id });
+      return { customer_id: c.id, field, item_id: item.id, value: item.value };
     });
   }
 

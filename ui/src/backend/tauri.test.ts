@@ -59,6 +59,7 @@ const SAMPLE_ARGS: { [M in keyof Backend]: Parameters<Backend[M]> } = {
   verifyContact: [ID, { kind: 'email', method: 'code', contact_id: null }],
   verifyCustomer: [ID, 'partial', null],
   activateCustomer: [ID],
+  reveal: [ID, { field: 'tax_id', item_id: null, reason: 'called the customer back' }],
   lifecycle: [ID, 'reject', 'forged'],
   listVerifications: [{ customer_id: ID, type: null, method: null, states: [], outcome: null, limit: 10, after: null }],
   getVerification: [ID],

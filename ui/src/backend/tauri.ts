@@ -34,6 +34,7 @@ export function createTauriBackend(): Backend {
     unlock: (passphrase) => call('unlock', { passphrase }),
     lock: () => call('lock', {}).then(() => undefined),
     appInfo: () => call('app_info', {}),
+    reveal: (id, input) => call('reveal', { id, input }),
     backup: (path) => call('backup', { path }),
     restoreBackup: (path, passphrase) => call('restore_backup', { path, passphrase }),
     dashboard: () => call('dashboard', {}),

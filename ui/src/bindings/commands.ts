@@ -28,6 +28,8 @@ import type { ProviderView } from './ProviderView';
 import type { QueueItem } from './QueueItem';
 import type { QueueQuery } from './QueueQuery';
 import type { RestoreView } from './RestoreView';
+import type { RevealInput } from './RevealInput';
+import type { RevealedView } from './RevealedView';
 import type { RiskView } from './RiskView';
 import type { SessionState } from './SessionState';
 import type { StoredFileView } from './StoredFileView';
@@ -96,6 +98,8 @@ export interface Commands {
   read_file: { args: { reference: string }; result: FileContentView };
   /** Drains the outbox on its own thread (the worker runs its own runtime) and reports progress as `sync-progress` events for the progress bar. */
   sync_run: { args: Record<string, never>; result: SyncRunView };
+  /** One masked tax id or document number in clear; the audit trail records who saw which (`pii.revealed`), never the value. */
+  reveal: { args: { id: string; input: RevealInput }; result: RevealedView };
   /** Writes a backup to `path`, or to where the system's save dialog says when `path` is null; `null` when the dialog is cancelled. The app keeps working meanwhile. */
   backup: { args: { path?: string | null }; result: BackupView | null };
   /** Replaces the data with the backup at `path` (or one chosen in the open dialog when null) after checking all of it; `passphrase` is the backup's. The app locks first (the data must be closed to be replaced) and stays locked: unlock with the backup's passphrase. `null` when the dialog is cancelled. */
@@ -155,6 +159,7 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'attach_file',
   'read_file',
   'sync_run',
+  'reveal',
   'backup',
   'restore_backup',
   'pick_file',

@@ -9,6 +9,7 @@ import type { CustomerView } from '../bindings/CustomerView';
 import { StateChip } from '../components/StateChip';
 import { DateTime } from '../components/Values';
 import { daysUntil } from '../format';
+import { Masked } from '../components/Masked';
 import { AddDialog, VerifyContactDialog } from './AddDialogs';
 import type { AddKind } from './AddDialogs';
 
@@ -93,7 +94,9 @@ export function CustomerFixList({ customer, onChange, locked }: { customer: Cust
             {customer.documents.map((d, i) => (
               <tr key={d.id} data-testid={`saved-document-${i}`}>
                 <td>{humanize(d.type)}</td>
-                <td className="mono">{d.number}</td>
+                <td>
+                  <Masked customerId={customer.id} field="document_number" itemId={d.id} masked={d.number} testId={`saved-document-${i}-number`} />
+                </td>
                 <td>{d.issuing_country}</td>
                 <td>
                   <DateTime value={d.expires_on} dateOnly />
@@ -117,7 +120,9 @@ export function CustomerFixList({ customer, onChange, locked }: { customer: Cust
             {customer.tax_details.map((t, i) => (
               <tr key={t.id} data-testid={`saved-tax-${i}`}>
                 <td style={{ width: 70 }}>{t.tax_id_type}</td>
-                <td className="mono">{t.tax_id}</td>
+                <td>
+                  <Masked customerId={customer.id} field="tax_id" itemId={t.id} masked={t.tax_id} testId={`saved-tax-${i}-id`} />
+                </td>
                 <td>{t.country}</td>
               </tr>
             ))}

@@ -24,6 +24,7 @@ import { countryName } from '../countries';
 import { notifyChanged } from '../lib/events';
 import { useAsync } from '../lib/useAsync';
 import { useKeysetList } from '../lib/useKeysetList';
+import { Masked } from '../components/Masked';
 import { GateChecklist } from '../onboarding/GateChecklist';
 import { href, navigate } from '../shell/router';
 import { CustomerFixList, ExpiryNote } from './CustomerFixList';
@@ -629,7 +630,9 @@ function DocumentsTab({ c }: { c: CustomerView }) {
           </div>
           <dl className="kv">
             <dt>Number</dt>
-            <dd className="mono">{d.number}</dd>
+            <dd>
+              <Masked customerId={c.id} field="document_number" itemId={d.id} masked={d.number} testId={`document-card-${i}-number`} />
+            </dd>
             <dt>Issued by</dt>
             <dd>{countryName(d.issuing_country)}</dd>
             <dt>Issued</dt>

@@ -101,3 +101,21 @@ describe('backup and restore', () => {
     expect(backend.customers.map((c) => c.ref_id)).toEqual(['BACKED-1']);
   });
 });
+
+describe('masked numbers', () => {
+  it('shows tax ids and document numbers masked, and reveals one on request with an audit event', async () => {
+    const backend = new MemoryBackend();
+    const c = await backend.createCustomer(individualInput('MASK-1', { tax_details: [{ tax_id_type: 'SSN', tax_id: '521-87-4396', country: 'US' }] }));
+    window.location.hash = `#/customers/${c.id}`;
+    render(<App backend={backend} />);
+    const tax = await screen.findByTestId('saved-tax-0-id');
+    expect(tax.textContent).toMatch(/^\*\*\*-\*\*-4396/);
+    expect(document.body.textContent).not.toContain('521-87');
+    fireEvent.click(screen.getByTestId('saved-tax-0-id-reveal'));
+    await waitFor(() => expect(screen.getByTestId('saved-tax-0-id').getAttribute('data-state')).toBe('revealed'));
+    expect(screen.getByTestId('saved-tax-0-id').textContent).toMatch(/^521-87-4396/);
+    expect(backend.audit.filter((e) => e.action === 'pii.revealed')).toHaveLength(1);
+    fireEvent.click(screen.getByTestId('saved-tax-0-id-hide'));
+    expect(screen.getByTestId('saved-tax-0-id').getAttribute('data-state')).toBe('masked');
+  });
+});
