@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# The onboarding journey as branch staff would type it: create a customer, see verify refused
-# with everything missing, fix the data, verify, activate, and read the audit trail.
+# The onboarding journey as a small firm would type it: the first admin sets the data directory
+# up and adds a clerk, an officer and a supervisor; the clerk creates a customer, sees verify
+# refused with everything missing, fixes the data, verifies and activates; the officer works an
+# EDD case; and the audit trail names each of them. Every demo user's password is the same
+# (DOSSIER_DEMO_PASSWORD, default below): a demonstration, not a secret.
 # Usage: scripts/demo.sh [DATA_DIR]   (default: a fresh temporary directory)
 # Exits non-zero if any step answers differently from what the journey expects.
 set -euo pipefail
@@ -9,7 +12,10 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin="${DOSSIER_BIN:-$root/target/debug/dossier}"
 data="${1:-$(mktemp -d)/dossier-demo}"
 demo="$root/fixtures/demo"
-export DOSSIER_ACTOR="${DOSSIER_ACTOR:-branch-clerk}"
+password="${DOSSIER_DEMO_PASSWORD:-demo-password-1}"
+export DOSSIER_PASSWORD="$password" DOSSIER_NEW_PASSWORD="$password"
+# Who the next commands run as.
+as_user() { export DOSSIER_USER=$1; printf '\n(as %s)\n' "$1"; }
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -32,6 +38,21 @@ field() { printf '%s' "$out" | grep -m1 -o "\"$1\": *\"[^\"]*\"" | sed 's/.*: *"
 
 echo "Dossier demo journey; data directory: $data"
 
+step "A fresh data directory asks who you are: nothing works before init (exit 3, not_initialised)"
+expect 3 --user clerk customer list
+
+step "Set up: the first admin, who adds a clerk, an officer and a supervisor"
+expect 0 init --admin admin
+as_user admin
+expect 0 user add clerk --role branch_staff >/dev/null
+expect 0 user add olivia --role officer >/dev/null
+expect 0 user add sam --role supervisor >/dev/null
+expect 0 user list
+
+step "An admin does no compliance work (exit 3, 403 role_required)"
+expect 3 customer create --input "$demo/individual.json"
+
+as_user clerk
 step "Create a customer: it starts pending"
 expect 0 customer create --input "$demo/individual.json"
 id=$(field id)
@@ -59,6 +80,10 @@ expect 0 customer verify "$id" --level full --note "passport and SSN seen at the
 step "Activate"
 expect 0 customer activate "$id"
 
+step "Branch staff cannot open EDD cases (exit 3, 403 role_required)"
+expect 3 edd open --customer "$id"
+
+as_user olivia
 step "An officer opens an EDD case: a second one is refused while it is open (exit 3, 409)"
 expect 0 edd open --customer "$id" >/dev/null
 case_id=$(field id)

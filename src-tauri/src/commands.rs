@@ -104,15 +104,15 @@ commands! {
     }
 
     async fn dashboard(_app, desk) -> DashboardView {
-        with(&desk, |app, _| app.dashboard())
+        with(&desk, |app, actor| app.dashboard(actor))
     }
 
     async fn list_queue(_app, desk, query: QueueQuery) -> Page<QueueItem> {
-        with(&desk, |app, _| app.queue(&query))
+        with(&desk, |app, actor| app.queue(actor, &query))
     }
 
     async fn get_customer(_app, desk, id: String) -> CustomerView {
-        with(&desk, |app, _| app.customer(&id))
+        with(&desk, |app, actor| app.customer(actor, &id))
     }
 
     async fn create_customer(_app, desk, input: CreateCustomerInput) -> CustomerView {
@@ -120,7 +120,7 @@ commands! {
     }
 
     async fn preview_gate(_app, desk, input: CreateCustomerInput, verified: Vec<String>) -> GatePreview {
-        with(&desk, |app, _| Ok(app.preview_gate(&input, &verified)))
+        with(&desk, |app, actor| app.preview_gate(actor, &input, &verified))
     }
 
     async fn add_address(_app, desk, id: String, input: AddressInput) -> CustomerView {
@@ -172,11 +172,11 @@ commands! {
     }
 
     async fn list_verifications(_app, desk, query: VerificationQuery) -> Page<VerificationView> {
-        with(&desk, |app, _| app.list_verifications(&query))
+        with(&desk, |app, actor| app.list_verifications(actor, &query))
     }
 
     async fn get_verification(_app, desk, id: String) -> VerificationView {
-        with(&desk, |app, _| app.verification(&id))
+        with(&desk, |app, actor| app.verification(actor, &id))
     }
 
     async fn create_verification(_app, desk, input: CreateVerificationInput) -> VerificationView {
@@ -216,27 +216,27 @@ commands! {
     }
 
     async fn kyc_results(_app, desk, id: String) -> KycResultsView {
-        with(&desk, |app, _| app.kyc_results(&id))
+        with(&desk, |app, actor| app.kyc_results(actor, &id))
     }
 
     async fn identity_status(_app, desk, id: String) -> IdentityStatusView {
-        with(&desk, |app, _| app.identity_status(&id))
+        with(&desk, |app, actor| app.identity_status(actor, &id))
     }
 
     async fn risk(_app, desk, id: String) -> RiskView {
-        with(&desk, |app, _| app.risk(&id))
+        with(&desk, |app, actor| app.risk(actor, &id))
     }
 
     async fn decisions(_app, desk, id: String) -> Vec<DecisionView> {
-        with(&desk, |app, _| app.decisions(&id))
+        with(&desk, |app, actor| app.decisions(actor, &id))
     }
 
     async fn audit_events(_app, desk, entity: Option<String>, limit: Option<usize>, after: Option<String>) -> Page<AuditEventView> {
-        with(&desk, |app, _| app.audit_events(entity.as_deref(), limit, after.as_deref()))
+        with(&desk, |app, actor| app.audit_events(actor, entity.as_deref(), limit, after.as_deref()))
     }
 
     async fn get_policy(_app, desk) -> PolicyDto {
-        with(&desk, |app, _| app.policy())
+        with(&desk, |app, actor| app.policy(actor))
     }
 
     async fn set_policy(_app, desk, input: PolicyDto) -> PolicyDto {
@@ -244,7 +244,7 @@ commands! {
     }
 
     async fn list_providers(_app, desk) -> Vec<ProviderView> {
-        with(&desk, |app, _| app.providers())
+        with(&desk, |app, actor| app.providers(actor))
     }
 
     async fn set_provider(_app, desk, input: ProviderInput) -> ProviderView {
@@ -256,11 +256,11 @@ commands! {
     }
 
     async fn sync_status(_app, desk) -> SyncStatusView {
-        with(&desk, |app, _| app.sync_status(true))
+        with(&desk, |app, actor| app.sync_status(actor, true))
     }
 
     async fn sync_list(_app, desk, status: Option<String>, customer: Option<String>, limit: Option<usize>, after: Option<String>) -> Page<OutboxView> {
-        with(&desk, |app, _| app.sync_list(status.as_deref(), customer.as_deref(), limit, after.as_deref()))
+        with(&desk, |app, actor| app.sync_list(actor, status.as_deref(), customer.as_deref(), limit, after.as_deref()))
     }
 
     async fn sync_retry(_app, desk, id: String) -> OutboxView {
@@ -273,21 +273,21 @@ commands! {
 
     /// Copies a scan (PNG, JPEG, GIF, WebP or PDF) into the data directory; returns its reference.
     async fn attach_file(_app, desk, path: String) -> StoredFileView {
-        with(&desk, |app, _| app.attach_file(std::path::Path::new(&path)))
+        with(&desk, |app, actor| app.attach_file(actor, std::path::Path::new(&path)))
     }
 
     /// A stored scan's bytes (base64) for a preview, by its `file:` reference.
     async fn read_file(_app, desk, reference: String) -> FileContentView {
-        with(&desk, |app, _| app.file_content(&reference))
+        with(&desk, |app, actor| app.file_content(actor, &reference))
     }
 
     /// Drains the outbox on its own thread (the worker runs its own runtime) and reports
     /// progress as `sync-progress` events for the progress bar.
     async fn sync_run(app, desk) -> SyncRunView {
-        let (data_dir, handle) = (desk.data_dir.clone(), app.clone());
+        let (data_dir, handle, actor) = (desk.data_dir.clone(), app.clone(), desk.actor.clone());
         let worker = std::thread::spawn(move || {
             let app = Dossier::open(&data_dir).map_err(|e| e.body())?;
-            app.sync_run(None, true, |p| {
+            app.sync_run(&actor, None, true, |p| {
                 let progress = SyncProgress {
                     delivered: p.delivered,
                     retried: p.retried,
@@ -314,7 +314,7 @@ commands! {
         });
         let picked = tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten()).await.ok().flatten();
         match picked {
-            Some(path) => with(&desk, |app, _| app.attach_file(&path)).map(Some),
+            Some(path) => with(&desk, |app, actor| app.attach_file(actor, &path)).map(Some),
             None => Ok(None),
         }
     }

@@ -59,10 +59,17 @@ pub fn run() {
             std::process::exit(1);
         }
     };
-    let actor_name =
-        std::env::var("DOSSIER_ACTOR").ok().or_else(|| whoami::username().ok()).unwrap_or_else(|| "desktop".into());
-    let actor =
-        dossier_app::actor(&actor_name).unwrap_or_else(|_| dossier_app::actor("desktop").expect("a valid actor"));
+    // Until the sign-in screen exists, the window acts as the user named by DOSSIER_USER and
+    // DOSSIER_PASSWORD when both are set and right; otherwise as a user with no role, whom every
+    // command refuses (403 role_required), so nothing is done in nobody's name.
+    let actor = match (std::env::var("DOSSIER_USER"), std::env::var("DOSSIER_PASSWORD")) {
+        (Ok(user), Ok(password)) => app.sign_in(&user, &dossier_app::Password::new(password)).ok(),
+        _ => None,
+    }
+    .unwrap_or_else(|| {
+        eprintln!("dossier: not signed in: set DOSSIER_USER and DOSSIER_PASSWORD (the sign-in screen is to come)");
+        Actor::process(dossier_app::UserName::parse("desktop").expect("a valid name"))
+    });
     // The built-in sandbox providers run in this process, so sync works with no credentials;
     // a fresh data directory is pointed at them. Failing to start them only costs sync.
     let mut app = app;

@@ -10,29 +10,47 @@ use std::sync::Arc;
 use dossier_app::{FixedClock, SequentialIds};
 use serde_json::{Value, json};
 
-use crate::support::{NOW, complete_individual, minimal_individual};
+use crate::support::{NOW, PASSWORD, complete_individual, minimal_individual};
 
-struct Cli {
+pub(crate) struct Cli {
     dir: tempfile::TempDir,
     ctx: dossier_cli::Context,
 }
 
+/// A context with a fixed clock and ids, and every password [`PASSWORD`].
+pub(crate) fn context() -> dossier_cli::Context {
+    dossier_cli::Context {
+        clock: Arc::new(FixedClock::new(NOW)),
+        ids: Arc::new(SequentialIds::default()),
+        pretty: false,
+        quiet_progress: true,
+        password: Some(dossier_app::Password::new(PASSWORD)),
+        new_password: Some(dossier_app::Password::new(PASSWORD)),
+    }
+}
+
 impl Cli {
-    fn new() -> Self {
-        let ctx = dossier_cli::Context {
-            clock: Arc::new(FixedClock::new(NOW)),
-            ids: Arc::new(SequentialIds::default()),
-            pretty: false,
-            quiet_progress: true,
-        };
-        Self { dir: tempfile::tempdir().unwrap(), ctx }
+    /// A data directory set up from the command line: `admin` made by `init`, who adds `clerk`,
+    /// a supervisor (every compliance permission).
+    pub(crate) fn new() -> Self {
+        let cli = Self { dir: tempfile::tempdir().unwrap(), ctx: context() };
+        assert_eq!(cli.run_as(None, &["init", "--admin", "admin"]).0, 0);
+        assert_eq!(cli.run_as(Some("admin"), &["user", "add", "clerk", "--role", "supervisor"]).0, 0);
+        cli
     }
 
-    /// Runs `dossier --data-dir DIR --actor clerk ARGS…` and parses its stdout.
-    fn run(&self, args: &[&str]) -> (i32, Value) {
+    /// Runs `dossier --data-dir DIR --user clerk ARGS…` and parses its stdout.
+    pub(crate) fn run(&self, args: &[&str]) -> (i32, Value) {
+        self.run_as(Some("clerk"), args)
+    }
+
+    /// Runs `dossier --data-dir DIR [--user USER] ARGS…` and parses its stdout.
+    pub(crate) fn run_as(&self, user: Option<&str>, args: &[&str]) -> (i32, Value) {
         let data = self.dir.path().join("data");
-        let mut argv: Vec<String> =
-            vec!["dossier".into(), "--data-dir".into(), data.display().to_string(), "--actor".into(), "clerk".into()];
+        let mut argv: Vec<String> = vec!["dossier".into(), "--data-dir".into(), data.display().to_string()];
+        if let Some(user) = user {
+            argv.extend(["--user".to_owned(), user.to_owned()]);
+        }
         argv.extend(args.iter().map(|a| a.to_string()));
         let out = dossier_cli::run(argv, &self.ctx);
         let value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.stdout));
@@ -157,14 +175,34 @@ pub fn binary() -> PathBuf {
     bin
 }
 
-/// Runs the real `dossier` binary on `dir` as `actor`: (exit code, stdout, stderr).
-pub(crate) fn run_binary(dir: &Path, args: &[&str], stdin: Option<&str>, actor: &str) -> (i32, String, String) {
-    let mut child = Command::new(binary())
+/// Sets up `dir` with the real binary: `init --admin admin`, then `user` with `roles` added by
+/// the admin; every password is [`PASSWORD`].
+pub(crate) fn init_binary(dir: &Path, user: &str, roles: &[&str]) {
+    let (code, out, _) = run_binary(dir, &["init", "--admin", "admin"], None, "");
+    assert_eq!(code, 0, "{out}");
+    let mut args = vec!["user", "add", user];
+    for role in roles {
+        args.extend(["--role", role]);
+    }
+    let (code, out, _) = run_binary(dir, &args, None, "admin");
+    assert_eq!(code, 0, "{out}");
+}
+
+/// Runs the real `dossier` binary on `dir` as `user` (none when empty), with [`PASSWORD`] in
+/// `DOSSIER_PASSWORD` and `DOSSIER_NEW_PASSWORD`: (exit code, stdout, stderr).
+pub(crate) fn run_binary(dir: &Path, args: &[&str], stdin: Option<&str>, user: &str) -> (i32, String, String) {
+    let mut command = Command::new(binary());
+    command.env_remove("DOSSIER_USER");
+    if !user.is_empty() {
+        command.env("DOSSIER_USER", user);
+    }
+    let mut child = command
         .arg("--data-dir")
         .arg(dir)
         .args(args)
         .env_remove("DOSSIER_DATA_DIR")
-        .env("DOSSIER_ACTOR", actor)
+        .env("DOSSIER_PASSWORD", PASSWORD)
+        .env("DOSSIER_NEW_PASSWORD", PASSWORD)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -188,6 +226,7 @@ fn real(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String) {
 #[test]
 fn the_real_binary_reads_stdin_prints_json_and_exits_with_the_contract_codes() {
     let dir = tempfile::tempdir().unwrap();
+    init_binary(dir.path(), "counter-1", &["branch_staff"]);
     let input = minimal_individual("BIN-1").to_string();
     let (code, out) = real(dir.path(), &["customer", "create", "--input", "-"], Some(&input));
     assert_eq!(code, 0, "{out}");
@@ -199,12 +238,12 @@ fn the_real_binary_reads_stdin_prints_json_and_exits_with_the_contract_codes() {
     assert_eq!(code, 3);
     assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["code"], "customer_not_verified");
 
-    let (code, out) = real(dir.path(), &["audit", "list"], None);
+    let (code, out) = real(dir.path(), &["audit", "list", "--entity", id], None);
     assert_eq!(code, 0);
     assert_eq!(
         serde_json::from_str::<Value>(&out).unwrap()["items"][0]["actor"],
         "counter-1",
-        "DOSSIER_ACTOR is honoured"
+        "DOSSIER_USER is honoured"
     );
 
     let (code, out) = real(dir.path(), &["customer", "create", "--input", "-"], Some("{not json"));

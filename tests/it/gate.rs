@@ -68,7 +68,7 @@ fn verify_gate_table() {
         }
 
         // The live checklist on the customer agrees with what verify will say.
-        let view = t.app.customer(&id).unwrap();
+        let view = t.app.customer(&t.actor, &id).unwrap();
         let gate = serde_json::to_value(&view.verification_gate).unwrap();
         let listed: Vec<&str> =
             gate[level]["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();

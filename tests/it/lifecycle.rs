@@ -123,7 +123,7 @@ fn the_app_follows_the_table_and_refusals_change_nothing() {
             let id = customer_in(&mut t, &from, n);
             let expected = rows[&from][a].as_str().unwrap();
             let before_counts = t.counts();
-            let before_view = serde_json::to_value(t.app.customer(&id).unwrap()).unwrap();
+            let before_view = serde_json::to_value(t.app.customer(&t.actor, &id).unwrap()).unwrap();
             let actor = t.actor.clone();
             let app = &mut t.app;
             let result = match a.as_str() {
@@ -153,7 +153,7 @@ fn the_app_follows_the_table_and_refusals_change_nothing() {
                     assert_eq!((b["status"].as_u64(), b["code"].as_str()), (Some(403), Some(code)), "{from} × {a}");
                     assert_eq!(b["reasons"][0]["code"], code, "{from} × {a}");
                     assert_eq!(t.counts(), before_counts, "{from} × {a}: refused, nothing written");
-                    let after_view = serde_json::to_value(t.app.customer(&id).unwrap()).unwrap();
+                    let after_view = serde_json::to_value(t.app.customer(&t.actor, &id).unwrap()).unwrap();
                     assert_eq!(after_view, before_view, "{from} × {a}: refused, customer unchanged");
                 }
                 (Ok(_), Some(code)) => panic!("{from} × {a}: allowed, but the table says {code}"),
@@ -176,7 +176,7 @@ fn lifecycle_actions_need_a_reason_and_record_it() {
     }
     assert_eq!(t.counts(), before);
     t.app.lifecycle(&t.actor, &id, LifecycleCommand::Reject, Some("document forged")).unwrap();
-    let events = t.app.audit_events(Some(&id), None, None).unwrap();
+    let events = t.app.audit_events(&t.actor, Some(&id), None, None).unwrap();
     let last = events.items.last().unwrap();
     assert_eq!(last.action, "customer.reject");
     assert_eq!(last.reason.as_deref(), Some("document forged"));

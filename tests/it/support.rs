@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use dossier_app::dto::CreateCustomerInput;
-use dossier_app::{Actor, Dossier, FixedClock, SequentialIds};
+use dossier_app::{Actor, Dossier, FixedClock, Password, SequentialIds};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -41,13 +41,26 @@ pub const TABLES: &[&str] = &[
     "outbox",
     "remote_ids",
     "conflicts",
+    "users",
+    "user_roles",
 ];
 
+/// Every test user's password.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A data directory with its first admin (`admin`) and a signed-in `tester` who holds every
+/// role (supervisor for compliance work, admin for settings and providers), so a test does what
+/// it is about; tests of roles and four-eyes add users with [`TestApp::user`].
 pub struct TestApp {
     pub dir: tempfile::TempDir,
     pub app: Dossier,
     pub clock: Arc<FixedClock>,
     pub actor: Actor,
+    pub admin: Actor,
+}
+
+pub fn password() -> Password {
+    Password::new(PASSWORD)
 }
 
 impl TestApp {
@@ -55,8 +68,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let clock = Arc::new(FixedClock::new(NOW));
         let app = Dossier::open_with(dir.path(), clock.clone(), Arc::new(SequentialIds::default())).expect("open");
-        let actor = dossier_app::actor("tester").expect("actor");
-        Self { dir, app, clock, actor }
+        Self::signed_in(dir, app, clock)
     }
 
     /// A data directory on the machine's clock and v7 ids, for tests where time must pass
@@ -64,8 +76,23 @@ impl TestApp {
     pub fn on_real_clock() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let app = Dossier::open(dir.path()).expect("open");
-        let actor = dossier_app::actor("tester").expect("actor");
-        Self { dir, app, clock: Arc::new(FixedClock::new(NOW)), actor }
+        Self::signed_in(dir, app, Arc::new(FixedClock::new(NOW)))
+    }
+
+    fn signed_in(dir: tempfile::TempDir, mut app: Dossier, clock: Arc<FixedClock>) -> Self {
+        app.init_admin("admin", &password()).expect("first admin");
+        let admin = app.sign_in("admin", &password()).expect("admin signs in");
+        let roles = ["supervisor".to_owned(), "admin".to_owned()];
+        app.add_user(&admin, "tester", &roles, &password()).expect("tester added");
+        let actor = app.sign_in("tester", &password()).expect("tester signs in");
+        Self { dir, app, clock, actor, admin }
+    }
+
+    /// Adds a user with `roles` and signs them in.
+    pub fn user(&mut self, name: &str, roles: &[&str]) -> Actor {
+        let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+        self.app.add_user(&self.admin, name, &roles, &password()).expect("user added");
+        self.app.sign_in(name, &password()).expect("user signs in")
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -107,7 +134,7 @@ impl TestApp {
     }
 
     pub fn state_of(&self, id: &str) -> String {
-        let c = self.app.customer(id).expect("customer");
+        let c = self.app.customer(&self.actor, id).expect("customer");
         match c.verification_level {
             Some(level) => format!("{}({level})", c.state),
             None => c.state.to_owned(),
@@ -214,7 +241,7 @@ impl TestApp {
 
     /// Attaches evidence for every item of an EDD case's checklist.
     pub fn attach_all_evidence(&mut self, case: &str) {
-        let view = self.app.verification(case).expect("case");
+        let view = self.app.verification(&self.actor, case).expect("case");
         for item in view.checklist.expect("an EDD case").iter().map(|i| i.item.clone()).collect::<Vec<_>>() {
             let input = dossier_app::dto::EvidenceInput {
                 item: Some(item.clone()),

@@ -81,7 +81,15 @@ pub const CODES: &[CodeDoc] = &[
     r("malformed_row", "a CSV row that cannot be read: wrong number of cells, bad quoting or not UTF-8"),
     r("duplicate_column", "a CSV header that names a column twice"),
     r("output_unwritable", "the --out file could not be created"),
+    r("invalid_user_name", "a user name: 1-64 letters, digits and . _ - @, starting with a letter or digit"),
+    r("password_too_short", "a password shorter than the minimum"),
+    r("password_mismatch", "the password typed twice differs"),
+    // Signing in (401)
+    b("sign_in_required", 401, "say who you are: --user or DOSSIER_USER, and the password"),
+    b("sign_in_failed", 401, "the user name or password is wrong, or the user is disabled"),
     // Domain rules (403)
+    b("role_required", 403, "the user's roles do not allow this: the message names the roles that do"),
+    b("cannot_disable_self", 403, "an admin cannot disable their own account"),
     e("domain_rule_violation", 403, "a gate refused the action: the reasons list every rule not met"),
     r("primary_address_missing", "no primary physical address"),
     r("identity_document_missing", "no valid identity document"),
@@ -114,6 +122,7 @@ pub const CODES: &[CodeDoc] = &[
     b("provider_not_found", 404, "no provider with that name"),
     b("outbox_message_not_found", 404, "no outbox message with that id"),
     b("file_not_found", 404, "no stored scan with that reference"),
+    b("user_not_found", 404, "no user with that name"),
     // Conflicts (409)
     e("conflict", 409, "the change conflicts with existing data: reload and retry"),
     e("database_too_new", 409, "the database was written by a newer Dossier"),
@@ -122,6 +131,11 @@ pub const CODES: &[CodeDoc] = &[
     b("contact_exists", 409, "the customer already has that contact"),
     b("control_exists", 409, "a control of that type is already in place"),
     b("data_dir_not_empty", 409, "the data directory already has customers"),
+    b("not_initialised", 409, "the data directory has no users yet: run dossier init --admin NAME"),
+    b("already_initialised", 409, "the data directory already has users"),
+    b("user_exists", 409, "a user with that name exists (letter case aside)"),
+    b("user_unchanged", 409, "the user is already as asked"),
+    b("last_admin", 409, "the change would leave no active admin"),
     b("audit_chain_broken", 409, "an audit event no longer matches the hash chain: the trail was changed"),
     // Unprocessable (422)
     b("unverified_customer", 422, "the customer has not been verified"),

@@ -23,6 +23,16 @@ pub enum LifecycleCommand {
 }
 
 impl LifecycleCommand {
+    /// Rejecting (and undoing it) is a decision; withdrawing is the customer's own wish, taken
+    /// at the counter; closing and reactivating are case work.
+    fn permission(self) -> Permission {
+        match self {
+            LifecycleCommand::Reject | LifecycleCommand::UndoRejection => Permission::Decide,
+            LifecycleCommand::Withdraw | LifecycleCommand::UndoWithdrawal => Permission::Onboard,
+            LifecycleCommand::Close | LifecycleCommand::Reactivate => Permission::Review,
+        }
+    }
+
     fn action(self) -> CustomerAction {
         match self {
             LifecycleCommand::Reject => CustomerAction::Reject,
@@ -160,7 +170,7 @@ impl Env {
         tx.append_audit(&AuditEvent {
             id: AuditEventId::from_uuid(self.ids.next_id()),
             at: self.clock.now(),
-            actor: actor.clone(),
+            actor: actor.name().clone(),
             action,
             entity_kind: EntityKind::Customer,
             entity_id: *customer.as_uuid(),
@@ -257,6 +267,7 @@ impl Env {
 impl Dossier {
     /// Creates a customer in state `pending`. `ref_id` must be unique (409 `ref_id_exists`).
     pub fn create_customer(&mut self, actor: &Actor, input: &CreateCustomerInput) -> Result<CustomerView> {
+        actor.require(Permission::Onboard)?;
         let now = self.env.clock.now();
         let id = CustomerId::from_uuid(self.env.ids.next_id());
         let customer = convert::new_customer(input, id, now, &self.env.ctx())?;
@@ -278,10 +289,16 @@ impl Dossier {
 
     /// The live checklist of the onboarding form: validates `input` and runs the verify gate on it
     /// as if the contact kinds in `verified_contacts` were verified, without writing anything.
-    pub fn preview_gate(&self, input: &CreateCustomerInput, verified_contacts: &[String]) -> GatePreview {
+    pub fn preview_gate(
+        &self,
+        actor: &Actor,
+        input: &CreateCustomerInput,
+        verified_contacts: &[String],
+    ) -> Result<GatePreview> {
+        actor.require(Permission::Read)?;
         let now = self.env.clock.now();
         let id = CustomerId::from_uuid(self.env.ids.next_id());
-        match convert::new_customer(input, id, now, &self.env.ctx()) {
+        Ok(match convert::new_customer(input, id, now, &self.env.ctx()) {
             Ok(mut customer) => {
                 for contact in customer.contacts.iter_mut() {
                     if verified_contacts.iter().any(|k| k == contact.kind().as_str()) {
@@ -292,11 +309,12 @@ impl Dossier {
                 GatePreview { gate: Some(convert::gate_view(&customer, self.env.today())), field_errors: Vec::new() }
             }
             Err(e) => GatePreview { gate: None, field_errors: e.body().reasons },
-        }
+        })
     }
 
     /// One customer with everything captured and what the verify gate still lacks today.
-    pub fn customer(&self, id: &str) -> Result<CustomerView> {
+    pub fn customer(&self, actor: &Actor, id: &str) -> Result<CustomerView> {
+        actor.require(Permission::Read)?;
         let id = parse_customer_id(id)?;
         self.read(|env, tx| {
             let policy = crate::policy::load(tx)?;
@@ -307,16 +325,21 @@ impl Dossier {
     /// A page of customers, newest first, optionally in one state: the work queue with one filter.
     pub fn list_customers(
         &self,
+        actor: &Actor,
         state: Option<&str>,
         limit: Option<usize>,
         after: Option<&str>,
     ) -> Result<Page<QueueItem>> {
-        self.queue(&QueueQuery {
-            state: state.map(str::to_owned),
-            limit,
-            after: after.map(str::to_owned),
-            ..Default::default()
-        })
+        actor.require(Permission::Read)?;
+        self.queue(
+            actor,
+            &QueueQuery {
+                state: state.map(str::to_owned),
+                limit,
+                after: after.map(str::to_owned),
+                ..Default::default()
+            },
+        )
     }
 
     /// Runs `change` on one customer in a write transaction, then returns it as stored.
@@ -338,6 +361,7 @@ impl Dossier {
 
     /// Adds an address. A new primary address replaces the old primary one (which stays, non-primary).
     pub fn add_address(&mut self, actor: &Actor, id: &str, input: &AddressInput) -> Result<CustomerView> {
+        actor.require(Permission::Onboard)?;
         let mut f = Fields::default();
         let address = convert::address(&mut f, "address", input, &self.env.ctx());
         f.finish()?;
@@ -357,6 +381,7 @@ impl Dossier {
     }
 
     pub fn add_contact(&mut self, actor: &Actor, id: &str, input: &ContactInput) -> Result<CustomerView> {
+        actor.require(Permission::Onboard)?;
         let mut f = Fields::default();
         let contact = convert::contact(&mut f, "contact", input, &self.env.ctx());
         f.finish()?;
@@ -373,6 +398,7 @@ impl Dossier {
     }
 
     pub fn add_document(&mut self, actor: &Actor, id: &str, input: &DocumentInput) -> Result<CustomerView> {
+        actor.require(Permission::Onboard)?;
         let mut f = Fields::default();
         let document = convert::document(&mut f, "document", input, &self.env.ctx());
         f.finish()?;
@@ -396,6 +422,7 @@ impl Dossier {
 
     /// Adds a tax detail; it also withdraws a previous "tax details not required" statement.
     pub fn add_tax_detail(&mut self, actor: &Actor, id: &str, input: &TaxDetailInput) -> Result<CustomerView> {
+        actor.require(Permission::Onboard)?;
         let mut f = Fields::default();
         let detail = convert::tax_detail(&mut f, "tax_detail", input, &self.env.ctx());
         f.finish()?;
@@ -416,6 +443,7 @@ impl Dossier {
 
     /// Adds a member to a business customer.
     pub fn add_member(&mut self, actor: &Actor, id: &str, input: &MemberInput) -> Result<CustomerView> {
+        actor.require(Permission::Onboard)?;
         let mut f = Fields::default();
         let member = convert::member(&mut f, "member", input, &self.env.ctx());
         f.finish()?;
@@ -443,6 +471,7 @@ impl Dossier {
 
     /// Marks an email or mobile number as verified, recording how.
     pub fn verify_contact(&mut self, actor: &Actor, id: &str, input: &VerifyContactInput) -> Result<CustomerView> {
+        actor.require(Permission::Onboard)?;
         let mut f = Fields::default();
         let kind = f.req("kind", &input.kind, ContactKind::parse);
         let method = f.req("method", &input.method, ContactVerificationMethod::parse);
@@ -498,6 +527,7 @@ impl Dossier {
     /// or an upgrade from partial to full) and the verify gate must pass, else 403 with every
     /// missing item.
     pub fn verify(&mut self, actor: &Actor, id: &str, level: &str, note: Option<&str>) -> Result<CustomerView> {
+        actor.require(Permission::Verify)?;
         let level = VerificationLevel::parse(level)
             .map_err(|e| Error::invalid_input(vec![Reason::from_value_error("level", &e)]))?;
         let note = reason_text("note", note, false)?;
@@ -523,6 +553,7 @@ impl Dossier {
 
     /// Activates a verified customer, after re-checking the gate at its level and its controls.
     pub fn activate(&mut self, actor: &Actor, id: &str) -> Result<CustomerView> {
+        actor.require(Permission::Activate)?;
         self.change_customer(id, |env, tx, c| {
             let next = c.state.apply(CustomerAction::Activate)?;
             let missing = activate_gate(&c, env.today());
@@ -545,6 +576,7 @@ impl Dossier {
         command: LifecycleCommand,
         reason: Option<&str>,
     ) -> Result<CustomerView> {
+        actor.require(command.permission())?;
         let reason = reason_text("reason", reason, true)?;
         let action = command.action();
         self.change_customer(id, |env, tx, c| {
@@ -571,6 +603,7 @@ impl Dossier {
         input: &ControlInput,
         reason: Option<&str>,
     ) -> Result<CustomerView> {
+        actor.require(Permission::Review)?;
         let reason = reason_text("reason", reason, true)?;
         let mut f = Fields::default();
         let control_type = f.req("type", &input.control_type, ControlType::parse);
@@ -608,6 +641,7 @@ impl Dossier {
         control_id: &str,
         reason: Option<&str>,
     ) -> Result<CustomerView> {
+        actor.require(Permission::Review)?;
         let reason = reason_text("reason", reason, true)?;
         let control_id = ControlId::parse(control_id).map_err(|_| {
             Error::invalid_input(vec![Reason::field("control_id", "invalid_id", "control_id is not a control id")])

@@ -2,7 +2,7 @@
 //! `{status, code, message, reasons[]}`. Variants are split by what the caller can do.
 //! Messages never carry personal data: they name fields, never repeat values.
 
-use dossier_core::{GateReason, TransitionError, ValueError};
+use dossier_core::{GateReason, RoleRequired, TransitionError, ValueError};
 use dossier_store::StoreError;
 use serde::Serialize;
 use ts_rs::TS;
@@ -67,7 +67,11 @@ pub enum Error {
     /// 400: the request itself is malformed; fix the input and send it again.
     #[error("{}", .0.message)]
     BadInput(Problem),
-    /// 403: a domain rule refuses the action in the entity's present state.
+    /// 401: nobody is signed in, or signing in failed; sign in and send it again.
+    #[error("{}", .0.message)]
+    Unauthenticated(Problem),
+    /// 403: a domain rule refuses the action in the entity's present state, or the actor's
+    /// roles do not allow it.
     #[error("{}", .0.message)]
     Rule(Problem),
     /// 409: the action conflicts with existing data.
@@ -88,6 +92,7 @@ impl Error {
     pub fn status(&self) -> u16 {
         match self {
             Error::BadInput(_) => 400,
+            Error::Unauthenticated(_) => 401,
             Error::Rule(_) => 403,
             Error::NotFound(_) => 404,
             Error::Conflict(_) => 409,
@@ -99,6 +104,7 @@ impl Error {
     pub fn problem(&self) -> &Problem {
         match self {
             Error::BadInput(p)
+            | Error::Unauthenticated(p)
             | Error::Rule(p)
             | Error::Conflict(p)
             | Error::Unprocessable(p)
@@ -146,6 +152,16 @@ impl Error {
             reasons.iter().map(|r| r.code.as_str()).collect::<Vec<_>>().join(", ")
         );
         Error::Rule(Problem::new("domain_rule_violation", message).with_reasons(reasons))
+    }
+}
+
+impl From<RoleRequired> for Error {
+    /// 403 `role_required`, naming the roles that would allow it (never the user).
+    fn from(e: RoleRequired) -> Self {
+        let message = e.to_string();
+        Error::Rule(
+            Problem::new("role_required", message.clone()).with_reasons(vec![Reason::new("role_required", message)]),
+        )
     }
 }
 

@@ -203,7 +203,7 @@ fn case_cells(v: &Verification, ref_id: Option<String>, now: time::OffsetDateTim
         opt(v.state.outcome().map(Outcome::as_str)),
         Cell::List(v.state.failure_codes().iter().map(|c| c.as_str().to_owned()).collect()),
         opt(v.external_reference.as_ref().map(Text::as_str)),
-        opt(v.assignee.as_ref().map(Actor::as_str)),
+        opt(v.assignee.as_ref().map(UserName::as_str)),
         opt(v.sla_due_at.map(convert::timestamp)),
         Cell::Bool(sla_breached(v, now)),
         opt(v.snoozed_until.map(format_date)),
@@ -221,7 +221,14 @@ impl Dossier {
     /// Writes the customers matching the work-queue filters of `q` to `out` in the import layout
     /// (docs/import.md), oldest first unless `q.sort` says otherwise; `q.limit` is ignored (every
     /// page is written) and `q.after` starts after a queue cursor.
-    pub fn export_customers(&self, q: &QueueQuery, format: &str, out: &mut dyn Write) -> Result<ExportSummary> {
+    pub fn export_customers(
+        &self,
+        actor: &Actor,
+        q: &QueueQuery,
+        format: &str,
+        out: &mut dyn Write,
+    ) -> Result<ExportSummary> {
+        actor.require(Permission::Read)?;
         let format = Format::parse(format)?;
         let params = QueueParams::parse(q, QueueSort::Oldest)?;
         self.read(|env, tx| {
@@ -246,7 +253,14 @@ impl Dossier {
 
     /// Writes the identity verifications (EDD cases included) matching `q` to `out`, newest
     /// first; `q.limit` is ignored and `q.after` starts after a case id.
-    pub fn export_cases(&self, q: &VerificationQuery, format: &str, out: &mut dyn Write) -> Result<ExportSummary> {
+    pub fn export_cases(
+        &self,
+        actor: &Actor,
+        q: &VerificationQuery,
+        format: &str,
+        out: &mut dyn Write,
+    ) -> Result<ExportSummary> {
+        actor.require(Permission::Read)?;
         let format = Format::parse(format)?;
         let (filter, mut after) = verification_filter(q)?;
         self.read(|env, tx| {
@@ -277,7 +291,14 @@ impl Dossier {
     }
 
     /// Writes the audit trail (optionally about one entity) to `out`, in the order it happened.
-    pub fn export_audit(&self, entity: Option<&str>, format: &str, out: &mut dyn Write) -> Result<ExportSummary> {
+    pub fn export_audit(
+        &self,
+        actor: &Actor,
+        entity: Option<&str>,
+        format: &str,
+        out: &mut dyn Write,
+    ) -> Result<ExportSummary> {
+        actor.require(Permission::Read)?;
         let format = Format::parse(format)?;
         let entity = crate::audit::parse_entity(entity)?;
         self.read(|_, tx| {

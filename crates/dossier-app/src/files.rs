@@ -17,6 +17,7 @@ use ts_rs::TS;
 
 use crate::error::Problem;
 use crate::{Dossier, Error, Reason, Result};
+use dossier_core::{Actor, Permission};
 
 /// The largest scan accepted: a phone photo or a multi-page PDF fits comfortably.
 pub const MAX_FILE_BYTES: u64 = 25 * 1024 * 1024;
@@ -82,7 +83,8 @@ impl Dossier {
 
     /// Copies a scan into the data directory and returns its reference. Refuses, writing
     /// nothing, a file that cannot be read, is empty or too large, or is not an image or PDF.
-    pub fn attach_file(&self, path: &Path) -> Result<StoredFileView> {
+    pub fn attach_file(&self, actor: &Actor, path: &Path) -> Result<StoredFileView> {
+        actor.require(Permission::Onboard)?;
         let unreadable = || path_error("file_unreadable", "the file could not be read: check that it exists");
         let meta = std::fs::metadata(path).map_err(|_| unreadable())?;
         if !meta.is_file() {
@@ -135,7 +137,8 @@ impl Dossier {
     }
 
     /// A stored scan's bytes, checked against its digest (a damaged file is reported, not shown).
-    pub fn file_content(&self, reference: &str) -> Result<FileContentView> {
+    pub fn file_content(&self, actor: &Actor, reference: &str) -> Result<FileContentView> {
+        actor.require(Permission::Read)?;
         let hex = digest_of(reference).ok_or_else(|| {
             Error::invalid_input(vec![Reason::field(
                 "reference",

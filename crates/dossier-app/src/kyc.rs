@@ -316,6 +316,9 @@ impl Dossier {
     /// Creates an identity verification in state `storing`. Method `enhanced_due_diligence`
     /// follows the EDD rules (see [`Dossier::open_edd`]).
     pub fn create_verification(&mut self, actor: &Actor, input: &CreateVerificationInput) -> Result<VerificationView> {
+        // Opening an EDD case is case work; other verifications are part of verifying.
+        let edd = input.method.as_deref().map(str::trim) == Some(VerificationMethod::EnhancedDueDiligence.as_str());
+        actor.require(if edd { Permission::Review } else { Permission::Verify })?;
         let mut f = Fields::default();
         let customer_id = f.req("customer_id", &input.customer_id, |s| {
             CustomerId::parse(s).map_err(|_| ValueError::UnknownValue { allowed: "a customer id" })
@@ -358,6 +361,7 @@ impl Dossier {
     /// Opens an EDD case for a verified customer: 422 `unverified_customer` when it is not
     /// verified, 409 `data_exists` while another EDD case is in progress.
     pub fn open_edd(&mut self, actor: &Actor, customer_id: &str) -> Result<VerificationView> {
+        actor.require(Permission::Review)?;
         parse_customer_id(customer_id)?;
         let input = CreateVerificationInput {
             customer_id: Some(customer_id.to_owned()),
@@ -368,12 +372,14 @@ impl Dossier {
         self.create_verification(actor, &input)
     }
 
-    pub fn verification(&self, id: &str) -> Result<VerificationView> {
+    pub fn verification(&self, actor: &Actor, id: &str) -> Result<VerificationView> {
+        actor.require(Permission::Read)?;
         let id = parse_verification_id(id)?;
         self.read(|env, tx| env.verification_view(tx, &load_verification(tx, id)?))
     }
 
-    pub fn list_verifications(&self, q: &VerificationQuery) -> Result<Page<VerificationView>> {
+    pub fn list_verifications(&self, actor: &Actor, q: &VerificationQuery) -> Result<Page<VerificationView>> {
+        actor.require(Permission::Read)?;
         let (filter, after) = verification_filter(q)?;
         let limit = page_limit(q.limit)?;
         self.read(|env, tx| {
@@ -411,6 +417,7 @@ impl Dossier {
         id: &str,
         input: &AdvanceVerificationInput,
     ) -> Result<VerificationView> {
+        actor.require(Permission::Review)?;
         let mut f = Fields::default();
         let outcome = f.opt("outcome", &input.outcome, Outcome::parse);
         let failure_codes = codes(&mut f, "failure_codes", &input.failure_codes);
@@ -455,6 +462,7 @@ impl Dossier {
     /// An officer's decision on a verification or EDD case, with a reason; appended to the
     /// decisions. Passing an EDD case needs evidence for every checklist item.
     pub fn decide_verification(&mut self, actor: &Actor, id: &str, input: &DecideInput) -> Result<VerificationView> {
+        actor.require(Permission::Decide)?;
         let mut f = Fields::default();
         let outcome = f.req("outcome", &input.outcome, Outcome::parse);
         let reason = f.req("reason", &input.reason, |s| Text::parse(s, 1000));
@@ -490,7 +498,7 @@ impl Dossier {
                 reason: reason.clone(),
                 failure_codes: failure_codes.clone(),
                 evidence: evidence.iter().map(|e| e.id).collect(),
-                decided_by: actor.clone(),
+                decided_by: actor.name().clone(),
                 decided_at: env.clock.now(),
             };
             tx.insert_decision(&decision)?;
@@ -503,6 +511,7 @@ impl Dossier {
 
     /// Attaches evidence to an EDD case against one checklist item.
     pub fn add_evidence(&mut self, actor: &Actor, id: &str, input: &EvidenceInput) -> Result<VerificationView> {
+        actor.require(Permission::Review)?;
         let mut f = Fields::default();
         let item = f.req("item", &input.item, |s| Text::parse(s, 64));
         let reference = f.req("reference", &input.reference, |s| Text::parse(s, 1024));
@@ -535,7 +544,7 @@ impl Dossier {
                 item: item.as_str().to_owned(),
                 reference,
                 description,
-                added_by: actor.clone(),
+                added_by: actor.name().clone(),
                 added_at: env.clock.now(),
             };
             tx.insert_evidence(&evidence)?;
@@ -545,13 +554,14 @@ impl Dossier {
     }
 
     pub fn add_note(&mut self, actor: &Actor, id: &str, text: Option<&str>) -> Result<VerificationView> {
+        actor.require(Permission::Review)?;
         let text = Text::parse(text.unwrap_or(""), 4000)
             .map_err(|e| Error::invalid_input(vec![Reason::from_value_error("text", &e)]))?;
         self.change_verification(id, |env, tx, _, v| {
             let note = Note {
                 id: NoteId::from_uuid(env.ids.next_id()),
                 verification_id: v.id,
-                author: actor.clone(),
+                author: actor.name().clone(),
                 text,
                 created_at: env.clock.now(),
             };
@@ -562,8 +572,11 @@ impl Dossier {
 
     /// Assigns the case to someone (or unassigns it with `None`).
     pub fn assign(&mut self, actor: &Actor, id: &str, assignee: Option<&str>) -> Result<VerificationView> {
+        actor.require(Permission::Review)?;
         let assignee = assignee
-            .map(|a| Actor::parse(a).map_err(|e| Error::invalid_input(vec![Reason::from_value_error("assignee", &e)])))
+            .map(|a| {
+                UserName::parse(a).map_err(|e| Error::invalid_input(vec![Reason::from_value_error("assignee", &e)]))
+            })
             .transpose()?;
         self.change_verification(id, |env, tx, _, v| {
             let from = v.assignee.as_ref().map(|a| a.as_str().to_owned());
@@ -581,6 +594,7 @@ impl Dossier {
         until: Option<&str>,
         reason: Option<&str>,
     ) -> Result<VerificationView> {
+        actor.require(Permission::Review)?;
         let until = until
             .map(|u| parse_date(u).map_err(|e| Error::invalid_input(vec![Reason::from_value_error("until", &e)])))
             .transpose()?;
@@ -614,6 +628,8 @@ impl Dossier {
     /// questions, or override the verification level (with provider, reference, time and reason).
     /// Every attempt is kept as a result.
     pub fn perform_kyc(&mut self, actor: &Actor, customer_id: &str, input: &PerformKycInput) -> Result<KycResultsView> {
+        // An override is a supervisor's (whose role holds every other KYC action too).
+        actor.require(if input.client_verification.is_some() { Permission::Override } else { Permission::Verify })?;
         let id = parse_customer_id(customer_id)?;
         let mut f = Fields::default();
         let mut actions = Vec::new();
@@ -720,7 +736,7 @@ impl Dossier {
                     reason_codes: Vec::new(),
                     questions: Vec::new(),
                     detail: detail.to_string(),
-                    actor: actor.clone(),
+                    actor: actor.name().clone(),
                     created_at: now,
                 };
                 tx.insert_kyc_result(&result, "[]")?;
@@ -747,7 +763,7 @@ impl Dossier {
                         reason: why.clone(),
                         failure_codes: vec![],
                         evidence: vec![],
-                        decided_by: actor.clone(),
+                        decided_by: actor.name().clone(),
                         decided_at: now,
                     };
                     tx.insert_decision(&decision)?;
@@ -780,6 +796,7 @@ impl Dossier {
         customer_id: &str,
         input: &KycReportInput,
     ) -> Result<KycResultsView> {
+        actor.require(Permission::Verify)?;
         let id = parse_customer_id(customer_id)?;
         let mut f = Fields::default();
         if input.verification_results.is_empty() {
@@ -820,7 +837,7 @@ impl Dossier {
                     detail: json!({"verification_mode": input.verification_mode, "verification_method": r.verification_method,
                         "verification_date": r.verification_date, "verification_results": r.verification_results,
                         "additional_desc": input.additional_desc}).to_string(),
-                    actor: actor.clone(),
+                    actor: actor.name().clone(),
                     created_at: env.clock.now(),
                 };
                 tx.insert_kyc_result(&result, &serde_json::to_string(&questions).expect("questions serialize"))?;
@@ -833,7 +850,8 @@ impl Dossier {
         })
     }
 
-    pub fn kyc_results(&self, customer_id: &str) -> Result<KycResultsView> {
+    pub fn kyc_results(&self, actor: &Actor, customer_id: &str) -> Result<KycResultsView> {
+        actor.require(Permission::Read)?;
         let id = parse_customer_id(customer_id)?;
         self.read(|_, tx| {
             load(tx, id)?;
@@ -945,7 +963,8 @@ fn detail_json(d: &StatusDetail) -> Value {
 
 impl Dossier {
     /// The identity status with every detail that applies (Paxos' status and status details).
-    pub fn identity_status(&self, customer_id: &str) -> Result<IdentityStatusView> {
+    pub fn identity_status(&self, actor: &Actor, customer_id: &str) -> Result<IdentityStatusView> {
+        actor.require(Permission::Read)?;
         let id = parse_customer_id(customer_id)?;
         self.read(|_, tx| {
             let policy = policy::load(tx)?;
@@ -961,7 +980,8 @@ impl Dossier {
     }
 
     /// The risk rating with each factor's contribution and the next KYC refresh.
-    pub fn risk(&self, customer_id: &str) -> Result<RiskView> {
+    pub fn risk(&self, actor: &Actor, customer_id: &str) -> Result<RiskView> {
+        actor.require(Permission::Read)?;
         let id = parse_customer_id(customer_id)?;
         self.read(|_, tx| {
             let customer = load(tx, id)?;
@@ -994,7 +1014,8 @@ impl Dossier {
     }
 
     /// A customer's decisions, oldest first.
-    pub fn decisions(&self, customer_id: &str) -> Result<Vec<DecisionView>> {
+    pub fn decisions(&self, actor: &Actor, customer_id: &str) -> Result<Vec<DecisionView>> {
+        actor.require(Permission::Read)?;
         let id = parse_customer_id(customer_id)?;
         self.read(|_, tx| {
             load(tx, id)?;
@@ -1004,7 +1025,8 @@ impl Dossier {
 
     /// The work queue: customers matching every filter given, in one indexed query.
     /// `search` narrows it to customers whose name, reference id or emails match every word.
-    pub fn queue(&self, q: &QueueQuery) -> Result<Page<QueueItem>> {
+    pub fn queue(&self, actor: &Actor, q: &QueueQuery) -> Result<Page<QueueItem>> {
+        actor.require(Permission::Read)?;
         let params = QueueParams::parse(q, QueueSort::Newest)?;
         let limit = page_limit(q.limit)?;
         let (sort, after) = (params.sort, params.after.clone());
@@ -1043,6 +1065,7 @@ impl Dossier {
     /// expire, and a verified customer whose government-ID decision expired returns to pending
     /// (an active one stays active but its identity status becomes PENDING).
     pub fn tick(&mut self, actor: &Actor, now: Option<&str>) -> Result<TickReport> {
+        actor.require(Permission::Review)?;
         let now = match now {
             None => self.env.clock.now(),
             Some(raw) => {
@@ -1122,7 +1145,8 @@ impl Dossier {
 
 impl Dossier {
     /// The dashboard: counts, the onboarding funnel, open cases by age and type, the most urgent cases.
-    pub fn dashboard(&self) -> Result<DashboardView> {
+    pub fn dashboard(&self, actor: &Actor) -> Result<DashboardView> {
+        actor.require(Permission::Read)?;
         self.read(|env, tx| {
             let now = env.clock.now();
             let today_start = now.replace_time(time::Time::MIDNIGHT);
@@ -1193,7 +1217,7 @@ pub(crate) fn record_provider_result(
         detail: json!({"verification_mode": response["verification_mode"], "verification_method": result["verification_method"],
             "verification_date": result["verification_date"], "verification_results": result["verification_results"]})
         .to_string(),
-        actor: actor.clone(),
+        actor: actor.name().clone(),
         created_at: env.clock.now(),
     };
     tx.insert_kyc_result(&record, &serde_json::to_string(&questions).expect("questions serialize"))?;
@@ -1289,7 +1313,7 @@ impl QueueParams {
             }
         };
         let refresh = f.opt("refresh_due_before", &q.refresh_due_before, parse_date);
-        let assignee = f.opt("assignee", &q.assignee, Actor::parse);
+        let assignee = f.opt("assignee", &q.assignee, UserName::parse);
         let search = search_words(&mut f, q.search.as_deref());
         let after = match q.after.as_deref() {
             None => None,

@@ -23,6 +23,7 @@ mod kyc;
 pub mod policy;
 pub mod sandbox;
 pub mod sync;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -33,11 +34,12 @@ use time::Date;
 pub use audit::AuditVerifyView;
 pub use customer_csv::CUSTOMER_COLUMNS;
 pub use customers::{LifecycleCommand, VerifyContactInput};
-pub use dossier_core::Actor;
+pub use dossier_core::{Actor, Permission, Role, UserName};
 pub use error::{Error, ErrorBody, Reason, Result};
 pub use export::{AUDIT_COLUMNS, CASE_COLUMNS};
 pub use ids::{Clock, FixedClock, IdSource, SequentialIds, SystemClock, UuidV7};
 pub use import::{DEFAULT_BATCH_SIZE, ImportOptions, customer_template};
+pub use users::{MIN_PASSWORD_CHARS, Password, UserView, not_initialised};
 
 /// The database file inside a data directory.
 pub const DATABASE_FILE: &str = "dossier.db";
@@ -108,9 +110,4 @@ impl Dossier {
     pub(crate) fn read<T>(&self, f: impl FnOnce(&Env, &dossier_store::Tx<'_>) -> Result<T>) -> Result<T> {
         self.store.read(|tx| f(&self.env, tx))
     }
-}
-
-/// Parses the acting person's name.
-pub fn actor(name: &str) -> Result<Actor> {
-    Actor::parse(name).map_err(|e| Error::invalid_input(vec![Reason::from_value_error("actor", &e)]))
 }

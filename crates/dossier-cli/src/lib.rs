@@ -12,7 +12,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use dossier_app::dto::*;
 use dossier_app::sync::ProviderInput;
 use dossier_app::{
-    Clock, Dossier, Error, IdSource, ImportOptions, LifecycleCommand, Reason, SystemClock, UuidV7, VerifyContactInput,
+    Actor, Clock, Dossier, Error, IdSource, ImportOptions, LifecycleCommand, Password, Reason, SystemClock, UuidV7,
+    VerifyContactInput,
 };
 use serde::Serialize;
 
@@ -29,6 +30,10 @@ pub mod exit {
     pub const NOT_FOUND: i32 = 4;
     /// An import that rejected some rows: the others were imported (or, in a dry run, would be).
     pub const ROWS_REJECTED: i32 = 5;
+    /// Accepted, not applied: the command waits for a second person's approval (status 202).
+    pub const PENDING_APPROVAL: i32 = 6;
+    /// Nobody signed in, or signing in failed (status 401).
+    pub const SIGN_IN: i32 = 7;
 }
 
 #[derive(Parser, Debug)]
@@ -37,9 +42,9 @@ struct Cli {
     /// Where the database lives (default: the platform data directory).
     #[arg(long, global = true, env = "DOSSIER_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
-    /// Who is acting, for the audit trail (default: the OS user).
-    #[arg(long, global = true, env = "DOSSIER_ACTOR", value_name = "NAME")]
-    actor: Option<String>,
+    /// Who is signing in (the password comes from DOSSIER_PASSWORD, or a prompt on a terminal).
+    #[arg(long, global = true, env = "DOSSIER_USER", value_name = "NAME")]
+    user: Option<String>,
     /// Indent the JSON output (the default when stdout is a terminal).
     #[arg(long, global = true)]
     pretty: bool,
@@ -49,6 +54,15 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Set up a fresh data directory: create its first admin (password from DOSSIER_PASSWORD, or
+    /// asked twice on a terminal).
+    Init {
+        #[arg(long, value_name = "NAME")]
+        admin: String,
+    },
+    /// Users and their roles (admins); `user passwd` changes one's own password.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Customers: capture, verify, activate and the rest of the lifecycle.
     #[command(subcommand)]
     Customer(CustomerCommand),
@@ -112,6 +126,31 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Add a user (the password from DOSSIER_NEW_PASSWORD, or asked twice on a terminal).
+    Add {
+        name: String,
+        /// branch_staff, officer, supervisor or admin (repeatable).
+        #[arg(long = "role", value_name = "ROLE", required = true)]
+        roles: Vec<String>,
+    },
+    /// Every user with their roles.
+    List,
+    /// Replace a user's roles.
+    Roles {
+        name: String,
+        #[arg(long = "role", value_name = "ROLE", required = true)]
+        roles: Vec<String>,
+    },
+    /// Stop a user from signing in.
+    Disable { name: String },
+    /// Let a disabled user sign in again.
+    Enable { name: String },
+    /// Change your own password, or (admins) another user's (from DOSSIER_NEW_PASSWORD, or asked).
+    Passwd { name: Option<String> },
 }
 
 #[derive(Subcommand, Debug)]
@@ -719,11 +758,23 @@ pub struct Context {
     pub pretty: bool,
     /// No progress lines on stderr (tests).
     pub quiet_progress: bool,
+    /// The signing-in password, instead of `DOSSIER_PASSWORD` or a prompt (tests).
+    pub password: Option<Password>,
+    /// A new password (`init`, `user add`, `user passwd`), instead of `DOSSIER_NEW_PASSWORD` or a
+    /// prompt (tests); `init` takes `password` first.
+    pub new_password: Option<Password>,
 }
 
 impl Default for Context {
     fn default() -> Self {
-        Self { clock: Arc::new(SystemClock), ids: Arc::new(UuidV7), pretty: false, quiet_progress: false }
+        Self {
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(UuidV7),
+            pretty: false,
+            quiet_progress: false,
+            password: None,
+            new_password: None,
+        }
     }
 }
 
@@ -785,6 +836,7 @@ fn render<T: Serialize>(value: &T, pretty: bool) -> String {
 fn failure(e: &Error, pretty: bool) -> (i32, String) {
     let exit_code = match e.status() {
         400 => exit::USAGE,
+        401 => exit::SIGN_IN,
         403 | 409 | 422 => exit::REFUSED,
         404 => exit::NOT_FOUND,
         _ => exit::OTHER,
@@ -886,41 +938,47 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
         Some(dir) => dir,
         None => default_data_dir()?,
     };
-    let actor_name = match cli.actor {
-        Some(name) => name,
-        None => whoami::username().unwrap_or_else(|_| "unknown".to_owned()),
-    };
-    let actor = dossier_app::actor(&actor_name)?;
     let mut app = Dossier::open_with(&data_dir, ctx.clock.clone(), ctx.ids.clone())?;
+    if let Command::Init { admin } = &cli.command {
+        let password = match ctx.password.clone().or_else(|| secret_from_env("DOSSIER_PASSWORD")) {
+            Some(p) => p,
+            None => new_password(ctx, "password", "DOSSIER_PASSWORD")?,
+        };
+        return json(app.init_admin(admin, &password)?);
+    }
+    if !app.is_initialised()? {
+        return Err(dossier_app::not_initialised());
+    }
+    let actor = &sign_in(&app, cli.user.as_deref(), ctx)?;
     match cli.command {
-        Command::Customer(command) => customer(&mut app, &actor, command),
-        Command::Idv(command) => idv(&mut app, &actor, command),
-        Command::Edd(command) => edd(&mut app, &actor, command),
+        Command::Customer(command) => customer(&mut app, actor, command),
+        Command::Idv(command) => idv(&mut app, actor, command),
+        Command::Edd(command) => edd(&mut app, actor, command),
         Command::Kyc(KycCommand::Perform { customer_id, input }) => {
-            json(app.perform_kyc(&actor, &customer_id, &read_input(&input)?)?)
+            json(app.perform_kyc(actor, &customer_id, &read_input(&input)?)?)
         }
         Command::Kyc(KycCommand::Record { customer_id, input }) => {
-            json(app.record_kyc_report(&actor, &customer_id, &read_input(&input)?)?)
+            json(app.record_kyc_report(actor, &customer_id, &read_input(&input)?)?)
         }
-        Command::Kyc(KycCommand::Results { customer_id }) => json(app.kyc_results(&customer_id)?),
-        Command::Identity(IdentityCommand::Status { customer_id }) => json(app.identity_status(&customer_id)?),
-        Command::Risk(RiskCommand::Show { customer_id }) => json(app.risk(&customer_id)?),
-        Command::Decision(DecisionCommand::List { customer }) => json(app.decisions(&customer)?),
+        Command::Kyc(KycCommand::Results { customer_id }) => json(app.kyc_results(actor, &customer_id)?),
+        Command::Identity(IdentityCommand::Status { customer_id }) => json(app.identity_status(actor, &customer_id)?),
+        Command::Risk(RiskCommand::Show { customer_id }) => json(app.risk(actor, &customer_id)?),
+        Command::Decision(DecisionCommand::List { customer }) => json(app.decisions(actor, &customer)?),
         Command::Queue(QueueCommand::List { filters, sort, page }) => {
-            json(app.queue(&filters.query(sort, page.limit, page.after))?)
+            json(app.queue(actor, &filters.query(sort, page.limit, page.after))?)
         }
-        Command::Maintenance(MaintenanceCommand::Tick { now }) => json(app.tick(&actor, now.as_deref())?),
-        Command::Settings(SettingsCommand::Show) => json(app.policy()?),
-        Command::Settings(SettingsCommand::Set(input)) => json(app.set_policy(&actor, &read_input(&input)?)?),
+        Command::Maintenance(MaintenanceCommand::Tick { now }) => json(app.tick(actor, now.as_deref())?),
+        Command::Settings(SettingsCommand::Show) => json(app.policy(actor)?),
+        Command::Settings(SettingsCommand::Set(input)) => json(app.set_policy(actor, &read_input(&input)?)?),
         Command::Provider(ProviderCommand::Set { name, base_url, client_id, client_secret, tenant }) => {
             let input = ProviderInput { name: Some(name), base_url: Some(base_url), client_id, client_secret, tenant };
-            json(app.set_provider(&actor, &input)?)
+            json(app.set_provider(actor, &input)?)
         }
-        Command::Provider(ProviderCommand::List) => json(app.providers()?),
-        Command::Provider(ProviderCommand::Disable { name }) => json(app.disable_provider(&actor, &name)?),
+        Command::Provider(ProviderCommand::List) => json(app.providers(actor)?),
+        Command::Provider(ProviderCommand::Disable { name }) => json(app.disable_provider(actor, &name)?),
         Command::Sync(SyncCommand::Run { once, provider }) => {
             let progress = std::io::stderr().is_terminal() && !ctx.quiet_progress;
-            json(app.sync_run(provider.as_deref(), once, |p| {
+            json(app.sync_run(actor, provider.as_deref(), once, |p| {
                 if progress {
                     eprint!(
                         "\rdelivered {}  retrying {}  needs attention {}  results read {}   ",
@@ -929,21 +987,23 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
                 }
             })?)
         }
-        Command::Sync(SyncCommand::Status) => json(app.sync_status(true)?),
+        Command::Sync(SyncCommand::Status) => json(app.sync_status(actor, true)?),
         Command::Sync(SyncCommand::List { status, customer, page }) => {
-            json(app.sync_list(status.as_deref(), customer.as_deref(), page.limit, page.after.as_deref())?)
+            json(app.sync_list(actor, status.as_deref(), customer.as_deref(), page.limit, page.after.as_deref())?)
         }
-        Command::Sync(SyncCommand::Retry { id }) => json(app.sync_retry(&actor, &id)?),
+        Command::Sync(SyncCommand::Retry { id }) => json(app.sync_retry(actor, &id)?),
         Command::Sync(SyncCommand::Discard { id, reason }) => {
-            json(app.sync_discard(&actor, &id, Some(&reason.reason))?)
+            json(app.sync_discard(actor, &id, Some(&reason.reason))?)
         }
         Command::Sim { .. } => unreachable!("served before the data directory is opened"),
-        Command::File(FileCommand::Attach { path }) => json(app.attach_file(&path)?),
-        Command::File(FileCommand::Read { reference }) => json(app.file_content(&reference)?),
+        Command::Init { .. } => unreachable!("run before signing in"),
+        Command::User(command) => user(&mut app, actor, command, ctx),
+        Command::File(FileCommand::Attach { path }) => json(app.attach_file(actor, &path)?),
+        Command::File(FileCommand::Read { reference }) => json(app.file_content(actor, &reference)?),
         Command::Dev(DevCommand::Generate { customers, seed, now }) => {
             let progress = std::io::stderr().is_terminal() && !ctx.quiet_progress;
             let options = dossier_app::generate::GenerateOptions { customers, seed, now };
-            let report = app.generate(&options, |done, total| {
+            let report = app.generate(actor, &options, |done, total| {
                 if progress {
                     eprint!("\rgenerated {done} of {total} customers   ");
                 }
@@ -953,32 +1013,116 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
             }
             json(report?)
         }
-        Command::Dev(DevCommand::CheckDerived) => json(app.check_derived()?),
+        Command::Dev(DevCommand::CheckDerived) => json(app.check_derived(actor)?),
         Command::Audit(AuditCommand::Verify) => {
             let progress = std::io::stderr().is_terminal() && !ctx.quiet_progress;
-            json(app.audit_verify(|n| {
+            json(app.audit_verify(actor, |n| {
                 if progress {
                     eprint!("\rchecked {n} events   ");
                 }
             })?)
         }
         Command::Audit(AuditCommand::List { entity, page }) => {
-            json(app.audit_events(entity.as_deref(), page.limit, page.after.as_deref())?)
+            json(app.audit_events(actor, entity.as_deref(), page.limit, page.after.as_deref())?)
         }
         Command::Import(ImportCommand::Customers { file, dry_run }) => {
-            import_customers(&mut app, &actor, &file, dry_run, ctx)
+            import_customers(&mut app, actor, &file, dry_run, ctx)
         }
         Command::Import(ImportCommand::Template { .. }) => unreachable!("printed before the data directory is opened"),
         Command::Export(ExportCommand::Customers { filters, sort, output }) => {
             let query = filters.query(sort, None, None);
-            export(output, stdout, |format, out| app.export_customers(&query, format, out))
+            export(output, stdout, |format, out| app.export_customers(actor, &query, format, out))
         }
         Command::Export(ExportCommand::Cases { filters, output }) => {
             let query = filters.query(None, None);
-            export(output, stdout, |format, out| app.export_cases(&query, format, out))
+            export(output, stdout, |format, out| app.export_cases(actor, &query, format, out))
         }
         Command::Export(ExportCommand::Audit { entity, output }) => {
-            export(output, stdout, |format, out| app.export_audit(entity.as_deref(), format, out))
+            export(output, stdout, |format, out| app.export_audit(actor, entity.as_deref(), format, out))
+        }
+    }
+}
+
+/// A secret from the environment, when set and not empty.
+fn secret_from_env(var: &str) -> Option<Password> {
+    std::env::var(var).ok().filter(|v| !v.is_empty()).map(Password::new)
+}
+
+fn sign_in_required(field: &str, message: &str) -> Error {
+    Error::Unauthenticated(
+        dossier_app::error::Problem::new("sign_in_required", message).with_reasons(vec![Reason::field(
+            field,
+            "sign_in_required",
+            message,
+        )]),
+    )
+}
+
+/// Signs the user in: `--user` or `DOSSIER_USER`, and the password from the context,
+/// `DOSSIER_PASSWORD` or a prompt on a terminal; 401 `sign_in_required` when either is missing.
+fn sign_in(app: &Dossier, user: Option<&str>, ctx: &Context) -> Result<Actor, Error> {
+    let user = user.filter(|u| !u.trim().is_empty()).ok_or_else(|| {
+        sign_in_required("user", "say who you are: --user NAME or DOSSIER_USER (and the password in DOSSIER_PASSWORD)")
+    })?;
+    let password = match ctx.password.clone().or_else(|| secret_from_env("DOSSIER_PASSWORD")) {
+        Some(p) => p,
+        None if std::io::stdin().is_terminal() => {
+            Password::new(rpassword::prompt_password("password: ").map_err(|e| prompt_failed(&e))?)
+        }
+        None => {
+            return Err(sign_in_required(
+                "password",
+                "no password: set DOSSIER_PASSWORD, or run the command in a terminal to be asked",
+            ));
+        }
+    };
+    app.sign_in(user, &password)
+}
+
+fn prompt_failed(e: &std::io::Error) -> Error {
+    Error::Unexpected(dossier_app::error::Problem::new(
+        "internal_error",
+        format!("the password prompt failed: {}", e.kind()),
+    ))
+}
+
+/// A new password: from the context, `var`, or asked twice on a terminal; else 400.
+fn new_password(ctx: &Context, field: &str, var: &str) -> Result<Password, Error> {
+    if let Some(p) = ctx.new_password.clone().or_else(|| secret_from_env(var)) {
+        return Ok(p);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::invalid_input(vec![Reason::field(
+            field,
+            "required",
+            format!("no {field}: set {var}, or run the command in a terminal to be asked"),
+        )]));
+    }
+    let first = Password::new(rpassword::prompt_password("new password: ").map_err(|e| prompt_failed(&e))?);
+    let again = Password::new(rpassword::prompt_password("new password again: ").map_err(|e| prompt_failed(&e))?);
+    if !first.same_as(&again) {
+        return Err(Error::invalid_input(vec![Reason::field(
+            field,
+            "password_mismatch",
+            "the two passwords differ: type the same one twice",
+        )]));
+    }
+    Ok(first)
+}
+
+fn user(app: &mut Dossier, actor: &Actor, command: UserCommand, ctx: &Context) -> Result<Output, Error> {
+    match command {
+        UserCommand::Add { name, roles } => {
+            let password = new_password(ctx, "new_password", "DOSSIER_NEW_PASSWORD")?;
+            json(app.add_user(actor, &name, &roles, &password)?)
+        }
+        UserCommand::List => json(app.users(actor)?),
+        UserCommand::Roles { name, roles } => json(app.set_user_roles(actor, &name, &roles)?),
+        UserCommand::Disable { name } => json(app.disable_user(actor, &name)?),
+        UserCommand::Enable { name } => json(app.enable_user(actor, &name)?),
+        UserCommand::Passwd { name } => {
+            let password = new_password(ctx, "new_password", "DOSSIER_NEW_PASSWORD")?;
+            json(app.set_password(actor, name.as_deref(), &password)?)
         }
     }
 }
@@ -994,7 +1138,7 @@ fn write_failed(e: &std::io::Error) -> Error {
 /// on stderr when it is a terminal.
 fn import_customers(
     app: &mut Dossier,
-    actor: &dossier_app::Actor,
+    actor: &Actor,
     file: &str,
     dry_run: bool,
     ctx: &Context,
@@ -1068,15 +1212,17 @@ fn partial_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-fn customer(app: &mut Dossier, actor: &dossier_app::Actor, command: CustomerCommand) -> Result<Output, Error> {
+fn customer(app: &mut Dossier, actor: &Actor, command: CustomerCommand) -> Result<Output, Error> {
     use CustomerCommand as C;
     let lifecycle = |app: &mut Dossier, id: &str, command, reason: ReasonArg| {
         app.lifecycle(actor, id, command, Some(&reason.reason))
     };
     match command {
         C::Create(input) => json(app.create_customer(actor, &read_input::<CreateCustomerInput>(&input)?)?),
-        C::Show { id } => json(app.customer(&id)?),
-        C::List { state, page } => json(app.list_customers(state.as_deref(), page.limit, page.after.as_deref())?),
+        C::Show { id } => json(app.customer(actor, &id)?),
+        C::List { state, page } => {
+            json(app.list_customers(actor, state.as_deref(), page.limit, page.after.as_deref())?)
+        }
         C::AddAddress { id, input } => json(app.add_address(actor, &id, &read_input(&input)?)?),
         C::AddDocument { id, input } => json(app.add_document(actor, &id, &read_input(&input)?)?),
         C::AddContact { id, input } => json(app.add_contact(actor, &id, &read_input(&input)?)?),
@@ -1113,7 +1259,7 @@ fn decide_input(d: DecideArgs) -> DecideInput {
     DecideInput { outcome: Some(value_name(d.outcome)), reason: Some(d.reason), failure_codes: d.failure_codes }
 }
 
-fn case(app: &mut Dossier, actor: &dossier_app::Actor, command: CaseCommand) -> Result<Output, Error> {
+fn case(app: &mut Dossier, actor: &Actor, command: CaseCommand) -> Result<Output, Error> {
     match command {
         CaseCommand::Note { id, text } => json(app.add_note(actor, &id, Some(&text))?),
         CaseCommand::Assign { id, assignee, .. } => json(app.assign(actor, &id, assignee.as_deref())?),
@@ -1123,7 +1269,7 @@ fn case(app: &mut Dossier, actor: &dossier_app::Actor, command: CaseCommand) -> 
     }
 }
 
-fn idv(app: &mut Dossier, actor: &dossier_app::Actor, command: IdvCommand) -> Result<Output, Error> {
+fn idv(app: &mut Dossier, actor: &Actor, command: IdvCommand) -> Result<Output, Error> {
     match command {
         IdvCommand::Create { customer, verification_type, method, reference } => {
             let input = CreateVerificationInput {
@@ -1134,8 +1280,10 @@ fn idv(app: &mut Dossier, actor: &dossier_app::Actor, command: IdvCommand) -> Re
             };
             json(app.create_verification(actor, &input)?)
         }
-        IdvCommand::Show { id } => json(app.verification(&id)?),
-        IdvCommand::List { filters, page } => json(app.list_verifications(&filters.query(page.limit, page.after))?),
+        IdvCommand::Show { id } => json(app.verification(actor, &id)?),
+        IdvCommand::List { filters, page } => {
+            json(app.list_verifications(actor, &filters.query(page.limit, page.after))?)
+        }
         IdvCommand::Advance { id, to, outcome, failure_codes, checks } => {
             let mut compliance_checks = Vec::new();
             for check in checks {
@@ -1161,10 +1309,10 @@ fn idv(app: &mut Dossier, actor: &dossier_app::Actor, command: IdvCommand) -> Re
     }
 }
 
-fn edd(app: &mut Dossier, actor: &dossier_app::Actor, command: EddCommand) -> Result<Output, Error> {
+fn edd(app: &mut Dossier, actor: &Actor, command: EddCommand) -> Result<Output, Error> {
     match command {
         EddCommand::Open { customer } => json(app.open_edd(actor, &customer)?),
-        EddCommand::Show { id } => json(app.verification(&id)?),
+        EddCommand::Show { id } => json(app.verification(actor, &id)?),
         EddCommand::Evidence { id, item, reference, description } => {
             let input = EvidenceInput { item: Some(item), reference: Some(reference), description };
             json(app.add_evidence(actor, &id, &input)?)

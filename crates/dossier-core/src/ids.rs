@@ -71,4 +71,6 @@ define_id!(
     OutboxId,
     /// One conflict case.
     ConflictId,
+    /// One user who signs in.
+    UserId,
 );

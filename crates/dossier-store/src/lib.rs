@@ -12,6 +12,7 @@ mod customers;
 mod kyc;
 mod migrations;
 mod outbox;
+mod users;
 
 use std::path::Path;
 use std::time::Duration;
@@ -23,6 +24,7 @@ pub use bulk::{BulkBatch, BulkCustomer, BulkLoad, BulkRisk, EncodedBatch, RowCou
 pub use kyc::{DashboardStats, Derived, QueueCursor, QueueFilter, QueueRow, QueueSort, VerificationFilter};
 pub use migrations::{MIGRATIONS, schema_version};
 pub use outbox::{Claimed, ConflictRow, NewOutbox, OutboxCount, OutboxRow, ProviderRow};
+pub use users::UserRow;
 
 /// What can go wrong below the domain. Messages never contain row values.
 #[derive(Debug, thiserror::Error)]

@@ -47,6 +47,13 @@ export type ErrorCode =
   | 'malformed_row'
   | 'duplicate_column'
   | 'output_unwritable'
+  | 'invalid_user_name'
+  | 'password_too_short'
+  | 'password_mismatch'
+  | 'sign_in_required'
+  | 'sign_in_failed'
+  | 'role_required'
+  | 'cannot_disable_self'
   | 'domain_rule_violation'
   | 'primary_address_missing'
   | 'identity_document_missing'
@@ -78,6 +85,7 @@ export type ErrorCode =
   | 'provider_not_found'
   | 'outbox_message_not_found'
   | 'file_not_found'
+  | 'user_not_found'
   | 'conflict'
   | 'database_too_new'
   | 'data_exists'
@@ -85,6 +93,11 @@ export type ErrorCode =
   | 'contact_exists'
   | 'control_exists'
   | 'data_dir_not_empty'
+  | 'not_initialised'
+  | 'already_initialised'
+  | 'user_exists'
+  | 'user_unchanged'
+  | 'last_admin'
   | 'audit_chain_broken'
   | 'unverified_customer'
   | 'invalid_answers'
@@ -156,6 +169,13 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   malformed_row: { status: null, kind: 'reason', meaning: "a CSV row that cannot be read: wrong number of cells, bad quoting or not UTF-8" },
   duplicate_column: { status: null, kind: 'reason', meaning: "a CSV header that names a column twice" },
   output_unwritable: { status: null, kind: 'reason', meaning: "the --out file could not be created" },
+  invalid_user_name: { status: null, kind: 'reason', meaning: "a user name: 1-64 letters, digits and . _ - @, starting with a letter or digit" },
+  password_too_short: { status: null, kind: 'reason', meaning: "a password shorter than the minimum" },
+  password_mismatch: { status: null, kind: 'reason', meaning: "the password typed twice differs" },
+  sign_in_required: { status: 401, kind: 'both', meaning: "say who you are: --user or DOSSIER_USER, and the password" },
+  sign_in_failed: { status: 401, kind: 'both', meaning: "the user name or password is wrong, or the user is disabled" },
+  role_required: { status: 403, kind: 'both', meaning: "the user's roles do not allow this: the message names the roles that do" },
+  cannot_disable_self: { status: 403, kind: 'both', meaning: "an admin cannot disable their own account" },
   domain_rule_violation: { status: 403, kind: 'error', meaning: "a gate refused the action: the reasons list every rule not met" },
   primary_address_missing: { status: null, kind: 'reason', meaning: "no primary physical address" },
   identity_document_missing: { status: null, kind: 'reason', meaning: "no valid identity document" },
@@ -187,6 +207,7 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   provider_not_found: { status: 404, kind: 'both', meaning: "no provider with that name" },
   outbox_message_not_found: { status: 404, kind: 'both', meaning: "no outbox message with that id" },
   file_not_found: { status: 404, kind: 'both', meaning: "no stored scan with that reference" },
+  user_not_found: { status: 404, kind: 'both', meaning: "no user with that name" },
   conflict: { status: 409, kind: 'error', meaning: "the change conflicts with existing data: reload and retry" },
   database_too_new: { status: 409, kind: 'error', meaning: "the database was written by a newer Dossier" },
   data_exists: { status: 409, kind: 'both', meaning: "an identity verification is already in progress" },
@@ -194,6 +215,11 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   contact_exists: { status: 409, kind: 'both', meaning: "the customer already has that contact" },
   control_exists: { status: 409, kind: 'both', meaning: "a control of that type is already in place" },
   data_dir_not_empty: { status: 409, kind: 'both', meaning: "the data directory already has customers" },
+  not_initialised: { status: 409, kind: 'both', meaning: "the data directory has no users yet: run dossier init --admin NAME" },
+  already_initialised: { status: 409, kind: 'both', meaning: "the data directory already has users" },
+  user_exists: { status: 409, kind: 'both', meaning: "a user with that name exists (letter case aside)" },
+  user_unchanged: { status: 409, kind: 'both', meaning: "the user is already as asked" },
+  last_admin: { status: 409, kind: 'both', meaning: "the change would leave no active admin" },
   audit_chain_broken: { status: 409, kind: 'both', meaning: "an audit event no longer matches the hash chain: the trail was changed" },
   unverified_customer: { status: 422, kind: 'both', meaning: "the customer has not been verified" },
   invalid_answers: { status: 422, kind: 'error', meaning: "the answers do not match the open questions" },
