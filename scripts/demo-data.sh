@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Loads a small, realistic demo data set into DATA_DIR through the CLI, so a newcomer sees a
 # living system: customers in every state, a business with members, EDD cases open and passed,
-# a KYC review in progress and a high-risk customer waiting for EDD. Run once on a fresh data
+# a KYC review in progress and a high-risk customer waiting for EDD, an EDD decision approved by
+# a second person. Run once on a fresh data
 # directory (`make run DEMO=1` does). Usage: scripts/demo-data.sh [DATA_DIR] (default: the
 # platform data directory, the one the desktop app opens by default). A fresh data directory is
 # set up with the demo's users: `admin`, `clerk` (branch_staff), `olivia` (officer) and `sam`
@@ -77,7 +78,10 @@ JSON
            for item in proof_of_address source_of_funds source_of_wealth purpose_of_account; do
              d edd evidence "$case_id" --item "$item" --reference "scans/$item.pdf" >/dev/null
            done
-           d edd decide "$case_id" --outcome passed --reason "source of wealth documented" >/dev/null ;;
+           # An EDD decision waits for a second person (exit 6): the supervisor approves it.
+           approval=$(d edd decide "$case_id" --outcome passed --reason "source of wealth documented" | id_of || true)
+           as_user sam
+           d approval approve "$approval" --reason "evidence checked" >/dev/null ;;
         6) case_id=$(d edd open --customer "$id" | id_of)
            d edd evidence "$case_id" --item proof_of_address --reference scans/utility-bill.pdf >/dev/null
            d edd assign "$case_id" --to olivia >/dev/null ;;

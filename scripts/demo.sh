@@ -2,7 +2,8 @@
 # The onboarding journey as a small firm would type it: the first admin sets the data directory
 # up and adds a clerk, an officer and a supervisor; the clerk creates a customer, sees verify
 # refused with everything missing, fixes the data, verifies and activates; the officer works an
-# EDD case; and the audit trail names each of them. Every demo user's password is the same
+# EDD case and decides it, which waits for the supervisor's approval (four eyes); and the audit
+# trail names each of them. Every demo user's password is the same
 # (DOSSIER_DEMO_PASSWORD, default below): a demonstration, not a secret.
 # Usage: scripts/demo.sh [DATA_DIR]   (default: a fresh temporary directory)
 # Exits non-zero if any step answers differently from what the journey expects.
@@ -96,8 +97,17 @@ for item in proof_of_address source_of_funds source_of_wealth purpose_of_account
 done
 expect 0 edd note "$case_id" --text "employer confirmed by phone" >/dev/null
 
-step "The officer decides: EDD passed, limits raised to the edd tier"
-expect 0 edd decide "$case_id" --outcome passed --reason "source of wealth documented" >/dev/null
+step "The officer decides EDD passed: it waits for a second person (exit 6, status 202)"
+expect 6 edd decide "$case_id" --outcome passed --reason "source of wealth documented"
+approval_id=$(field id)
+
+step "The officer cannot approve it (exit 3, 403 role_required)"
+expect 3 approval approve "$approval_id"
+
+as_user sam
+step "The supervisor sees the queue and approves: the decision is applied, limits raised to the edd tier"
+expect 0 approval list --state pending
+expect 0 approval approve "$approval_id" --reason "evidence checked"
 expect 0 customer show "$id" >/dev/null
 printf '%s\n' "$out" | grep -A12 '"activity_limits"'
 
@@ -107,8 +117,8 @@ expect 0 queue list --edd passed
 step "The identity status is now APPROVED, with nothing holding it back"
 expect 0 identity status "$id"
 
-step "The audit trail of this customer"
+step "The audit trail of this customer: who did what, both people of the four-eyes decision included"
 expect 0 audit list --entity "$id" >/dev/null
-printf '%s\n' "$out" | grep '"action"'
+printf '%s\n' "$out" | grep '"action"\|"actor"'
 
 step "Done: customer $id is active with EDD passed"

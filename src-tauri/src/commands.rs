@@ -9,7 +9,7 @@ use dossier_app::dto::*;
 use dossier_app::files::{FileContentView, StoredFileView};
 use dossier_app::policy::PolicyDto;
 use dossier_app::sync::{OutboxView, ProviderInput, ProviderView, SyncRunView, SyncStatusView};
-use dossier_app::{Actor, Dossier, ErrorBody, LifecycleCommand, VerifyContactInput};
+use dossier_app::{Actor, Dossier, ErrorBody, LifecycleCommand, Submitted, VerifyContactInput};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Runtime, State};
 use ts_rs::TS;
@@ -155,7 +155,7 @@ commands! {
         with(&desk, |app, actor| app.activate(actor, &id))
     }
 
-    async fn lifecycle(_app, desk, id: String, action: String, reason: String) -> CustomerView {
+    async fn lifecycle(_app, desk, id: String, action: String, reason: String) -> Submitted<CustomerView> {
         let command = match action.as_str() {
             "reject" => LifecycleCommand::Reject,
             "withdraw" => LifecycleCommand::Withdraw,
@@ -191,7 +191,7 @@ commands! {
         with(&desk, |app, actor| app.advance_verification(actor, &id, &input))
     }
 
-    async fn decide_verification(_app, desk, id: String, input: DecideInput) -> VerificationView {
+    async fn decide_verification(_app, desk, id: String, input: DecideInput) -> Submitted<VerificationView> {
         with(&desk, |app, actor| app.decide_verification(actor, &id, &input))
     }
 
@@ -211,7 +211,7 @@ commands! {
         with(&desk, |app, actor| app.snooze(actor, &id, until.as_deref(), reason.as_deref()))
     }
 
-    async fn perform_kyc(_app, desk, id: String, input: PerformKycInput) -> KycResultsView {
+    async fn perform_kyc(_app, desk, id: String, input: PerformKycInput) -> Submitted<KycResultsView> {
         with(&desk, |app, actor| app.perform_kyc(actor, &id, &input))
     }
 
@@ -267,7 +267,7 @@ commands! {
         with(&desk, |app, actor| app.sync_retry(actor, &id))
     }
 
-    async fn sync_discard(_app, desk, id: String, reason: String) -> OutboxView {
+    async fn sync_discard(_app, desk, id: String, reason: String) -> Submitted<OutboxView> {
         with(&desk, |app, actor| app.sync_discard(actor, &id, Some(&reason)))
     }
 

@@ -285,8 +285,29 @@ fn the_edd_journey_from_the_command_line() {
     }
     assert_eq!(cli.run(&["edd", "note", &case_id, "--text", "spoke to the customer"]).0, 0);
     assert_eq!(cli.run(&["edd", "assign", &case_id, "--to", "olivia"]).0, 0);
-    let (code, decided) = cli.run(&["edd", "decide", &case_id, "--outcome", "passed", "--reason", "wealth documented"]);
-    assert_eq!((code, decided["outcome"].as_str()), (0, Some("passed")));
+    // An EDD decision waits for a second person: exit 6, status 202, the request.
+    let (code, held) = cli.run(&["edd", "decide", &case_id, "--outcome", "passed", "--reason", "wealth documented"]);
+    assert_eq!((code, held["status"].as_u64()), (6, Some(202)), "{held}");
+    let request = &held["pending_approval"];
+    assert_eq!((request["kind"].as_str(), request["maker"].as_str()), (Some("edd_decision"), Some("clerk")));
+    let (_, case) = cli.run(&["edd", "show", &case_id]);
+    assert_eq!(
+        (case["state"].as_str(), case["pending_approvals"][0]["id"].clone()),
+        (Some("storing"), request["id"].clone())
+    );
+    let approval = request["id"].as_str().unwrap();
+    let (code, own) = cli.run(&["approval", "approve", approval]);
+    assert_eq!((code, own["code"].as_str()), (3, Some("four_eyes_same_user")));
+    assert_eq!(cli.run_as(Some("admin"), &["user", "add", "sam", "--role", "supervisor"]).0, 0);
+    let (code, queue) = cli.run_as(Some("sam"), &["approval", "list", "--state", "pending", "--kind", "edd_decision"]);
+    assert_eq!((code, queue["items"].as_array().unwrap().len()), (0, 1));
+    let (code, approved) = cli.run_as(Some("sam"), &["approval", "approve", approval, "--reason", "evidence seen"]);
+    assert_eq!((code, approved["state"].as_str(), approved["checker"].as_str()), (0, Some("approved"), Some("sam")));
+    let (_, decided) = cli.run(&["edd", "show", &case_id]);
+    assert_eq!(
+        (decided["outcome"].as_str(), decided["decisions"][0]["decided_by"].as_str()),
+        (Some("passed"), Some("clerk"))
+    );
 
     let (code, queue) = cli.run(&["queue", "list", "--edd", "passed"]);
     assert_eq!(code, 0);

@@ -139,7 +139,8 @@ fn activation_is_blocked_by_frozen_denied_and_closed_controls_but_not_dormant() 
             assert_eq!(b["reasons"][0]["code"], format!("control_{control}"), "{control}");
             assert_eq!(t.counts(), before, "{control}: refused activation writes nothing");
             // Lifting the control lets activation through.
-            t.app.remove_control(&t.actor, &id, &view.controls[0].id, Some("cleared")).unwrap();
+            let lifted = t.app.remove_control(&t.actor, &id, &view.controls[0].id, Some("cleared"));
+            t.settle(lifted, |app, actor| app.customer(actor, &id)).unwrap();
             assert_eq!(t.app.activate(&t.actor, &id).unwrap().state, "active", "{control}");
         } else {
             assert_eq!(result.unwrap().state, "active", "{control} does not block activation");

@@ -1,7 +1,7 @@
 //! The customer lifecycle, driven by `fixtures/customer-transitions.json`: once against the pure
 //! state machine, once through the app on a real database.
 
-use dossier_app::LifecycleCommand;
+use dossier_app::{LifecycleCommand, Submitted};
 use dossier_core::{CustomerAction, CustomerState, VerificationLevel};
 use serde_json::Value;
 
@@ -116,6 +116,7 @@ fn customer_in(t: &mut TestApp, state: &str, n: usize) -> String {
 fn the_app_follows_the_table_and_refusals_change_nothing() {
     let (actions, rows) = table();
     let mut t = TestApp::new();
+    t.checker(); // the second supervisor exists before any count is taken
     let mut n = 0;
     for from in all_states().iter().map(state_label) {
         for a in &actions {
@@ -127,9 +128,9 @@ fn the_app_follows_the_table_and_refusals_change_nothing() {
             let actor = t.actor.clone();
             let app = &mut t.app;
             let result = match a.as_str() {
-                "verify_partial" => app.verify(&actor, &id, "partial", None),
-                "verify_full" => app.verify(&actor, &id, "full", None),
-                "activate" => app.activate(&actor, &id),
+                "verify_partial" => app.verify(&actor, &id, "partial", None).map(Submitted::Applied),
+                "verify_full" => app.verify(&actor, &id, "full", None).map(Submitted::Applied),
+                "activate" => app.activate(&actor, &id).map(Submitted::Applied),
                 "reject" => app.lifecycle(&actor, &id, LifecycleCommand::Reject, Some("r")),
                 "withdraw" => app.lifecycle(&actor, &id, LifecycleCommand::Withdraw, Some("r")),
                 "undo_rejection" => app.lifecycle(&actor, &id, LifecycleCommand::UndoRejection, Some("r")),
@@ -138,14 +139,21 @@ fn the_app_follows_the_table_and_refusals_change_nothing() {
                 "reactivate" => app.lifecycle(&actor, &id, LifecycleCommand::Reactivate, Some("r")),
                 other => panic!("unknown action {other}"),
             };
+            // Undoing a rejection waits for a second person; approved, it is applied.
+            let four_eyes = result.as_ref().is_ok_and(|s| s.pending_approval().is_some());
+            let id2 = id.clone();
+            let result = t.settle(result, |app, actor| app.customer(actor, &id2));
             match (result, expected.strip_prefix('!')) {
                 (Ok(_), None) => {
                     assert_eq!(t.state_of(&id), expected, "{from} × {a}");
+                    assert_eq!(four_eyes, a == "undo_rejection", "{from} × {a}: only undoing a rejection waits");
                     let after = t.counts();
+                    // With four eyes: approval.requested, the change itself, approval.approved.
+                    let events = if four_eyes { 3 } else { 1 };
                     assert_eq!(
                         after["audit_events"],
-                        before_counts["audit_events"] + 1,
-                        "{from} × {a}: one audit event"
+                        before_counts["audit_events"] + events,
+                        "{from} × {a}: the change's audit events"
                     );
                 }
                 (Err(e), Some(code)) => {

@@ -1,6 +1,7 @@
 //! Dossier's integration tests: one binary, one module per capability, a fresh SQLite file per
 //! test, a fixed clock, and tables of cases in `fixtures/`.
 
+mod approvals;
 mod audit;
 mod bad_input;
 mod cli;

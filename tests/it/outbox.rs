@@ -114,10 +114,17 @@ fn a_person_discards_with_a_reason_and_retries_only_what_needs_attention() {
     assert_eq!((e.status(), e.code()), (403, "not_needing_attention"));
     assert_eq!(t.app.sync_discard(&t.actor, &first.id, None).unwrap_err().status(), 400, "a reason is required");
     assert_eq!(t.counts(), before);
-    let discarded = t.app.sync_discard(&t.actor, &first.id, Some("sent by hand")).unwrap();
+    let discard = t.app.sync_discard(&t.actor, &first.id, Some("sent by hand"));
+    let message = first.id.clone();
+    let discarded = t
+        .settle(discard, |app, actor| {
+            Ok(app.sync_list(actor, None, None, Some(500), None)?.items.into_iter().find(|m| m.id == message).unwrap())
+        })
+        .unwrap();
     assert_eq!(discarded.status, "discarded");
-    let last = t.app.audit_events(&t.actor, None, Some(500), None).unwrap().items.pop().unwrap();
-    assert_eq!((last.action.as_str(), last.reason.as_deref()), ("sync.discard", Some("sent by hand")));
+    let events = t.app.audit_events(&t.actor, None, Some(500), None).unwrap().items;
+    let discard = events.iter().find(|e| e.action == "sync.discard").unwrap();
+    assert_eq!((discard.actor.as_str(), discard.reason.as_deref()), ("tester", Some("sent by hand")));
     assert_eq!(t.app.sync_discard(&t.actor, &first.id, Some("again")).unwrap_err().code(), "not_discardable");
 
     let status = t.app.sync_status(&t.actor, false).unwrap();

@@ -12,7 +12,8 @@ fn perform(
     input: serde_json::Value,
 ) -> dossier_app::Result<dossier_app::dto::KycResultsView> {
     let input: PerformKycInput = dossier_app::input::from_json(&input.to_string())?;
-    t.app.perform_kyc(&t.actor, id, &input)
+    let submitted = t.app.perform_kyc(&t.actor, id, &input);
+    t.settle(submitted, |app, actor| app.kyc_results(actor, id))
 }
 
 #[test]

@@ -269,7 +269,8 @@ fn the_dashboards_counts_by_state_stay_exact_through_every_transition() {
     t.app.activate(&t.actor, &a).unwrap();
     let b = t.create(minimal_individual("DC-2"));
     t.app.lifecycle(&t.actor, &b, dossier_app::LifecycleCommand::Reject, Some("documents forged")).unwrap();
-    t.app.lifecycle(&t.actor, &b, dossier_app::LifecycleCommand::UndoRejection, Some("reviewed again")).unwrap();
+    let undone = t.app.lifecycle(&t.actor, &b, dossier_app::LifecycleCommand::UndoRejection, Some("reviewed again"));
+    t.settle(undone, |app, actor| app.customer(actor, &b)).unwrap();
     let c = t.verified_individual("DC-3", "partial");
     t.app.lifecycle(&t.actor, &c, dossier_app::LifecycleCommand::Close, Some("customer left")).unwrap();
     t.create(minimal_individual("DC-4"));

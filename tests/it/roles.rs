@@ -69,6 +69,13 @@ fn call(app: &mut Dossier, a: &Actor, use_case: &str) -> dossier_app::Result<()>
         "settings show" => run!(app.policy(a)),
         "file read" => run!(app.file_content(a, "file:00")),
         "user passwd" => run!(app.set_password(a, None, &pw)),
+        "approval list" => {
+            run!(app.approvals(a, &dossier_app::ApprovalQuery { kind: Some("coffee".into()), ..Default::default() }))
+        }
+        "approval show" => run!(app.approval(a, id)),
+        "approval withdraw" => run!(app.withdraw_approval(a, id)),
+        "approval approve" => run!(app.approve(a, id, None)),
+        "approval reject" => run!(app.reject_approval(a, id, None)),
         "customer create" => run!(app.create_customer(a, &CreateCustomerInput::default())),
         "customer add-address" => run!(app.add_address(a, id, &AddressInput::default())),
         "customer add-contact" => run!(app.add_contact(a, id, &ContactInput::default())),

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use dossier_app::dto::CreateCustomerInput;
-use dossier_app::{Actor, Dossier, FixedClock, Password, SequentialIds};
+use dossier_app::{Actor, Dossier, FixedClock, Password, SequentialIds, Submitted};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -43,6 +43,7 @@ pub const TABLES: &[&str] = &[
     "conflicts",
     "users",
     "user_roles",
+    "approvals",
 ];
 
 /// Every test user's password.
@@ -57,6 +58,8 @@ pub struct TestApp {
     pub clock: Arc<FixedClock>,
     pub actor: Actor,
     pub admin: Actor,
+    /// A second supervisor, who approves the tester's four-eyes requests (made when needed).
+    checker: Option<Actor>,
 }
 
 pub fn password() -> Password {
@@ -85,7 +88,35 @@ impl TestApp {
         let roles = ["supervisor".to_owned(), "admin".to_owned()];
         app.add_user(&admin, "tester", &roles, &password()).expect("tester added");
         let actor = app.sign_in("tester", &password()).expect("tester signs in");
-        Self { dir, app, clock, actor, admin }
+        Self { dir, app, clock, actor, admin, checker: None }
+    }
+
+    /// The second supervisor, `checker`.
+    pub fn checker(&mut self) -> Actor {
+        if let Some(c) = &self.checker {
+            return c.clone();
+        }
+        let c = self.user("checker", &["supervisor"]);
+        self.checker = Some(c.clone());
+        c
+    }
+
+    /// A command that may need a second person, carried through: when it was held for approval,
+    /// `checker` approves it and `reread` gives the entity as it is now.
+    pub fn settle<T>(
+        &mut self,
+        submitted: dossier_app::Result<Submitted<T>>,
+        reread: impl FnOnce(&Dossier, &Actor) -> dossier_app::Result<T>,
+    ) -> dossier_app::Result<T> {
+        match submitted? {
+            Submitted::Applied(view) => Ok(view),
+            Submitted::Pending(p) => {
+                let checker = self.checker();
+                let approved = self.app.approve(&checker, &p.pending_approval.id, None)?;
+                assert_eq!(approved.state, "approved");
+                reread(&self.app, &self.actor)
+            }
+        }
     }
 
     /// Adds a user with `roles` and signs them in.
@@ -229,7 +260,8 @@ impl TestApp {
             reason: Some("reviewed the evidence".into()),
             failure_codes: codes.iter().map(|c| c.to_string()).collect(),
         };
-        self.app.decide_verification(&self.actor, id, &input)
+        let submitted = self.app.decide_verification(&self.actor, id, &input);
+        self.settle(submitted, |app, actor| app.verification(actor, id))
     }
 
     /// A complete individual verified at `level`.

@@ -329,7 +329,12 @@ fn a_permanent_error_waits_for_a_person_who_fixes_it_and_retries() {
 
     t.app.set_provider(&t.actor, &ProviderInput { client_secret: Some("dossier-sandbox".into()), ..wrong }).unwrap();
     t.app.sync_retry(&t.actor, &waiting[0].id).unwrap();
-    t.app.sync_discard(&t.actor, &waiting[1].id, Some("created at Paxos by hand")).unwrap();
+    let discard = t.app.sync_discard(&t.actor, &waiting[1].id, Some("created at Paxos by hand"));
+    let message = waiting[1].id.clone();
+    t.settle(discard, |app, actor| {
+        Ok(app.sync_list(actor, None, None, Some(500), None)?.items.into_iter().find(|m| m.id == message).unwrap())
+    })
+    .unwrap();
     t.app.sync_run(&t.actor, None, true, |_| {}).unwrap();
     let records = sim.records();
     assert_eq!(count(&records, "paxos", "identities"), 1);

@@ -90,6 +90,8 @@ pub const CODES: &[CodeDoc] = &[
     // Domain rules (403)
     b("role_required", 403, "the user's roles do not allow this: the message names the roles that do"),
     b("cannot_disable_self", 403, "an admin cannot disable their own account"),
+    b("four_eyes_same_user", 403, "a second person must decide a four-eyes request: not its maker"),
+    b("not_the_maker", 403, "only the maker of a request can withdraw it"),
     e("domain_rule_violation", 403, "a gate refused the action: the reasons list every rule not met"),
     r("primary_address_missing", "no primary physical address"),
     r("identity_document_missing", "no valid identity document"),
@@ -123,6 +125,7 @@ pub const CODES: &[CodeDoc] = &[
     b("outbox_message_not_found", 404, "no outbox message with that id"),
     b("file_not_found", 404, "no stored scan with that reference"),
     b("user_not_found", 404, "no user with that name"),
+    b("approval_not_found", 404, "no approval request with that id"),
     // Conflicts (409)
     e("conflict", 409, "the change conflicts with existing data: reload and retry"),
     e("database_too_new", 409, "the database was written by a newer Dossier"),
@@ -136,6 +139,8 @@ pub const CODES: &[CodeDoc] = &[
     b("user_exists", 409, "a user with that name exists (letter case aside)"),
     b("user_unchanged", 409, "the user is already as asked"),
     b("last_admin", 409, "the change would leave no active admin"),
+    b("approval_pending", 409, "a request of that kind about that entity already waits for approval"),
+    b("approval_not_pending", 409, "the request is already approved, rejected or withdrawn"),
     b("audit_chain_broken", 409, "an audit event no longer matches the hash chain: the trail was changed"),
     // Unprocessable (422)
     b("unverified_customer", 422, "the customer has not been verified"),

@@ -6,6 +6,7 @@ use dossier_store::Tx;
 use serde_json::json;
 use ts_rs::TS;
 
+use crate::approvals::{Held, Submitted};
 use crate::convert::{self, Ctx, Fields};
 use crate::dto::*;
 use crate::error::{Error, Problem, Reason, Result};
@@ -132,6 +133,64 @@ fn conflict(code: &str, message: &str) -> Error {
 }
 
 impl Env {
+    /// Runs `change` on one customer in the caller's transaction, then returns it as stored.
+    pub(crate) fn change_customer(
+        &self,
+        tx: &Tx<'_>,
+        id: CustomerId,
+        change: impl FnOnce(&Env, &Tx<'_>, Customer) -> Result<()>,
+    ) -> Result<CustomerView> {
+        let customer = load(tx, id)?;
+        change(self, tx, customer)?;
+        tx.touch_customer(id, self.clock.now())?;
+        let policy = crate::policy::load(tx)?;
+        self.refresh_derived(tx, &policy, id)?;
+        self.customer_view(tx, &policy, id)
+    }
+
+    /// A lifecycle action in the caller's transaction (see [`Dossier::lifecycle`]).
+    pub(crate) fn lifecycle(
+        &self,
+        tx: &Tx<'_>,
+        actor: &Actor,
+        id: CustomerId,
+        command: LifecycleCommand,
+        reason: Text,
+    ) -> Result<CustomerView> {
+        let action = command.action();
+        self.change_customer(tx, id, |env, tx, c| {
+            let next = c.state.apply(action)?;
+            tx.set_customer_state(c.id, next, env.clock.now())?;
+            let audit_action = match command {
+                LifecycleCommand::Reject => "customer.reject",
+                LifecycleCommand::Withdraw => "customer.withdraw",
+                LifecycleCommand::UndoRejection => "customer.undo_rejection",
+                LifecycleCommand::UndoWithdrawal => "customer.undo_withdrawal",
+                LifecycleCommand::Close => "customer.close",
+                LifecycleCommand::Reactivate => "customer.reactivate",
+            };
+            let summary = json!({ "from": c.state.name(), "to": next.name() });
+            env.audit(tx, actor, audit_action, c.id, Some(reason), summary)
+        })
+    }
+
+    /// Lifts a control in the caller's transaction (see [`Dossier::remove_control`]).
+    pub(crate) fn remove_control(
+        &self,
+        tx: &Tx<'_>,
+        actor: &Actor,
+        id: CustomerId,
+        control_id: ControlId,
+        reason: Text,
+    ) -> Result<CustomerView> {
+        self.change_customer(tx, id, |env, tx, c| {
+            let control = c.controls.iter().find(|k| k.id == control_id).ok_or_else(|| Error::not_found("control"))?;
+            tx.remove_control(control.id, env.clock.now())?;
+            let summary = json!({ "control_id": control.id.to_string(), "type": control.control_type.as_str() });
+            env.audit(tx, actor, "customer.remove_control", c.id, Some(reason), summary)
+        })
+    }
+
     /// The customer as shown: its data, the gate checklist, and what is derived from it.
     pub(crate) fn customer_view(&self, tx: &Tx<'_>, policy: &Policy, id: CustomerId) -> Result<CustomerView> {
         let customer = load(tx, id)?;
@@ -151,6 +210,7 @@ impl Env {
                 fetched_at: convert::timestamp(at),
             })
             .collect();
+        view.pending_approvals = self.pending_approvals(tx, Some(id), None)?;
         Ok(view)
     }
 
@@ -349,14 +409,7 @@ impl Dossier {
         change: impl FnOnce(&Env, &Tx<'_>, Customer) -> Result<()>,
     ) -> Result<CustomerView> {
         let id = parse_customer_id(id)?;
-        self.write(|env, tx| {
-            let customer = load(tx, id)?;
-            change(env, tx, customer)?;
-            tx.touch_customer(id, env.clock.now())?;
-            let policy = crate::policy::load(tx)?;
-            env.refresh_derived(tx, &policy, id)?;
-            env.customer_view(tx, &policy, id)
-        })
+        self.write(|env, tx| env.change_customer(tx, id, change))
     }
 
     /// Adds an address. A new primary address replaces the old primary one (which stays, non-primary).
@@ -569,30 +622,24 @@ impl Dossier {
     }
 
     /// Reject, withdraw, close, reactivate, undo a rejection or a withdrawal; a reason is required.
+    /// Undoing a rejection needs a second person: it is checked in full and held for approval.
     pub fn lifecycle(
         &mut self,
         actor: &Actor,
         id: &str,
         command: LifecycleCommand,
         reason: Option<&str>,
-    ) -> Result<CustomerView> {
+    ) -> Result<Submitted<CustomerView>> {
         actor.require(command.permission())?;
-        let reason = reason_text("reason", reason, true)?;
-        let action = command.action();
-        self.change_customer(id, |env, tx, c| {
-            let next = c.state.apply(action)?;
-            tx.set_customer_state(c.id, next, env.clock.now())?;
-            let audit_action = match command {
-                LifecycleCommand::Reject => "customer.reject",
-                LifecycleCommand::Withdraw => "customer.withdraw",
-                LifecycleCommand::UndoRejection => "customer.undo_rejection",
-                LifecycleCommand::UndoWithdrawal => "customer.undo_withdrawal",
-                LifecycleCommand::Close => "customer.close",
-                LifecycleCommand::Reactivate => "customer.reactivate",
-            };
-            let summary = json!({ "from": c.state.name(), "to": next.name() });
-            env.audit(tx, actor, audit_action, c.id, reason, summary)
-        })
+        let reason = reason_text("reason", reason, true)?.ok_or_else(internal)?;
+        let id = parse_customer_id(id)?;
+        if command == LifecycleCommand::UndoRejection {
+            let held = Held::UndoRejection { customer_id: id.to_string(), reason: reason.to_string() };
+            return self
+                .hold(actor, ApprovalKind::UndoRejection, *id.as_uuid(), &held, &reason)
+                .map(Submitted::pending);
+        }
+        self.write(|env, tx| env.lifecycle(tx, actor, id, command, reason)).map(Submitted::Applied)
     }
 
     /// Places a control (dormant, frozen, closed, denied) on a customer. One of each type at a time.
@@ -633,25 +680,36 @@ impl Dossier {
         })
     }
 
-    /// Lifts a control; the control stays in history with the time it was lifted.
+    /// Lifts a control; the control stays in history with the time it was lifted. Lifting a
+    /// `frozen` or `denied` control needs a second person: it is checked and held for approval.
     pub fn remove_control(
         &mut self,
         actor: &Actor,
         id: &str,
         control_id: &str,
         reason: Option<&str>,
-    ) -> Result<CustomerView> {
+    ) -> Result<Submitted<CustomerView>> {
         actor.require(Permission::Review)?;
-        let reason = reason_text("reason", reason, true)?;
+        let reason = reason_text("reason", reason, true)?.ok_or_else(internal)?;
         let control_id = ControlId::parse(control_id).map_err(|_| {
             Error::invalid_input(vec![Reason::field("control_id", "invalid_id", "control_id is not a control id")])
         })?;
-        self.change_customer(id, |env, tx, c| {
+        let id = parse_customer_id(id)?;
+        let control_type = self.read(|_, tx| {
+            let c = load(tx, id)?;
             let control = c.controls.iter().find(|k| k.id == control_id).ok_or_else(|| Error::not_found("control"))?;
-            tx.remove_control(control.id, env.clock.now())?;
-            let summary = json!({ "control_id": control.id.to_string(), "type": control.control_type.as_str() });
-            env.audit(tx, actor, "customer.remove_control", c.id, reason, summary)
-        })
+            Ok(control.control_type)
+        })?;
+        if matches!(control_type, ControlType::Frozen | ControlType::Denied) {
+            let held = Held::ControlRemoval {
+                customer_id: id.to_string(),
+                control_id: control_id.to_string(),
+                reason: reason.to_string(),
+            };
+            let entity = *control_id.as_uuid();
+            return self.hold(actor, ApprovalKind::ControlRemoval, entity, &held, &reason).map(Submitted::pending);
+        }
+        self.write(|env, tx| env.remove_control(tx, actor, id, control_id, reason)).map(Submitted::Applied)
     }
 }
 

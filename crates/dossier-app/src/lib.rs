@@ -4,6 +4,7 @@
 //! import of customers, streaming exports) lives in `import.rs`, `export.rs` and the shared
 //! layout `customer_csv.rs`.
 
+mod approvals;
 mod audit;
 pub mod codes;
 mod convert;
@@ -31,6 +32,7 @@ use std::sync::Arc;
 use dossier_store::Store;
 use time::Date;
 
+pub use approvals::{ApprovalQuery, ApprovalView, PendingApproval, Submitted};
 pub use audit::AuditVerifyView;
 pub use customer_csv::CUSTOMER_COLUMNS;
 pub use customers::{LifecycleCommand, VerifyContactInput};

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use time::Duration;
 use uuid::Uuid;
 
+use crate::approvals::{Held, Submitted};
 use crate::convert::timestamp;
 use crate::credentials;
 use crate::customers::page_limit;
@@ -379,51 +380,31 @@ impl Dossier {
     /// A person sends a message that needs attention again, after fixing what was wrong.
     pub fn sync_retry(&mut self, actor: &Actor, id: &str) -> Result<OutboxView> {
         actor.require(Permission::Review)?;
-        self.change_outbox(actor, id, None, "sync.retry", |row| {
-            if row.status != OutboxStatus::NeedsAttention {
-                return Err(rule_error("not_needing_attention", "only messages that need attention can be retried"));
-            }
-            Ok(OutboxStatus::Pending)
+        let id = parse_outbox_id(id)?;
+        self.write(|env, tx| {
+            env.change_outbox(tx, actor, id, None, "sync.retry", |row| {
+                if row.status != OutboxStatus::NeedsAttention {
+                    return Err(rule_error(
+                        "not_needing_attention",
+                        "only messages that need attention can be retried",
+                    ));
+                }
+                Ok(OutboxStatus::Pending)
+            })
         })
     }
 
-    /// A person gives up on a message, with a reason; it will never be sent.
-    pub fn sync_discard(&mut self, actor: &Actor, id: &str, reason: Option<&str>) -> Result<OutboxView> {
+    /// A person gives up on a message, with a reason; it will never be sent. A discard needs a
+    /// second person: it is checked and held for approval. (Every discard, not only of messages
+    /// that need attention: else a discard made while a message is still pending would pass
+    /// with one pair of eyes.)
+    pub fn sync_discard(&mut self, actor: &Actor, id: &str, reason: Option<&str>) -> Result<Submitted<OutboxView>> {
         actor.require(Permission::Review)?;
         let reason = Text::parse(reason.unwrap_or(""), 1000)
             .map_err(|e| Error::invalid_input(vec![Reason::from_value_error("reason", &e)]))?;
-        self.change_outbox(actor, id, Some(reason), "sync.discard", |row| match row.status {
-            OutboxStatus::NeedsAttention | OutboxStatus::Pending => Ok(OutboxStatus::Discarded),
-            _ => Err(rule_error(
-                "not_discardable",
-                "only pending messages or messages that need attention can be discarded",
-            )),
-        })
-    }
-
-    fn change_outbox(
-        &mut self,
-        actor: &Actor,
-        id: &str,
-        reason: Option<Text>,
-        action: &'static str,
-        decide: impl FnOnce(&OutboxRow) -> Result<OutboxStatus>,
-    ) -> Result<OutboxView> {
-        let id = OutboxId::parse(id).map_err(|_| {
-            Error::invalid_input(vec![Reason::field("id", "invalid_id", "id is not an outbox message id")])
-        })?;
-        self.write(|env, tx| {
-            let row = tx.outbox_message(id)?.ok_or_else(|| Error::not_found("outbox_message"))?;
-            let now = env.clock.now();
-            match decide(&row)? {
-                OutboxStatus::Pending => tx.outbox_requeue(row.seq, now)?,
-                _ => tx.outbox_discard(row.seq, now)?,
-            }
-            let summary = json!({"outbox_id": row.id.to_string(), "provider": row.provider.as_str(),
-                "operation": row.operation.as_str(), "from": row.status.as_str()});
-            env.audit(tx, actor, action, CustomerId::from_uuid(row.aggregate_id), reason, summary)?;
-            Ok(outbox_view(&tx.outbox_message(id)?.ok_or_else(crate::customers::internal)?))
-        })
+        let id = parse_outbox_id(id)?;
+        let held = Held::SyncDiscard { outbox_id: id.to_string(), reason: reason.to_string() };
+        self.hold(actor, ApprovalKind::SyncDiscard, *id.as_uuid(), &held, &reason).map(Submitted::pending)
     }
 
     /// The address of the sandbox, when this process or another one on this data directory
@@ -579,6 +560,47 @@ impl Dossier {
             reconciled: report.progress.reconciled,
             stopped_early: report.stopped_early,
             status: self.outbox_status(false)?,
+        })
+    }
+}
+
+fn parse_outbox_id(raw: &str) -> Result<OutboxId> {
+    OutboxId::parse(raw)
+        .map_err(|_| Error::invalid_input(vec![Reason::field("id", "invalid_id", "id is not an outbox message id")]))
+}
+
+impl Env {
+    /// Moves an outbox message to the status `decide` picks, in the caller's transaction.
+    fn change_outbox(
+        &self,
+        tx: &Tx<'_>,
+        actor: &Actor,
+        id: OutboxId,
+        reason: Option<Text>,
+        action: &'static str,
+        decide: impl FnOnce(&OutboxRow) -> Result<OutboxStatus>,
+    ) -> Result<OutboxView> {
+        let row = tx.outbox_message(id)?.ok_or_else(|| Error::not_found("outbox_message"))?;
+        let now = self.clock.now();
+        match decide(&row)? {
+            OutboxStatus::Pending => tx.outbox_requeue(row.seq, now)?,
+            _ => tx.outbox_discard(row.seq, now)?,
+        }
+        let summary = json!({"outbox_id": row.id.to_string(), "provider": row.provider.as_str(),
+            "operation": row.operation.as_str(), "from": row.status.as_str()});
+        self.audit(tx, actor, action, CustomerId::from_uuid(row.aggregate_id), reason, summary)?;
+        Ok(outbox_view(&tx.outbox_message(id)?.ok_or_else(crate::customers::internal)?))
+    }
+
+    /// Discards a pending or needs-attention message in the caller's transaction (see
+    /// [`Dossier::sync_discard`]).
+    pub(crate) fn discard(&self, tx: &Tx<'_>, actor: &Actor, id: OutboxId, reason: Text) -> Result<OutboxView> {
+        self.change_outbox(tx, actor, id, Some(reason), "sync.discard", |row| match row.status {
+            OutboxStatus::NeedsAttention | OutboxStatus::Pending => Ok(OutboxStatus::Discarded),
+            _ => Err(rule_error(
+                "not_discardable",
+                "only pending messages or messages that need attention can be discarded",
+            )),
         })
     }
 }

@@ -12,8 +12,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use dossier_app::dto::*;
 use dossier_app::sync::ProviderInput;
 use dossier_app::{
-    Actor, Clock, Dossier, Error, IdSource, ImportOptions, LifecycleCommand, Password, Reason, SystemClock, UuidV7,
-    VerifyContactInput,
+    Actor, ApprovalQuery, Clock, Dossier, Error, IdSource, ImportOptions, LifecycleCommand, Password, Reason,
+    Submitted, SystemClock, UuidV7, VerifyContactInput,
 };
 use serde::Serialize;
 
@@ -87,6 +87,9 @@ enum Command {
     /// Work queues over customers and cases.
     #[command(subcommand)]
     Queue(QueueCommand),
+    /// Four-eyes requests: the queue, and a second person's approval.
+    #[command(subcommand)]
+    Approval(ApprovalCommand),
     /// Time-driven transitions.
     #[command(subcommand)]
     Maintenance(MaintenanceCommand),
@@ -126,6 +129,39 @@ enum Command {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+}
+
+#[derive(Subcommand, Debug)]
+enum ApprovalCommand {
+    /// Requests, oldest first.
+    List {
+        /// pending, approved, rejected or withdrawn.
+        #[arg(long, value_name = "STATE")]
+        state: Option<String>,
+        /// edd_decision, client_override, control_removal, undo_rejection or sync_discard.
+        #[arg(long, value_name = "KIND")]
+        kind: Option<String>,
+        #[arg(long, value_name = "ID")]
+        customer: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// One request.
+    Show { id: String },
+    /// Approve a request (supervisors, not its maker): the command is applied now.
+    Approve {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Reject a request (supervisors, not its maker).
+    Reject {
+        id: String,
+        #[command(flatten)]
+        reason: ReasonArg,
+    },
+    /// Withdraw your own request.
+    Withdraw { id: String },
 }
 
 #[derive(Subcommand, Debug)]
@@ -803,6 +839,7 @@ where
             match execute(cli, ctx, stdout) {
                 Ok(Output::Json(json)) => (exit::OK, render(&json, pretty)),
                 Ok(Output::RowsRejected(json)) => (exit::ROWS_REJECTED, render(&json, pretty)),
+                Ok(Output::Pending(json)) => (exit::PENDING_APPROVAL, render(&json, pretty)),
                 Ok(Output::Written) => (exit::OK, String::new()),
                 Err(e) => failure(&e, pretty),
             }
@@ -822,6 +859,8 @@ enum Output {
     Json(serde_json::Value),
     /// An import's report when it rejected rows (exit 5).
     RowsRejected(serde_json::Value),
+    /// A command held for a second person's approval (exit 6).
+    Pending(serde_json::Value),
     /// The command wrote its output itself (an export to stdout, a template).
     Written,
 }
@@ -899,6 +938,13 @@ fn read_input<T: serde::de::DeserializeOwned>(arg: &InputArg) -> Result<T, Error
     dossier_app::input::from_json(&text)
 }
 
+/// A command that may wait for a second person: its view when applied, else the request (exit 6).
+fn submitted<T: Serialize>(value: Submitted<T>) -> Result<Output, Error> {
+    let pending = value.pending_approval().is_some();
+    let Output::Json(json) = json(value)? else { unreachable!("json() makes JSON") };
+    Ok(if pending { Output::Pending(json) } else { Output::Json(json) })
+}
+
 fn json<T: Serialize>(value: T) -> Result<Output, Error> {
     Ok(Output::Json(serde_json::to_value(value).expect("views always serialize")))
 }
@@ -955,7 +1001,7 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
         Command::Idv(command) => idv(&mut app, actor, command),
         Command::Edd(command) => edd(&mut app, actor, command),
         Command::Kyc(KycCommand::Perform { customer_id, input }) => {
-            json(app.perform_kyc(actor, &customer_id, &read_input(&input)?)?)
+            submitted(app.perform_kyc(actor, &customer_id, &read_input(&input)?)?)
         }
         Command::Kyc(KycCommand::Record { customer_id, input }) => {
             json(app.record_kyc_report(actor, &customer_id, &read_input(&input)?)?)
@@ -993,11 +1039,23 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
         }
         Command::Sync(SyncCommand::Retry { id }) => json(app.sync_retry(actor, &id)?),
         Command::Sync(SyncCommand::Discard { id, reason }) => {
-            json(app.sync_discard(actor, &id, Some(&reason.reason))?)
+            submitted(app.sync_discard(actor, &id, Some(&reason.reason))?)
         }
         Command::Sim { .. } => unreachable!("served before the data directory is opened"),
         Command::Init { .. } => unreachable!("run before signing in"),
         Command::User(command) => user(&mut app, actor, command, ctx),
+        Command::Approval(ApprovalCommand::List { state, kind, customer, page }) => {
+            let query = ApprovalQuery { state, kind, customer_id: customer, limit: page.limit, after: page.after };
+            json(app.approvals(actor, &query)?)
+        }
+        Command::Approval(ApprovalCommand::Show { id }) => json(app.approval(actor, &id)?),
+        Command::Approval(ApprovalCommand::Approve { id, reason }) => {
+            json(app.approve(actor, &id, reason.as_deref())?)
+        }
+        Command::Approval(ApprovalCommand::Reject { id, reason }) => {
+            json(app.reject_approval(actor, &id, Some(&reason.reason))?)
+        }
+        Command::Approval(ApprovalCommand::Withdraw { id }) => json(app.withdraw_approval(actor, &id)?),
         Command::File(FileCommand::Attach { path }) => json(app.attach_file(actor, &path)?),
         Command::File(FileCommand::Read { reference }) => json(app.file_content(actor, &reference)?),
         Command::Dev(DevCommand::Generate { customers, seed, now }) => {
@@ -1238,19 +1296,19 @@ fn customer(app: &mut Dossier, actor: &Actor, command: CustomerCommand) -> Resul
         }
         C::Verify { id, level, note } => json(app.verify(actor, &id, &value_name(level), note.as_deref())?),
         C::Activate { id } => json(app.activate(actor, &id)?),
-        C::Reject { id, reason } => json(lifecycle(app, &id, LifecycleCommand::Reject, reason)?),
-        C::Withdraw { id, reason } => json(lifecycle(app, &id, LifecycleCommand::Withdraw, reason)?),
-        C::Close { id, reason } => json(lifecycle(app, &id, LifecycleCommand::Close, reason)?),
-        C::Reactivate { id, reason } => json(lifecycle(app, &id, LifecycleCommand::Reactivate, reason)?),
-        C::UndoRejection { id, reason } => json(lifecycle(app, &id, LifecycleCommand::UndoRejection, reason)?),
-        C::UndoWithdrawal { id, reason } => json(lifecycle(app, &id, LifecycleCommand::UndoWithdrawal, reason)?),
+        C::Reject { id, reason } => submitted(lifecycle(app, &id, LifecycleCommand::Reject, reason)?),
+        C::Withdraw { id, reason } => submitted(lifecycle(app, &id, LifecycleCommand::Withdraw, reason)?),
+        C::Close { id, reason } => submitted(lifecycle(app, &id, LifecycleCommand::Close, reason)?),
+        C::Reactivate { id, reason } => submitted(lifecycle(app, &id, LifecycleCommand::Reactivate, reason)?),
+        C::UndoRejection { id, reason } => submitted(lifecycle(app, &id, LifecycleCommand::UndoRejection, reason)?),
+        C::UndoWithdrawal { id, reason } => submitted(lifecycle(app, &id, LifecycleCommand::UndoWithdrawal, reason)?),
         C::AddControl { id, control_type, set_by, reason_code, reason } => {
             let input =
                 ControlInput { control_type: Some(control_type), set_by: Some(set_by), reason_code: Some(reason_code) };
             json(app.add_control(actor, &id, &input, Some(&reason.reason))?)
         }
         C::RemoveControl { id, control, reason } => {
-            json(app.remove_control(actor, &id, &control, Some(&reason.reason))?)
+            submitted(app.remove_control(actor, &id, &control, Some(&reason.reason))?)
         }
     }
 }
@@ -1304,7 +1362,9 @@ fn idv(app: &mut Dossier, actor: &Actor, command: IdvCommand) -> Result<Output, 
             };
             json(app.advance_verification(actor, &id, &input)?)
         }
-        IdvCommand::Decide { id, decision } => json(app.decide_verification(actor, &id, &decide_input(decision))?),
+        IdvCommand::Decide { id, decision } => {
+            submitted(app.decide_verification(actor, &id, &decide_input(decision))?)
+        }
         IdvCommand::Case(command) => case(app, actor, command),
     }
 }
@@ -1317,7 +1377,9 @@ fn edd(app: &mut Dossier, actor: &Actor, command: EddCommand) -> Result<Output, 
             let input = EvidenceInput { item: Some(item), reference: Some(reference), description };
             json(app.add_evidence(actor, &id, &input)?)
         }
-        EddCommand::Decide { id, decision } => json(app.decide_verification(actor, &id, &decide_input(decision))?),
+        EddCommand::Decide { id, decision } => {
+            submitted(app.decide_verification(actor, &id, &decide_input(decision))?)
+        }
         EddCommand::Case(command) => case(app, actor, command),
     }
 }

@@ -41,6 +41,8 @@ word_enum!(
         Decide = "decide",
         /// Client verification overrides.
         Override = "override",
+        /// Approve or reject another user's four-eyes request.
+        Approve = "approve",
         /// Deliver the outbox to the providers.
         Sync = "sync",
         /// Add users, change their roles, disable them, reset their passwords.
@@ -67,6 +69,7 @@ pub const MATRIX: &[(Permission, &[Role])] = &[
     (P::Review, &[Officer, Supervisor]),
     (P::Decide, &[Officer, Supervisor]),
     (P::Override, &[Supervisor]),
+    (P::Approve, &[Supervisor]),
     (P::Sync, &[BranchStaff, Officer, Supervisor, Admin]),
     (P::ManageUsers, &[Admin]),
     (P::Settings, &[Admin]),
@@ -191,7 +194,7 @@ mod tests {
             }
         }
         assert!(Role::ALL.iter().all(|r| r.may(P::Read)), "every role reads");
-        for p in [P::Onboard, P::Verify, P::Activate, P::Review, P::Decide, P::Override] {
+        for p in [P::Onboard, P::Verify, P::Activate, P::Review, P::Decide, P::Override, P::Approve] {
             assert!(!Admin.may(p), "admin does no compliance work: {p}");
         }
     }
@@ -203,8 +206,8 @@ mod tests {
         assert_eq!(two_hats.roles(), &[BranchStaff, Admin]);
         assert!(two_hats.may(P::Onboard) && two_hats.may(P::ManageUsers));
         assert!(!two_hats.may(P::Decide));
-        let e = two_hats.require(P::Override).unwrap_err();
-        assert_eq!(e.to_string(), "override needs the role supervisor: ask an admin to grant it");
+        let e = two_hats.require(P::Approve).unwrap_err();
+        assert_eq!(e.to_string(), "approve needs the role supervisor: ask an admin to grant it");
         assert_eq!(
             RoleRequired { permission: P::Review }.to_string(),
             "review needs the role officer or supervisor: ask an admin to grant it"

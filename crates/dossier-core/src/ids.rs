@@ -73,4 +73,6 @@ define_id!(
     ConflictId,
     /// One user who signs in.
     UserId,
+    /// One four-eyes approval request.
+    ApprovalId,
 );

@@ -4,6 +4,7 @@
 //! new ids are always arguments, so every rule here is testable with plain values.
 
 pub mod access;
+pub mod approval;
 pub mod audit;
 pub mod case;
 pub mod customer;
@@ -18,6 +19,7 @@ pub mod values;
 pub mod verification;
 
 pub use access::{Actor, MATRIX, Permission, Role, RoleRequired, UserName};
+pub use approval::{ApprovalKind, ApprovalState, CheckRefusal};
 pub use audit::{AuditEvent, EntityKind};
 pub use case::*;
 pub use customer::*;

@@ -5,6 +5,7 @@
 //! [`Store::write`], one `BEGIN IMMEDIATE` transaction per command, so a change, its audit event
 //! and (later) its outbox row commit together or not at all.
 
+mod approvals;
 mod audit;
 mod bulk;
 mod codec;
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+pub use approvals::{ApprovalFilter, ApprovalRow};
 pub use audit::{AuditRow, ChainCheck, GENESIS, chain_hash};
 pub use bulk::{BulkBatch, BulkCustomer, BulkLoad, BulkRisk, EncodedBatch, RowCounts};
 pub use kyc::{DashboardStats, Derived, QueueCursor, QueueFilter, QueueRow, QueueSort, VerificationFilter};
@@ -139,6 +141,23 @@ impl Tx<'_> {
                 Err(e)
             }
         }
+    }
+}
+
+impl Tx<'_> {
+    /// Runs `f` inside a savepoint that is always rolled back: `f` sees its own writes and every
+    /// constraint, and the transaction goes on as if it had not run. A four-eyes request is
+    /// validated this way, exactly as its approval would apply it.
+    pub fn rehearse<T, E: From<StoreError>>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let run = |sql: &str| -> Result<()> {
+            self.conn().prepare_cached(sql)?.execute([])?;
+            Ok(())
+        };
+        run("SAVEPOINT rehearsal")?;
+        let value = f(self);
+        run("ROLLBACK TO rehearsal")?;
+        run("RELEASE rehearsal")?;
+        value
     }
 }
 

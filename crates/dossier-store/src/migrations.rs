@@ -16,6 +16,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0006_dashboard_counts.sql", include_str!("../../../migrations/0006_dashboard_counts.sql")),
     ("0007_audit_chain.sql", include_str!("../../../migrations/0007_audit_chain.sql")),
     ("0008_users.sql", include_str!("../../../migrations/0008_users.sql")),
+    ("0009_approvals.sql", include_str!("../../../migrations/0009_approvals.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -527,6 +527,8 @@ export class MemoryBackend implements Backend {
         verified && tier ? { tier, limits: (this.policy.activity_limits[tier] ?? []).map((l) => ({ ...l })) } : null,
       // The test double talks to no provider.
       provider_statuses: [],
+      // Nor has it four-eyes requests (yet).
+      pending_approvals: [],
     };
     if (c.person) view.person = c.person;
     if (c.institution) view.institution = c.institution;
@@ -1101,6 +1103,7 @@ export class MemoryBackend implements Backend {
       snoozed_until: null,
       notes: [],
       decisions: [],
+      pending_approvals: [],
     };
     const minutes = this.policy.verification_deadline_minutes[method];
     if (minutes !== undefined) v.expires_at = new Date(Date.parse(now) + minutes * 60_000).toISOString();

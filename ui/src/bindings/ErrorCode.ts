@@ -54,6 +54,8 @@ export type ErrorCode =
   | 'sign_in_failed'
   | 'role_required'
   | 'cannot_disable_self'
+  | 'four_eyes_same_user'
+  | 'not_the_maker'
   | 'domain_rule_violation'
   | 'primary_address_missing'
   | 'identity_document_missing'
@@ -86,6 +88,7 @@ export type ErrorCode =
   | 'outbox_message_not_found'
   | 'file_not_found'
   | 'user_not_found'
+  | 'approval_not_found'
   | 'conflict'
   | 'database_too_new'
   | 'data_exists'
@@ -98,6 +101,8 @@ export type ErrorCode =
   | 'user_exists'
   | 'user_unchanged'
   | 'last_admin'
+  | 'approval_pending'
+  | 'approval_not_pending'
   | 'audit_chain_broken'
   | 'unverified_customer'
   | 'invalid_answers'
@@ -176,6 +181,8 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   sign_in_failed: { status: 401, kind: 'both', meaning: "the user name or password is wrong, or the user is disabled" },
   role_required: { status: 403, kind: 'both', meaning: "the user's roles do not allow this: the message names the roles that do" },
   cannot_disable_self: { status: 403, kind: 'both', meaning: "an admin cannot disable their own account" },
+  four_eyes_same_user: { status: 403, kind: 'both', meaning: "a second person must decide a four-eyes request: not its maker" },
+  not_the_maker: { status: 403, kind: 'both', meaning: "only the maker of a request can withdraw it" },
   domain_rule_violation: { status: 403, kind: 'error', meaning: "a gate refused the action: the reasons list every rule not met" },
   primary_address_missing: { status: null, kind: 'reason', meaning: "no primary physical address" },
   identity_document_missing: { status: null, kind: 'reason', meaning: "no valid identity document" },
@@ -208,6 +215,7 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   outbox_message_not_found: { status: 404, kind: 'both', meaning: "no outbox message with that id" },
   file_not_found: { status: 404, kind: 'both', meaning: "no stored scan with that reference" },
   user_not_found: { status: 404, kind: 'both', meaning: "no user with that name" },
+  approval_not_found: { status: 404, kind: 'both', meaning: "no approval request with that id" },
   conflict: { status: 409, kind: 'error', meaning: "the change conflicts with existing data: reload and retry" },
   database_too_new: { status: 409, kind: 'error', meaning: "the database was written by a newer Dossier" },
   data_exists: { status: 409, kind: 'both', meaning: "an identity verification is already in progress" },
@@ -220,6 +228,8 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   user_exists: { status: 409, kind: 'both', meaning: "a user with that name exists (letter case aside)" },
   user_unchanged: { status: 409, kind: 'both', meaning: "the user is already as asked" },
   last_admin: { status: 409, kind: 'both', meaning: "the change would leave no active admin" },
+  approval_pending: { status: 409, kind: 'both', meaning: "a request of that kind about that entity already waits for approval" },
+  approval_not_pending: { status: 409, kind: 'both', meaning: "the request is already approved, rejected or withdrawn" },
   audit_chain_broken: { status: 409, kind: 'both', meaning: "an audit event no longer matches the hash chain: the trail was changed" },
   unverified_customer: { status: 422, kind: 'both', meaning: "the customer has not been verified" },
   invalid_answers: { status: 422, kind: 'error', meaning: "the answers do not match the open questions" },
