@@ -15,6 +15,9 @@ const app = join(root, 'target/debug/dossier-desktop');
 const cli = join(root, 'target/debug/dossier');
 const dataDir = mkdtempSync(join(tmpdir(), 'dossier-e2e-'));
 const PASSPHRASE = 'counter one e2e passphrase';
+// The first admin (set up in the window), an officer who does the onboarding and a supervisor
+// who approves what needs four eyes; the admin adds the other two in Settings.
+const USERS = { admin: 'admin-e2e-password', olivia: 'olivia-e2e-password', sam: 'sam-e2e-password' };
 // Scans to attach by typed path: the app copies them into the data directory (attach_file reads
 // the file and takes it by its content), so they must exist and be real PNG / PDF files.
 const scans = mkdtempSync(join(tmpdir(), 'dossier-e2e-scans-'));
@@ -54,7 +57,7 @@ function dossier(...args) {
   try {
     return JSON.parse(execFileSync(cli, ['--data-dir', dataDir, ...args], {
       encoding: 'utf8',
-      env: { ...process.env, DOSSIER_PASSPHRASE: PASSPHRASE },
+      env: { ...process.env, DOSSIER_PASSPHRASE: PASSPHRASE, DOSSIER_USER: 'olivia', DOSSIER_PASSWORD: USERS.olivia },
     }));
   } catch (e) {
     return JSON.parse(e.stdout);
@@ -80,12 +83,31 @@ test('a fresh install asks for a passphrase, encrypts the data with it, and open
   await d.shot('set-up');
   await d.fill('lock-passphrase', 'too short');
   assert.equal(await d.enabled('lock-submit'), false, 'a passphrase under 10 characters is refused');
-  await d.unlock(PASSPHRASE);
+  await d.unlock(PASSPHRASE, 'admin', USERS.admin);
   await d.find('nav-onboard', 20000);
   await d.shot('first-screen');
   const key = JSON.parse(readFileSync(join(dataDir, 'key.json'), 'utf8'));
   assert.equal(key.kdf.algorithm, 'argon2id');
   assert.equal(dossier('key', 'status').state, 'encrypted');
+
+  // The admin adds the people who do the work, then hands over.
+  await d.click('nav-settings');
+  for (const [name, role] of [['olivia', 'officer'], ['sam', 'supervisor']]) {
+    await d.fill('user-add-name', name);
+    await d.click(`user-add-role-${role}`);
+    await d.fill('user-add-password', USERS[name]);
+    await d.click('user-add');
+    await d.find(`user-row-${name}`);
+  }
+  await d.shot('users');
+  assert.deepEqual(
+    dossier('user', 'list').status,
+    403,
+    'only admins list users: an officer is refused',
+  );
+  await d.click('lock-now');
+  await d.unlock(PASSPHRASE, 'olivia', USERS.olivia);
+  await d.until('the officer to be signed in', async () => (await d.text('signed-in-as')) === 'olivia', 20000);
 });
 
 test('an individual: refused, fixed, verified, activated, EDD passed, found in the EDD-passed view', async () => {
@@ -186,9 +208,31 @@ test('an individual: refused, fixed, verified, activated, EDD passed, found in t
   await d.click('decide-outcome-passed');
   await d.fill('decide-reason', 'Source of wealth documented');
   await d.click('decide-submit');
-  await d.until('the case to pass', async () => (await d.text('case-outcome')) === 'Passed');
-  await d.shot('edd-passed');
+  // Four eyes: the decision waits for a second person, on the case and in the Approvals queue.
+  await d.find('case-pending-approvals');
+  await d.shot('edd-pending-approval');
+  assert.notEqual(dossier('customer', 'show', id).edd_status, 'passed', 'nothing applied yet');
+  const [request] = dossier('approval', 'list', '--state', 'pending').items;
+  assert.equal(request.kind, 'edd_decision');
+  assert.equal(request.maker, 'olivia');
+  await d.go('#/approvals');
+  await d.find(`approval-withdraw-${request.id}`);
+  assert.equal(
+    await d.script(`return document.querySelector('[data-testid="approval-approve-${request.id}"]') === null;`),
+    true,
+    'the maker is not offered Approve',
+  );
+  // The supervisor signs in at the same desk and approves.
+  await d.click('lock-now');
+  await d.unlock(PASSPHRASE, 'sam', USERS.sam);
+  await d.until('the supervisor to be signed in', async () => (await d.text('signed-in-as')) === 'sam', 20000);
+  await d.go('#/approvals');
+  await d.click(`approval-approve-${request.id}`);
+  await d.until('the request to be approved', async () => dossier('approval', 'show', request.id).state === 'approved');
+  await d.shot('edd-approved');
   assert.equal(dossier('customer', 'show', id).edd_status, 'passed');
+  const approved = dossier('approval', 'show', request.id);
+  assert.deepEqual([approved.maker, approved.checker], ['olivia', 'sam'], 'both people are on the record');
 
   await d.go('#/customers');
   await d.click('view-preset-edd-passed');
@@ -261,9 +305,14 @@ test('Lock closes the data; only the passphrase opens it again; nothing on disk 
   assert.equal(await d.script(`return document.querySelector('[data-testid^="nav-"]') === null;`), true, 'no data behind the lock');
   await d.shot('locked');
   await d.fill('lock-passphrase', 'not the passphrase at all');
+  await d.fill('lock-user', 'sam');
+  await d.fill('lock-password', USERS.sam);
   await d.click('lock-submit');
   await d.until('the refusal to show', async () => (await d.text('lock-error')).includes('does not open'));
-  await d.unlock(PASSPHRASE);
+  await d.unlock(PASSPHRASE, 'sam', 'not sams password');
+  await d.until('the sign-in refusal to show', async () => (await d.text('lock-error')).includes('wrong'));
+  await d.fill('lock-password', USERS.sam);
+  await d.click('lock-submit');
   await d.find('nav-onboard', 20000);
   // Everything the journeys typed and attached lives under the data directory, encrypted.
   const files = [];

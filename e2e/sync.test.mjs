@@ -16,14 +16,15 @@ const app = join(root, 'target/debug/dossier-desktop');
 const cli = join(root, 'target/debug/dossier');
 const dataDir = mkdtempSync(join(tmpdir(), 'dossier-e2e-sync-'));
 const PASSPHRASE = 'sync e2e passphrase';
+const ADMIN_PASSWORD = 'sync-admin-password';
 let d;
 
-function dossier(args, input) {
+function dossier(args, input, user = 'admin') {
   try {
     return JSON.parse(execFileSync(cli, ['--data-dir', dataDir, ...args], {
       encoding: 'utf8',
       input,
-      env: { ...process.env, DOSSIER_PASSPHRASE: PASSPHRASE },
+      env: { ...process.env, DOSSIER_PASSPHRASE: PASSPHRASE, DOSSIER_USER: user, DOSSIER_PASSWORD: ADMIN_PASSWORD, DOSSIER_NEW_PASSWORD: ADMIN_PASSWORD },
     }));
   } catch (e) {
     return JSON.parse(e.stdout);
@@ -32,8 +33,10 @@ function dossier(args, input) {
 
 before(async () => {
   d = await Driver.start({ application: app, args: ['--data-dir', dataDir], shots: join(root, 'target/e2e/sync') });
-  await d.unlock(PASSPHRASE);
+  await d.unlock(PASSPHRASE, 'admin', ADMIN_PASSWORD);
   await d.find('nav-sync', 20000);
+  // Work at the counter is a clerk's: the admin adds one.
+  assert.equal(dossier(['user', 'add', 'clerk', '--role', 'branch_staff']).name, 'clerk');
 });
 
 after(async () => {
@@ -54,7 +57,7 @@ test('a fresh install syncs to the built-in sandbox with no credentials', async 
     addresses: [{ kind: 'residential', primary: true, street_address: '1 Harbour Rd', city: 'Portland', state: 'ME', postal_code: '04101', country: 'US' }],
     contacts: [{ kind: 'email', value: 'bea.lind@example.com' }, { kind: 'mobile', value: '+12075550101' }],
     documents: [{ type: 'passport', number: 'P5550101', issuing_country: 'US', issued_on: '2020-01-01', expires_on: '2030-01-01' }],
-  }));
+  }), 'clerk');
   assert.match(created.id, /^[0-9a-f-]{36}$/);
   const waiting = dossier(['sync', 'list', '--customer', created.id]).items;
   assert.equal(waiting.length, 4, 'one create per provider');

@@ -146,13 +146,16 @@ export class Driver {
   }
 
   /** Polls until `check()` holds (returns truthy), or fails with `what`. */
-  /** Gets past the lock screen: sets a new data directory up, or unlocks an encrypted one. */
-  async unlock(passphrase, timeoutMs = 20000) {
+  /** Gets past the lock screen: sets a new data directory up (with `user` as its first admin),
+   *  or opens an encrypted one and signs `user` in. */
+  async unlock(passphrase, user, password, timeoutMs = 20000) {
     await this.find('lock-passphrase', timeoutMs);
     await this.fill('lock-passphrase', passphrase);
     if (await this.script(`return !!document.querySelector('[data-testid="lock-passphrase-again"]');`)) {
       await this.fill('lock-passphrase-again', passphrase);
     }
+    await this.fill('lock-user', user);
+    await this.fill('lock-password', password);
     await this.click('lock-submit');
   }
 

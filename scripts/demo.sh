@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# The onboarding journey as branch staff would type it: create a customer, see verify refused
-# with everything missing, fix the data, verify, activate, and read the audit trail.
+# The onboarding journey as a small firm would type it: the first admin sets the data directory
+# up and adds a clerk, an officer and a supervisor; the clerk creates a customer, sees verify
+# refused with everything missing, fixes the data, verifies and activates; the officer works an
+# EDD case and decides it, which waits for the supervisor's approval (four eyes); and the audit
+# trail names each of them. Every demo user's password is the same
+# (DOSSIER_DEMO_PASSWORD, default below): a demonstration, not a secret.
 # Usage: scripts/demo.sh [DATA_DIR]   (default: a fresh temporary directory)
 # Exits non-zero if any step answers differently from what the journey expects.
 set -euo pipefail
@@ -9,9 +13,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bin="${DOSSIER_BIN:-$root/target/debug/dossier}"
 data="${1:-$(mktemp -d)/dossier-demo}"
 demo="$root/fixtures/demo"
-export DOSSIER_ACTOR="${DOSSIER_ACTOR:-branch-clerk}"
 # The data directory's passphrase (a demo one; real directories get theirs at a prompt).
 export DOSSIER_PASSPHRASE="${DOSSIER_PASSPHRASE:-demo passphrase, not for real data}"
+password="${DOSSIER_DEMO_PASSWORD:-demo-password-1}"
+export DOSSIER_PASSWORD="$password" DOSSIER_NEW_PASSWORD="$password"
+# Who the next commands run as.
+as_user() { export DOSSIER_USER=$1; printf '\n(as %s)\n' "$1"; }
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 
@@ -34,11 +41,21 @@ field() { printf '%s' "$out" | grep -m1 -o "\"$1\": *\"[^\"]*\"" | sed 's/.*: *"
 
 echo "Dossier demo journey; data directory: $data"
 
-step "Set up the data directory: a data key, wrapped under the passphrase; everything is encrypted"
-if "$bin" --data-dir "$data" key status | grep -q '"new"\|"plain"'; then
-  expect 0 init
-fi
+step "A fresh data directory asks who you are: nothing works before init (exit 3, not_initialised)"
+expect 3 --user clerk customer list
 
+step "Set up: the data key under the passphrase (everything is encrypted), and the first admin, who adds a clerk, an officer and a supervisor"
+expect 0 init --admin admin
+as_user admin
+expect 0 user add clerk --role branch_staff >/dev/null
+expect 0 user add olivia --role officer >/dev/null
+expect 0 user add sam --role supervisor >/dev/null
+expect 0 user list
+
+step "An admin does no compliance work (exit 3, 403 role_required)"
+expect 3 customer create --input "$demo/individual.json"
+
+as_user clerk
 step "Create a customer: it starts pending"
 expect 0 customer create --input "$demo/individual.json"
 id=$(field id)
@@ -66,6 +83,10 @@ expect 0 customer verify "$id" --level full --note "passport and SSN seen at the
 step "Activate"
 expect 0 customer activate "$id"
 
+step "Branch staff cannot open EDD cases (exit 3, 403 role_required)"
+expect 3 edd open --customer "$id"
+
+as_user olivia
 step "An officer opens an EDD case: a second one is refused while it is open (exit 3, 409)"
 expect 0 edd open --customer "$id" >/dev/null
 case_id=$(field id)
@@ -78,8 +99,17 @@ for item in proof_of_address source_of_funds source_of_wealth purpose_of_account
 done
 expect 0 edd note "$case_id" --text "employer confirmed by phone" >/dev/null
 
-step "The officer decides: EDD passed, limits raised to the edd tier"
-expect 0 edd decide "$case_id" --outcome passed --reason "source of wealth documented" >/dev/null
+step "The officer decides EDD passed: it waits for a second person (exit 6, status 202)"
+expect 6 edd decide "$case_id" --outcome passed --reason "source of wealth documented"
+approval_id=$(field id)
+
+step "The officer cannot approve it (exit 3, 403 role_required)"
+expect 3 approval approve "$approval_id"
+
+as_user sam
+step "The supervisor sees the queue and approves: the decision is applied, limits raised to the edd tier"
+expect 0 approval list --state pending
+expect 0 approval approve "$approval_id" --reason "evidence checked"
 expect 0 customer show "$id" >/dev/null
 printf '%s\n' "$out" | grep -A12 '"activity_limits"'
 
@@ -89,8 +119,8 @@ expect 0 queue list --edd passed
 step "The identity status is now APPROVED, with nothing holding it back"
 expect 0 identity status "$id"
 
-step "The audit trail of this customer"
+step "The audit trail of this customer: who did what, both people of the four-eyes decision included"
 expect 0 audit list --entity "$id" >/dev/null
-printf '%s\n' "$out" | grep '"action"'
+printf '%s\n' "$out" | grep '"action"\|"actor"'
 
 step "Done: customer $id is active with EDD passed"

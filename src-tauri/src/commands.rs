@@ -10,7 +10,7 @@ use dossier_app::dto::*;
 use dossier_app::files::{FileContentView, StoredFileView};
 use dossier_app::policy::PolicyDto;
 use dossier_app::sync::{OutboxView, ProviderInput, ProviderView, SyncRunView, SyncStatusView};
-use dossier_app::{Actor, Dossier, ErrorBody, LifecycleCommand, VerifyContactInput};
+use dossier_app::{Actor, Dossier, ErrorBody, LifecycleCommand, Submitted, VerifyContactInput};
 use serde::Serialize;
 use tauri::{AppHandle, Emitter, Runtime, State};
 use ts_rs::TS;
@@ -61,8 +61,11 @@ pub struct SessionState {
 pub struct AppInfo {
     pub data_dir: String,
     pub version: String,
-    /// Who acts; empty while locked.
+    /// Who is signed in; empty while locked.
     pub actor: String,
+    /// Their roles (`branch_staff`, `officer`, `supervisor`, `admin`): the window offers only
+    /// what they may do (the backend checks regardless).
+    pub roles: Vec<String>,
     /// The loopback address of the in-process sandbox providers, when they run.
     pub sandbox_url: Option<String>,
     /// When the process started (Unix milliseconds): the desktop benchmark's "launch".
@@ -128,26 +131,29 @@ fn app_info_of(desk: &Desk) -> AppInfo {
     AppInfo {
         data_dir: desk.data_dir.display().to_string(),
         version: env!("CARGO_PKG_VERSION").to_owned(),
-        actor: session.as_ref().map(|s| s.actor.as_str().to_owned()).unwrap_or_default(),
+        actor: session.as_ref().map(|s| s.actor.name().as_str().to_owned()).unwrap_or_default(),
+        roles: session
+            .as_ref()
+            .map(|s| s.actor.roles().iter().map(|r| r.as_str().to_owned()).collect())
+            .unwrap_or_default(),
         sandbox_url: session.as_ref().and_then(|s| s.sandbox_url.clone()),
         launched_at_ms: desk.launched_at_ms,
     }
 }
 
-/// Opens the session on a blocking thread (the key derivation takes a quarter of a second on
-/// purpose) and returns what the window shows once unlocked.
+/// Opens the session on a blocking thread (the key derivation and the password check take a
+/// quarter of a second each, on purpose) and returns what the window shows once signed in.
 async fn open_session(
     desk: &State<'_, Desk>,
-    open: impl FnOnce(&std::path::Path) -> dossier_app::Result<Dossier> + Send + 'static,
+    open: impl FnOnce(&std::path::Path) -> dossier_app::Result<(Dossier, Actor)> + Send + 'static,
 ) -> Answer<AppInfo> {
     let dir = desk.data_dir.clone();
     // Off the async runtime: the sandbox host starts (and later stops) a runtime of its own.
-    let session = tauri::async_runtime::spawn_blocking(move || {
-        open(&dir).map(|app| crate::Session::start(app, crate::desktop_actor()))
-    })
-    .await
-    .map_err(|_| internal("unlocking stopped unexpectedly"))?
-    .map_err(|e| e.body())?;
+    let session =
+        tauri::async_runtime::spawn_blocking(move || open(&dir).map(|(app, actor)| crate::Session::start(app, actor)))
+            .await
+            .map_err(|_| internal("unlocking stopped unexpectedly"))?
+            .map_err(|e| e.body())?;
     let replaced = desk.session().replace(session);
     if let Some(old) = replaced {
         let _ = tauri::async_runtime::spawn_blocking(move || drop(old)).await;
@@ -167,26 +173,45 @@ commands! {
         })
     }
 
-    /// Sets up a new data directory (or encrypts one from before encryption) under a new
-    /// passphrase, and unlocks it.
-    async fn set_up(_app, desk, passphrase: String) -> AppInfo {
+    /// Sets a data directory up (a new data key under a new passphrase, or the encryption of
+    /// one from before encryption) with its first admin, and signs the admin in. The admin's
+    /// name and password are checked before anything is written. A directory that has its key
+    /// but no user yet takes its existing passphrase and gets its admin.
+    async fn set_up(_app, desk, passphrase: String, admin: String, password: String) -> AppInfo {
         let passphrase = dossier_app::Passphrase::new(passphrase);
+        let password = dossier_app::Password::new(password);
         open_session(&desk, move |dir| {
-            Dossier::init(
-                dir,
-                &passphrase,
-                dossier_app::KdfParams::default(),
-                std::sync::Arc::new(dossier_app::SystemClock),
-                std::sync::Arc::new(dossier_app::UuidV7),
-            )
+            dossier_app::check_new_admin(&admin, &password)?;
+            let clock = std::sync::Arc::new(dossier_app::SystemClock);
+            let ids = std::sync::Arc::new(dossier_app::UuidV7);
+            let mut app = match dossier_app::directory_state(dir)? {
+                dossier_app::DirectoryState::New | dossier_app::DirectoryState::Plain => {
+                    Dossier::init(dir, &passphrase, dossier_app::KdfParams::default(), clock, ids)?
+                }
+                _ => Dossier::open_with(dir, dossier_app::Unlock::Passphrase(&passphrase), clock, ids)?,
+            };
+            app.init_admin(&admin, &password)?;
+            let actor = app.sign_in(&admin, &password)?;
+            Ok((app, actor))
         })
         .await
     }
 
-    /// Unlocks the data directory with its passphrase. A wrong one is 401 `wrong_passphrase`.
-    async fn unlock(_app, desk, passphrase: String) -> AppInfo {
+    /// Opens the data directory with its passphrase and signs `user` in. A wrong passphrase is
+    /// 401 `wrong_passphrase`; a wrong name or password 401 `sign_in_failed`; a directory with
+    /// no user yet 409 `not_initialised` (set it up).
+    async fn unlock(_app, desk, passphrase: String, user: String, password: String) -> AppInfo {
         let passphrase = dossier_app::Passphrase::new(passphrase);
-        open_session(&desk, move |dir| Dossier::open(dir, &passphrase)).await
+        let password = dossier_app::Password::new(password);
+        open_session(&desk, move |dir| {
+            let app = Dossier::open(dir, &passphrase)?;
+            if !app.is_initialised()? {
+                return Err(dossier_app::not_initialised());
+            }
+            let actor = app.sign_in(&user, &password)?;
+            Ok((app, actor))
+        })
+        .await
     }
 
     /// Locks the app: closes the data, forgets the key, stops the sandbox providers.
@@ -204,15 +229,15 @@ commands! {
     }
 
     async fn dashboard(_app, desk) -> DashboardView {
-        with(&desk, |app, _| app.dashboard())
+        with(&desk, |app, actor| app.dashboard(actor))
     }
 
     async fn list_queue(_app, desk, query: QueueQuery) -> Page<QueueItem> {
-        with(&desk, |app, _| app.queue(&query))
+        with(&desk, |app, actor| app.queue(actor, &query))
     }
 
     async fn get_customer(_app, desk, id: String) -> CustomerView {
-        with(&desk, |app, _| app.customer(&id))
+        with(&desk, |app, actor| app.customer(actor, &id))
     }
 
     async fn create_customer(_app, desk, input: CreateCustomerInput) -> CustomerView {
@@ -220,7 +245,7 @@ commands! {
     }
 
     async fn preview_gate(_app, desk, input: CreateCustomerInput, verified: Vec<String>) -> GatePreview {
-        with(&desk, |app, _| Ok(app.preview_gate(&input, &verified)))
+        with(&desk, |app, actor| app.preview_gate(actor, &input, &verified))
     }
 
     async fn add_address(_app, desk, id: String, input: AddressInput) -> CustomerView {
@@ -255,7 +280,7 @@ commands! {
         with(&desk, |app, actor| app.activate(actor, &id))
     }
 
-    async fn lifecycle(_app, desk, id: String, action: String, reason: String) -> CustomerView {
+    async fn lifecycle(_app, desk, id: String, action: String, reason: String) -> Submitted<CustomerView> {
         let command = match action.as_str() {
             "reject" => LifecycleCommand::Reject,
             "withdraw" => LifecycleCommand::Withdraw,
@@ -272,11 +297,11 @@ commands! {
     }
 
     async fn list_verifications(_app, desk, query: VerificationQuery) -> Page<VerificationView> {
-        with(&desk, |app, _| app.list_verifications(&query))
+        with(&desk, |app, actor| app.list_verifications(actor, &query))
     }
 
     async fn get_verification(_app, desk, id: String) -> VerificationView {
-        with(&desk, |app, _| app.verification(&id))
+        with(&desk, |app, actor| app.verification(actor, &id))
     }
 
     async fn create_verification(_app, desk, input: CreateVerificationInput) -> VerificationView {
@@ -291,7 +316,7 @@ commands! {
         with(&desk, |app, actor| app.advance_verification(actor, &id, &input))
     }
 
-    async fn decide_verification(_app, desk, id: String, input: DecideInput) -> VerificationView {
+    async fn decide_verification(_app, desk, id: String, input: DecideInput) -> Submitted<VerificationView> {
         with(&desk, |app, actor| app.decide_verification(actor, &id, &input))
     }
 
@@ -311,32 +336,32 @@ commands! {
         with(&desk, |app, actor| app.snooze(actor, &id, until.as_deref(), reason.as_deref()))
     }
 
-    async fn perform_kyc(_app, desk, id: String, input: PerformKycInput) -> KycResultsView {
+    async fn perform_kyc(_app, desk, id: String, input: PerformKycInput) -> Submitted<KycResultsView> {
         with(&desk, |app, actor| app.perform_kyc(actor, &id, &input))
     }
 
     async fn kyc_results(_app, desk, id: String) -> KycResultsView {
-        with(&desk, |app, _| app.kyc_results(&id))
+        with(&desk, |app, actor| app.kyc_results(actor, &id))
     }
 
     async fn identity_status(_app, desk, id: String) -> IdentityStatusView {
-        with(&desk, |app, _| app.identity_status(&id))
+        with(&desk, |app, actor| app.identity_status(actor, &id))
     }
 
     async fn risk(_app, desk, id: String) -> RiskView {
-        with(&desk, |app, _| app.risk(&id))
+        with(&desk, |app, actor| app.risk(actor, &id))
     }
 
     async fn decisions(_app, desk, id: String) -> Vec<DecisionView> {
-        with(&desk, |app, _| app.decisions(&id))
+        with(&desk, |app, actor| app.decisions(actor, &id))
     }
 
     async fn audit_events(_app, desk, entity: Option<String>, limit: Option<usize>, after: Option<String>) -> Page<AuditEventView> {
-        with(&desk, |app, _| app.audit_events(entity.as_deref(), limit, after.as_deref()))
+        with(&desk, |app, actor| app.audit_events(actor, entity.as_deref(), limit, after.as_deref()))
     }
 
     async fn get_policy(_app, desk) -> PolicyDto {
-        with(&desk, |app, _| app.policy())
+        with(&desk, |app, actor| app.policy(actor))
     }
 
     async fn set_policy(_app, desk, input: PolicyDto) -> PolicyDto {
@@ -344,7 +369,7 @@ commands! {
     }
 
     async fn list_providers(_app, desk) -> Vec<ProviderView> {
-        with(&desk, |app, _| app.providers())
+        with(&desk, |app, actor| app.providers(actor))
     }
 
     async fn set_provider(_app, desk, input: ProviderInput) -> ProviderView {
@@ -356,38 +381,38 @@ commands! {
     }
 
     async fn sync_status(_app, desk) -> SyncStatusView {
-        with(&desk, |app, _| app.sync_status(true))
+        with(&desk, |app, actor| app.sync_status(actor, true))
     }
 
     async fn sync_list(_app, desk, status: Option<String>, customer: Option<String>, limit: Option<usize>, after: Option<String>) -> Page<OutboxView> {
-        with(&desk, |app, _| app.sync_list(status.as_deref(), customer.as_deref(), limit, after.as_deref()))
+        with(&desk, |app, actor| app.sync_list(actor, status.as_deref(), customer.as_deref(), limit, after.as_deref()))
     }
 
     async fn sync_retry(_app, desk, id: String) -> OutboxView {
         with(&desk, |app, actor| app.sync_retry(actor, &id))
     }
 
-    async fn sync_discard(_app, desk, id: String, reason: String) -> OutboxView {
+    async fn sync_discard(_app, desk, id: String, reason: String) -> Submitted<OutboxView> {
         with(&desk, |app, actor| app.sync_discard(actor, &id, Some(&reason)))
     }
 
     /// Copies a scan (PNG, JPEG, GIF, WebP or PDF) into the data directory; returns its reference.
     async fn attach_file(_app, desk, path: String) -> StoredFileView {
-        with(&desk, |app, _| app.attach_file(std::path::Path::new(&path)))
+        with(&desk, |app, actor| app.attach_file(actor, std::path::Path::new(&path)))
     }
 
     /// A stored scan's bytes (base64) for a preview, by its `file:` reference.
     async fn read_file(_app, desk, reference: String) -> FileContentView {
-        with(&desk, |app, _| app.file_content(&reference))
+        with(&desk, |app, actor| app.file_content(actor, &reference))
     }
 
     /// Drains the outbox on its own thread (the worker runs its own runtime) and reports
     /// progress as `sync-progress` events for the progress bar.
     async fn sync_run(app, desk) -> SyncRunView {
         let handle = app.clone();
-        let worker_app = with(&desk, |app, _| app.reopen())?;
+        let (worker_app, actor) = with(&desk, |app, actor| Ok((app.reopen()?, actor.clone())))?;
         let worker = std::thread::spawn(move || {
-            worker_app.sync_run(None, true, |p| {
+            worker_app.sync_run(&actor, None, true, |p| {
                 let progress = SyncProgress {
                     delivered: p.delivered,
                     retried: p.retried,
@@ -402,6 +427,58 @@ commands! {
             .await
             .map_err(|_| internal("the sync run could not be awaited"))?
             .map_err(|_| internal("the sync run stopped unexpectedly"))?
+    }
+
+    /// Four-eyes requests, oldest first, filtered by state, kind or customer.
+    async fn list_approvals(_app, desk, query: dossier_app::approvals::ApprovalQuery) -> Page<dossier_app::approvals::ApprovalView> {
+        with(&desk, |app, actor| app.approvals(actor, &query))
+    }
+
+    /// Approves another user's request (supervisors): the held command is applied now.
+    async fn approve(_app, desk, id: String, reason: Option<String>) -> dossier_app::approvals::ApprovalView {
+        with(&desk, |app, actor| app.approve(actor, &id, reason.as_deref()))
+    }
+
+    /// Rejects another user's request (supervisors): nothing is applied.
+    async fn reject_approval(_app, desk, id: String, reason: String) -> dossier_app::approvals::ApprovalView {
+        with(&desk, |app, actor| app.reject_approval(actor, &id, Some(&reason)))
+    }
+
+    /// Withdraws one's own request.
+    async fn withdraw_approval(_app, desk, id: String) -> dossier_app::approvals::ApprovalView {
+        with(&desk, |app, actor| app.withdraw_approval(actor, &id))
+    }
+
+    /// Every user with their roles (admins).
+    async fn list_users(_app, desk) -> Vec<dossier_app::UserView> {
+        with(&desk, |app, actor| app.users(actor))
+    }
+
+    /// Adds a user with roles and a first password (admins).
+    async fn add_user(_app, desk, name: String, roles: Vec<String>, password: String) -> dossier_app::UserView {
+        let password = dossier_app::Password::new(password);
+        with(&desk, |app, actor| app.add_user(actor, &name, &roles, &password))
+    }
+
+    /// Replaces a user's roles (admins).
+    async fn set_user_roles(_app, desk, name: String, roles: Vec<String>) -> dossier_app::UserView {
+        with(&desk, |app, actor| app.set_user_roles(actor, &name, &roles))
+    }
+
+    /// Stops a user from signing in (admins; not oneself, not the last admin).
+    async fn disable_user(_app, desk, name: String) -> dossier_app::UserView {
+        with(&desk, |app, actor| app.disable_user(actor, &name))
+    }
+
+    /// Lets a disabled user sign in again (admins).
+    async fn enable_user(_app, desk, name: String) -> dossier_app::UserView {
+        with(&desk, |app, actor| app.enable_user(actor, &name))
+    }
+
+    /// Changes one's own password, or (admins) another user's.
+    async fn change_password(_app, desk, name: Option<String>, password: String) -> dossier_app::UserView {
+        let password = dossier_app::Password::new(password);
+        with(&desk, |app, actor| app.set_password(actor, name.as_deref(), &password))
     }
 
     /// One masked tax id or document number in clear; the audit trail records who saw which
@@ -428,7 +505,8 @@ commands! {
         let Some(target) = target else { return Ok(None) };
         // On a second handle, off the async runtime: a large database takes a while to copy.
         let worker = with(&desk, |app, _| app.reopen())?;
-        tauri::async_runtime::spawn_blocking(move || worker.backup(&target))
+        let actor = with(&desk, |_, actor| Ok(actor.clone()))?;
+        tauri::async_runtime::spawn_blocking(move || worker.backup(&actor, &target))
             .await
             .map_err(|_| internal("the backup stopped unexpectedly"))?
             .map(Some)
@@ -475,7 +553,7 @@ commands! {
         });
         let picked = tauri::async_runtime::spawn_blocking(move || rx.recv().ok().flatten()).await.ok().flatten();
         match picked {
-            Some(path) => with(&desk, |app, _| app.attach_file(&path)).map(Some),
+            Some(path) => with(&desk, |app, actor| app.attach_file(actor, &path)).map(Some),
             None => Ok(None),
         }
     }

@@ -68,13 +68,6 @@ pub fn idle_lock_seconds() -> u32 {
     std::env::var("DOSSIER_IDLE_LOCK_SECONDS").ok().and_then(|v| v.parse().ok()).map_or(600, |s: u32| s.max(5))
 }
 
-/// Who acts in the audit trail until users sign in with their own accounts.
-pub fn desktop_actor() -> Actor {
-    let name =
-        std::env::var("DOSSIER_ACTOR").ok().or_else(|| whoami::username().ok()).unwrap_or_else(|| "desktop".into());
-    dossier_app::actor(&name).unwrap_or_else(|_| dossier_app::actor("desktop").expect("a valid actor"))
-}
-
 fn data_dir() -> PathBuf {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {

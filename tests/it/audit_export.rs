@@ -58,7 +58,7 @@ fn refusal(e: dossier_app::Error) -> (u16, String, String, String) {
 #[test]
 fn an_export_verifies_offline_and_names_the_device_that_signed_it() {
     let (mut t, _) = trail();
-    let head_before = t.app.audit_verify(|_| {}).unwrap();
+    let head_before = t.app.audit_verify(&t.actor, |_| {}).unwrap();
     let file = export(&mut t, None);
     let check = verify(&t, &file).unwrap();
     let key = this_device(&t);
@@ -70,7 +70,11 @@ fn an_export_verifies_offline_and_names_the_device_that_signed_it() {
         (check.device_key_fingerprint.as_str(), check.public_key.as_str()),
         (key.fingerprint.as_str(), key.public_key.as_str())
     );
-    assert_eq!(check.last_hash, t.app.audit_verify(|_| {}).unwrap().head, "the file ends where the trail does");
+    assert_eq!(
+        check.last_hash,
+        t.app.audit_verify(&t.actor, |_| {}).unwrap().head,
+        "the file ends where the trail does"
+    );
     assert_eq!(check.entity_id, None);
 
     // Without a data directory at hand the file still verifies; it just cannot say whose it is.
@@ -82,7 +86,7 @@ fn an_export_verifies_offline_and_names_the_device_that_signed_it() {
     assert_eq!(verify(&t, &again).unwrap().device_key_fingerprint, key.fingerprint);
     let made: Vec<_> = t
         .app
-        .audit_events(None, Some(500), None)
+        .audit_events(&t.actor, None, Some(500), None)
         .unwrap()
         .items
         .into_iter()
@@ -122,7 +126,11 @@ fn an_export_for_one_customer_verifies_with_its_filter_signed() {
     let file = export(&mut t, Some(&first));
     let check = verify(&t, &file).unwrap();
     assert_eq!((check.valid, check.entity_id.as_deref()), (true, Some(first.as_str())));
-    assert_eq!((check.events, check.first_seq), (5, Some(1)), "created, two contacts, verified, activated");
+    assert_eq!(
+        (check.events, check.first_seq),
+        (5, Some(3)),
+        "created, two contacts, verified, activated (after the two users)"
+    );
 
     let id = t.create(complete_individual("SX-3"));
     t.app.lifecycle(&t.actor, &id, dossier_app::LifecycleCommand::Reject, Some("duplicate")).unwrap();
@@ -317,7 +325,9 @@ fn the_real_binary_verifies_an_export_with_no_data_directory_and_no_user() {
         let out = Command::new(binary())
             .args(args)
             .env_remove("DOSSIER_DATA_DIR")
-            .env_remove("DOSSIER_ACTOR")
+            .env_remove("DOSSIER_USER")
+            .env("DOSSIER_PASSWORD", crate::support::PASSWORD)
+            .env("DOSSIER_NEW_PASSWORD", crate::support::PASSWORD)
             .env("DOSSIER_PASSPHRASE", crate::support::TEST_PASSPHRASE)
             .env("HOME", home)
             .env("XDG_DATA_HOME", home.join("share"))
@@ -327,12 +337,14 @@ fn the_real_binary_verifies_an_export_with_no_data_directory_and_no_user() {
         (out.status.code().unwrap(), serde_json::from_str::<Value>(&stdout).unwrap_or(Value::Null), stdout)
     };
     let d = data.to_str().unwrap();
-    assert_eq!(dossier(&["--data-dir", d, "init"], device.path()).0, 0);
+    assert_eq!(dossier(&["--data-dir", d, "init", "--admin", "admin"], device.path()).0, 0);
+    let add = ["--data-dir", d, "--user", "admin", "user", "add", "clerk", "--role", "branch_staff"];
+    assert_eq!(dossier(&add, device.path()).0, 0);
     let input = device.path().join("c.json");
     std::fs::write(&input, complete_individual("BIN-X").to_string()).unwrap();
     assert_eq!(
         dossier(
-            &["--data-dir", d, "--actor", "clerk", "customer", "create", "--input", input.to_str().unwrap()],
+            &["--data-dir", d, "--user", "clerk", "customer", "create", "--input", input.to_str().unwrap()],
             device.path()
         )
         .0,
@@ -340,20 +352,20 @@ fn the_real_binary_verifies_an_export_with_no_data_directory_and_no_user() {
     );
     let out = device.path().join("trail.jsonl");
     let (code, summary, _) = dossier(
-        &["--data-dir", d, "--actor", "clerk", "export", "audit", "--format", "jsonl", "--out", out.to_str().unwrap()],
+        &["--data-dir", d, "--user", "clerk", "export", "audit", "--format", "jsonl", "--out", out.to_str().unwrap()],
         device.path(),
     );
     assert_eq!(code, 0, "{summary}");
-    let (code, key, _) = dossier(&["--data-dir", d, "--actor", "clerk", "audit", "key"], device.path());
+    let (code, key, _) = dossier(&["--data-dir", d, "--user", "clerk", "audit", "key"], device.path());
     assert_eq!(code, 0);
     assert_eq!(summary["device_key_fingerprint"], key["fingerprint"], "the summary names the key that signed");
-    assert_eq!(summary["rows"], 2);
+    assert_eq!(summary["rows"], 4, "two users, a customer, the device key");
 
     // An auditor's machine: no data directory anywhere, no user.
     let auditor = tempfile::tempdir().unwrap();
     let (code, check, stdout) = dossier(&["audit", "verify", "--export", out.to_str().unwrap()], auditor.path());
     assert_eq!(code, 0, "{stdout}");
-    assert_eq!((check["valid"].clone(), check["events"].clone()), (json!(true), json!(2)));
+    assert_eq!((check["valid"].clone(), check["events"].clone()), (json!(true), json!(4)));
     assert_eq!(check["device_key_fingerprint"], key["fingerprint"]);
     assert_eq!(check["signed_by_this_device"], Value::Null);
     assert_eq!(std::fs::read_dir(auditor.path()).unwrap().count(), 0, "checking a file creates no data directory");

@@ -31,14 +31,14 @@ fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
 fn with_scan(t: &mut TestApp) -> String {
     let scan = t.data_dir().parent().unwrap().join(format!("poa-{}.pdf", std::process::id()));
     std::fs::write(&scan, b"%PDF-1.4\nproof of address for the backup test\n%%EOF\n").unwrap();
-    let stored = t.app.attach_file(&scan).unwrap();
+    let stored = t.app.attach_file(&t.actor, &scan).unwrap();
     std::fs::remove_file(&scan).unwrap();
     stored.reference
 }
 
 fn customers_csv(app: &mut dossier_app::Dossier) -> String {
     let mut out = Vec::new();
-    let actor = dossier_app::actor("auditor").unwrap();
+    let actor = crate::support::tester(app);
     app.export_customers(&actor, &Default::default(), "csv", &mut out).unwrap();
     String::from_utf8(out).unwrap()
 }
@@ -51,13 +51,13 @@ fn a_backup_restores_into_a_new_directory_with_everything_and_nothing_readable_i
     }
     let reference = with_scan(&mut t);
     let exported = customers_csv(&mut t.app);
-    let audit = t.app.audit_verify(|_| {}).unwrap();
+    let audit = t.app.audit_verify(&t.actor, |_| {}).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("dossier.backup");
-    let made = t.app.backup(&file).unwrap();
+    let made = t.app.backup(&t.actor, &file).unwrap();
     assert_eq!((made.scans, made.bytes > 0), (1, true));
     // Another backup to the same name is refused: a backup is never overwritten.
-    assert_eq!(t.app.backup(&file).unwrap_err().code(), "invalid_input");
+    assert_eq!(t.app.backup(&t.actor, &file).unwrap_err().code(), "invalid_input");
     let bytes = std::fs::read(&file).unwrap();
     for plain in ["Silva", "X1234567", "ana@example.com", "proof of address"] {
         assert!(!bytes.windows(plain.len()).any(|w| w == plain.as_bytes()), "the backup holds plain text");
@@ -67,9 +67,10 @@ fn a_backup_restores_into_a_new_directory_with_everything_and_nothing_readable_i
     let restored = dossier_app::backup::restore(&target, &file, &passphrase(), now()).unwrap();
     assert_eq!((restored.previous, restored.audit_events, restored.scans), (None, audit.events, 1));
     let mut app = reopen(&target, Arc::new(SystemClock), Arc::new(UuidV7)).unwrap();
-    assert_eq!(app.audit_verify(|_| {}).unwrap().head, audit.head, "the same audit trail");
+    let me = crate::support::tester(&app);
+    assert_eq!(app.audit_verify(&me, |_| {}).unwrap().head, audit.head, "the same audit trail");
     assert_eq!(customers_csv(&mut app), exported, "the same customers");
-    assert!(app.file_content(&reference).unwrap().data_base64.len() > 10);
+    assert!(app.file_content(&me, &reference).unwrap().data_base64.len() > 10);
 }
 
 #[test]
@@ -78,7 +79,7 @@ fn restoring_over_a_data_directory_keeps_the_old_one_aside() {
     t.create(minimal_individual("OLD-1"));
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("b.tar");
-    t.app.backup(&file).unwrap();
+    t.app.backup(&t.actor, &file).unwrap();
     t.create(minimal_individual("NEWER-1"));
     let dir = t.data_dir().to_path_buf();
     drop(t.app);
@@ -98,7 +99,7 @@ fn a_damaged_or_changed_backup_or_a_wrong_passphrase_replaces_nothing() {
     with_scan(&mut t);
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("good.backup");
-    t.app.backup(&file).unwrap();
+    t.app.backup(&t.actor, &file).unwrap();
     let good = std::fs::read(&file).unwrap();
     // The directory a restore would replace.
     let mut target = TestApp::new();
@@ -159,7 +160,7 @@ fn a_backup_taken_while_the_app_writes_is_one_consistent_moment() {
     std::thread::sleep(std::time::Duration::from_millis(150));
     let tmp = tempfile::tempdir().unwrap();
     let file = tmp.path().join("live.backup");
-    t.app.backup(&file).unwrap();
+    t.app.backup(&t.actor, &file).unwrap();
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     let written = handle.join().unwrap();
     let target = tmp.path().join("restored");
@@ -174,6 +175,7 @@ fn a_backup_taken_while_the_app_writes_is_one_consistent_moment() {
 fn backup_and_restore_from_the_command_line_and_a_restore_cut_short_is_finished() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
+    crate::cli::init_binary(&dir, "clerk", &["branch_staff"]);
     let (code, out, _) = run_binary(
         &dir,
         &["customer", "create", "--input", "-"],
@@ -183,6 +185,12 @@ fn backup_and_restore_from_the_command_line_and_a_restore_cut_short_is_finished(
     assert_eq!(code, 0, "{out}");
     let file = tmp.path().join("cli.backup");
     let (code, out, _) = run_binary(&dir, &["backup", file.to_str().unwrap()], None, "clerk");
+    assert_eq!(
+        (code, serde_json::from_str::<Value>(&out).unwrap()["code"].as_str()),
+        (3, Some("role_required")),
+        "backups are an admin's"
+    );
+    let (code, out, _) = run_binary(&dir, &["backup", file.to_str().unwrap()], None, "admin");
     assert_eq!(code, 0, "{out}");
     let made: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(made["path"], file.to_str().unwrap());
@@ -205,7 +213,8 @@ fn backup_and_restore_from_the_command_line_and_a_restore_cut_short_is_finished(
         .arg(&fresh)
         .args(["export", "customers"])
         .env("DOSSIER_PASSPHRASE", TEST_PASSPHRASE)
-        .env("DOSSIER_ACTOR", "clerk")
+        .env("DOSSIER_USER", "clerk")
+        .env("DOSSIER_PASSWORD", crate::support::PASSWORD)
         .output()
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

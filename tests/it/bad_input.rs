@@ -94,7 +94,7 @@ fn unknown_ids_are_404_and_malformed_ids_are_400() {
     let before = t.counts();
     let e = t.app.verify(&t.actor, missing, "partial", None).unwrap_err();
     assert_eq!(body(&e), fixture("error-bodies.json")["customer_not_found"]);
-    let e = t.app.customer("not-an-id").unwrap_err();
+    let e = t.app.customer(&t.actor, "not-an-id").unwrap_err();
     assert_eq!((e.status(), e.code()), (400, "invalid_input"));
     assert_eq!(body(&e)["reasons"][0]["field"], "id");
     let e = t.app.verify(&t.actor, missing, "gold", None).unwrap_err();

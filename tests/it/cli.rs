@@ -10,33 +10,49 @@ use std::sync::Arc;
 use dossier_app::{FixedClock, SequentialIds};
 use serde_json::{Value, json};
 
-use crate::support::{NOW, complete_individual, minimal_individual};
+use crate::support::{NOW, PASSWORD, complete_individual, minimal_individual};
 
-struct Cli {
+pub(crate) struct Cli {
     dir: tempfile::TempDir,
     ctx: dossier_cli::Context,
 }
 
+/// A context with a fixed clock and ids, and every password [`PASSWORD`].
+pub(crate) fn context() -> dossier_cli::Context {
+    dossier_cli::Context {
+        clock: Arc::new(FixedClock::new(NOW)),
+        ids: Arc::new(SequentialIds::default()),
+        pretty: false,
+        quiet_progress: true,
+        password: Some(dossier_app::Password::new(PASSWORD)),
+        new_password: Some(dossier_app::Password::new(PASSWORD)),
+        secrets: Some(crate::support::secrets()),
+        kdf: dossier_app::KdfParams::INSECURE_FAST,
+    }
+}
+
 impl Cli {
-    fn new() -> Self {
-        let ctx = dossier_cli::Context {
-            clock: Arc::new(FixedClock::new(NOW)),
-            ids: Arc::new(SequentialIds::default()),
-            pretty: false,
-            quiet_progress: true,
-            secrets: Some(crate::support::secrets()),
-            kdf: dossier_app::KdfParams::INSECURE_FAST,
-        };
-        let cli = Self { dir: tempfile::tempdir().unwrap(), ctx };
-        assert_eq!(cli.run(&["init"]).0, 0, "init");
+    /// A data directory set up from the command line: `admin` made by `init`, who adds `clerk`,
+    /// a supervisor (every compliance permission).
+    pub(crate) fn new() -> Self {
+        let cli = Self { dir: tempfile::tempdir().unwrap(), ctx: context() };
+        assert_eq!(cli.run_as(None, &["init", "--admin", "admin"]).0, 0);
+        assert_eq!(cli.run_as(Some("admin"), &["user", "add", "clerk", "--role", "supervisor"]).0, 0);
         cli
     }
 
-    /// Runs `dossier --data-dir DIR --actor clerk ARGS…` and parses its stdout.
-    fn run(&self, args: &[&str]) -> (i32, Value) {
+    /// Runs `dossier --data-dir DIR --user clerk ARGS…` and parses its stdout.
+    pub(crate) fn run(&self, args: &[&str]) -> (i32, Value) {
+        self.run_as(Some("clerk"), args)
+    }
+
+    /// Runs `dossier --data-dir DIR [--user USER] ARGS…` and parses its stdout.
+    pub(crate) fn run_as(&self, user: Option<&str>, args: &[&str]) -> (i32, Value) {
         let data = self.dir.path().join("data");
-        let mut argv: Vec<String> =
-            vec!["dossier".into(), "--data-dir".into(), data.display().to_string(), "--actor".into(), "clerk".into()];
+        let mut argv: Vec<String> = vec!["dossier".into(), "--data-dir".into(), data.display().to_string()];
+        if let Some(user) = user {
+            argv.extend(["--user".to_owned(), user.to_owned()]);
+        }
         argv.extend(args.iter().map(|a| a.to_string()));
         let out = dossier_cli::run(argv, &self.ctx);
         let value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("not JSON ({e}): {}", out.stdout));
@@ -161,19 +177,34 @@ pub fn binary() -> PathBuf {
     bin
 }
 
-/// Runs the real `dossier` binary on `dir` as `actor`: (exit code, stdout, stderr). A data
-/// directory without a key is set up first with `dossier init`, as a user would.
-pub(crate) fn run_binary(dir: &Path, args: &[&str], stdin: Option<&str>, actor: &str) -> (i32, String, String) {
-    if !dir.join(dossier_app::keys::KEY_FILE).exists() && args.first() != Some(&"init") {
-        let (code, out, err) = run_binary(dir, &["init"], None, actor);
-        assert_eq!(code, 0, "init: {out} {err}");
+/// Sets up `dir` with the real binary: `init --admin admin`, then `user` with `roles` added by
+/// the admin; every password is [`PASSWORD`].
+pub(crate) fn init_binary(dir: &Path, user: &str, roles: &[&str]) {
+    let (code, out, _) = run_binary(dir, &["init", "--admin", "admin"], None, "");
+    assert_eq!(code, 0, "{out}");
+    let mut args = vec!["user", "add", user];
+    for role in roles {
+        args.extend(["--role", role]);
     }
-    let mut child = Command::new(binary())
+    let (code, out, _) = run_binary(dir, &args, None, "admin");
+    assert_eq!(code, 0, "{out}");
+}
+
+/// Runs the real `dossier` binary on `dir` as `user` (none when empty), with [`PASSWORD`] in
+/// `DOSSIER_PASSWORD` and `DOSSIER_NEW_PASSWORD`: (exit code, stdout, stderr).
+pub(crate) fn run_binary(dir: &Path, args: &[&str], stdin: Option<&str>, user: &str) -> (i32, String, String) {
+    let mut command = Command::new(binary());
+    command.env_remove("DOSSIER_USER");
+    if !user.is_empty() {
+        command.env("DOSSIER_USER", user);
+    }
+    let mut child = command
         .arg("--data-dir")
         .arg(dir)
         .args(args)
         .env_remove("DOSSIER_DATA_DIR")
-        .env("DOSSIER_ACTOR", actor)
+        .env("DOSSIER_PASSWORD", PASSWORD)
+        .env("DOSSIER_NEW_PASSWORD", PASSWORD)
         .env("DOSSIER_PASSPHRASE", crate::support::TEST_PASSPHRASE)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -198,6 +229,7 @@ fn real(dir: &Path, args: &[&str], stdin: Option<&str>) -> (i32, String) {
 #[test]
 fn the_real_binary_reads_stdin_prints_json_and_exits_with_the_contract_codes() {
     let dir = tempfile::tempdir().unwrap();
+    init_binary(dir.path(), "counter-1", &["branch_staff"]);
     let input = minimal_individual("BIN-1").to_string();
     let (code, out) = real(dir.path(), &["customer", "create", "--input", "-"], Some(&input));
     assert_eq!(code, 0, "{out}");
@@ -209,12 +241,12 @@ fn the_real_binary_reads_stdin_prints_json_and_exits_with_the_contract_codes() {
     assert_eq!(code, 3);
     assert_eq!(serde_json::from_str::<Value>(&out).unwrap()["code"], "customer_not_verified");
 
-    let (code, out) = real(dir.path(), &["audit", "list"], None);
+    let (code, out) = real(dir.path(), &["audit", "list", "--entity", id], None);
     assert_eq!(code, 0);
     assert_eq!(
         serde_json::from_str::<Value>(&out).unwrap()["items"][0]["actor"],
         "counter-1",
-        "DOSSIER_ACTOR is honoured"
+        "DOSSIER_USER is honoured"
     );
 
     let (code, out) = real(dir.path(), &["customer", "create", "--input", "-"], Some("{not json"));
@@ -256,8 +288,29 @@ fn the_edd_journey_from_the_command_line() {
     }
     assert_eq!(cli.run(&["edd", "note", &case_id, "--text", "spoke to the customer"]).0, 0);
     assert_eq!(cli.run(&["edd", "assign", &case_id, "--to", "olivia"]).0, 0);
-    let (code, decided) = cli.run(&["edd", "decide", &case_id, "--outcome", "passed", "--reason", "wealth documented"]);
-    assert_eq!((code, decided["outcome"].as_str()), (0, Some("passed")));
+    // An EDD decision waits for a second person: exit 6, status 202, the request.
+    let (code, held) = cli.run(&["edd", "decide", &case_id, "--outcome", "passed", "--reason", "wealth documented"]);
+    assert_eq!((code, held["status"].as_u64()), (6, Some(202)), "{held}");
+    let request = &held["pending_approval"];
+    assert_eq!((request["kind"].as_str(), request["maker"].as_str()), (Some("edd_decision"), Some("clerk")));
+    let (_, case) = cli.run(&["edd", "show", &case_id]);
+    assert_eq!(
+        (case["state"].as_str(), case["pending_approvals"][0]["id"].clone()),
+        (Some("storing"), request["id"].clone())
+    );
+    let approval = request["id"].as_str().unwrap();
+    let (code, own) = cli.run(&["approval", "approve", approval]);
+    assert_eq!((code, own["code"].as_str()), (3, Some("four_eyes_same_user")));
+    assert_eq!(cli.run_as(Some("admin"), &["user", "add", "sam", "--role", "supervisor"]).0, 0);
+    let (code, queue) = cli.run_as(Some("sam"), &["approval", "list", "--state", "pending", "--kind", "edd_decision"]);
+    assert_eq!((code, queue["items"].as_array().unwrap().len()), (0, 1));
+    let (code, approved) = cli.run_as(Some("sam"), &["approval", "approve", approval, "--reason", "evidence seen"]);
+    assert_eq!((code, approved["state"].as_str(), approved["checker"].as_str()), (0, Some("approved"), Some("sam")));
+    let (_, decided) = cli.run(&["edd", "show", &case_id]);
+    assert_eq!(
+        (decided["outcome"].as_str(), decided["decisions"][0]["decided_by"].as_str()),
+        (Some("passed"), Some("clerk"))
+    );
 
     let (code, queue) = cli.run(&["queue", "list", "--edd", "passed"]);
     assert_eq!(code, 0);

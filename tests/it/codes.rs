@@ -89,9 +89,9 @@ fn the_error_bodies_the_app_builds_use_catalogued_codes() {
     // A refused call of each kind, through the app.
     let mut t = crate::support::TestApp::new();
     let mut seen = Vec::new();
-    let e = t.app.customer("not-a-uuid").unwrap_err();
+    let e = t.app.customer(&t.actor, "not-a-uuid").unwrap_err();
     seen.push(e.body());
-    let e = t.app.customer(&uuid::Uuid::nil().to_string()).unwrap_err();
+    let e = t.app.customer(&t.actor, &uuid::Uuid::nil().to_string()).unwrap_err();
     seen.push(e.body());
     let id = t.create(crate::support::minimal_individual("C-0001"));
     seen.push(t.app.activate(&t.actor, &id).unwrap_err().body());

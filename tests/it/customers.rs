@@ -37,7 +37,7 @@ fn the_onboarding_journey_from_nothing_to_active() {
     for (kind, value) in [("email", "ana@example.com"), ("mobile", "+1 415 555 0100")] {
         t.app.add_contact(&a, &id, &ContactInput { kind: Some(kind.into()), value: Some(value.into()) }).unwrap();
     }
-    let view = t.app.customer(&id).unwrap();
+    let view = t.app.customer(&t.actor, &id).unwrap();
     assert_eq!(view.addresses[0].country, "US", "countries are normalised");
     assert_eq!(view.documents[0].number, "****-***", "a number this short is masked whole; separators stay");
     assert_eq!(view.contacts[1].value, "+14155550100");
@@ -52,7 +52,7 @@ fn the_onboarding_journey_from_nothing_to_active() {
     assert_eq!(active.state, "active");
 
     let actions: Vec<String> =
-        t.app.audit_events(Some(&id), None, None).unwrap().items.into_iter().map(|e| e.action).collect();
+        t.app.audit_events(&t.actor, Some(&id), None, None).unwrap().items.into_iter().map(|e| e.action).collect();
     assert_eq!(
         actions,
         [
@@ -84,7 +84,7 @@ fn a_new_primary_address_replaces_the_old_primary() {
     let view = t.app.add_address(&t.actor, &id, &input).unwrap();
     let primaries: Vec<bool> = view.addresses.iter().map(|a| a.primary).collect();
     assert_eq!(primaries, [false, true]);
-    let last = t.app.audit_events(Some(&id), None, None).unwrap().items.pop().unwrap();
+    let last = t.app.audit_events(&t.actor, Some(&id), None, None).unwrap().items.pop().unwrap();
     assert_eq!(last.summary["replaced_primary"], json!(view.addresses[0].id));
 }
 
@@ -110,7 +110,7 @@ fn verifying_contacts_records_the_method_and_refuses_nonsense() {
     }
     let e = t.app.verify_contact(&a, &id, &verify("email", "code", None)).unwrap_err();
     assert_eq!((e.status(), e.code()), (422, "contact_ambiguous"));
-    let second = t.app.customer(&id).unwrap().contacts[1].id.clone();
+    let second = t.app.customer(&t.actor, &id).unwrap().contacts[1].id.clone();
     let view = t.app.verify_contact(&a, &id, &verify("email", "in_person", Some(second.clone()))).unwrap();
     assert_eq!(view.contacts[1].verification_method, Some("in_person"));
     assert_eq!(view.contacts[1].verified_at.as_deref(), Some("2026-11-22T12:00:00.000000Z"));
@@ -143,7 +143,7 @@ fn a_business_with_two_members() {
         },
         "tax_details": [{"tax_id_type": "EIN", "tax_id": "12-3456789", "country": "US"}]
     }));
-    let view = t.app.customer(&id).unwrap();
+    let view = t.app.customer(&t.actor, &id).unwrap();
     let inst = view.institution.as_ref().unwrap();
     assert_eq!(inst.members.len(), 2);
     assert_eq!(inst.members[0].ownership_percentage.as_deref(), Some("60"));
@@ -178,7 +178,7 @@ fn a_tax_detail_withdraws_the_not_required_statement() {
     let mut input = minimal_individual("TAX-1");
     input["tax_details_not_required"] = json!(true);
     let id = t.create(input);
-    assert!(t.app.customer(&id).unwrap().tax_details_not_required);
+    assert!(t.app.customer(&t.actor, &id).unwrap().tax_details_not_required);
     let detail = TaxDetailInput {
         tax_id_type: Some("ITIN".into()),
         tax_id: Some("912701234".into()),
@@ -200,7 +200,7 @@ fn customer_lists_page_by_keyset_newest_first() {
     let mut seen = Vec::new();
     let mut after = None;
     loop {
-        let page = t.app.list_customers(None, Some(3), after.as_deref()).unwrap();
+        let page = t.app.list_customers(&t.actor, None, Some(3), after.as_deref()).unwrap();
         assert!(page.items.len() <= 3);
         seen.extend(page.items.iter().map(|c| c.id.clone()));
         match page.next {
@@ -210,15 +210,15 @@ fn customer_lists_page_by_keyset_newest_first() {
     }
     ids.reverse();
     assert_eq!(seen, ids, "every customer once, newest first");
-    let withdrawn = t.app.list_customers(Some("withdrawn"), None, None).unwrap();
+    let withdrawn = t.app.list_customers(&t.actor, Some("withdrawn"), None, None).unwrap();
     assert_eq!(withdrawn.items.len(), 1);
     assert_eq!(withdrawn.items[0].name, "Ana Silva");
     assert!(withdrawn.next.is_none());
-    assert_eq!(t.app.list_customers(Some("pending"), None, None).unwrap().items.len(), 6);
+    assert_eq!(t.app.list_customers(&t.actor, Some("pending"), None, None).unwrap().items.len(), 6);
     for (state, limit, after) in
         [(Some("asleep"), None, None), (None, Some(0), None), (None, Some(501), None), (None, None, Some("x"))]
     {
-        let e = t.app.list_customers(state, limit, after).unwrap_err();
+        let e = t.app.list_customers(&t.actor, state, limit, after).unwrap_err();
         assert_eq!(e.status(), 400);
     }
 }

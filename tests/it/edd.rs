@@ -16,7 +16,7 @@ fn opening_needs_a_verified_customer_and_no_case_in_progress() {
     let customer = t.verified_individual("E-2", "partial");
     let case = t.app.open_edd(&t.actor, &customer).unwrap();
     assert_eq!((case.method, case.state, case.outcome), ("enhanced_due_diligence", "storing", None));
-    assert_eq!(t.app.customer(&customer).unwrap().edd_status, "in_progress");
+    assert_eq!(t.app.customer(&t.actor, &customer).unwrap().edd_status, "in_progress");
     for state_path in [None, Some("waiting"), Some("pending"), Some("reviewing")] {
         if let Some(to) = state_path {
             t.advance(&case.id, to, None, &[]).unwrap();
@@ -59,12 +59,12 @@ fn an_active_customer_is_verified_for_edd() {
 fn passing_needs_evidence_for_every_checklist_item_and_raises_the_limits() {
     let mut t = TestApp::new();
     let customer = t.verified_individual("E-3", "full");
-    let limits = t.app.customer(&customer).unwrap().activity_limits.unwrap();
+    let limits = t.app.customer(&t.actor, &customer).unwrap().activity_limits.unwrap();
     assert_eq!(limits.tier, "full");
     assert_eq!(limits.limits[0].amount, "10000");
     let case = t.app.open_edd(&t.actor, &customer).unwrap().id;
     let checklist: Vec<String> =
-        t.app.verification(&case).unwrap().checklist.unwrap().into_iter().map(|i| i.item).collect();
+        t.app.verification(&t.actor, &case).unwrap().checklist.unwrap().into_iter().map(|i| i.item).collect();
     assert_eq!(checklist, ["proof_of_address", "source_of_funds", "source_of_wealth", "purpose_of_account"]);
 
     let evidence = |item: &str| dossier_app::dto::EvidenceInput {
@@ -94,7 +94,7 @@ fn passing_needs_evidence_for_every_checklist_item_and_raises_the_limits() {
     assert_eq!(decision.evidence.len(), 4, "the decision names the evidence it rests on");
     assert_eq!(decided.notes[0].text, "employer confirmed by phone");
 
-    let view = t.app.customer(&customer).unwrap();
+    let view = t.app.customer(&t.actor, &customer).unwrap();
     assert_eq!(view.edd_status, "passed");
     let limits = view.activity_limits.unwrap();
     assert_eq!(
@@ -115,10 +115,10 @@ fn a_failed_case_denies_the_identity_and_keeps_the_limits() {
     let e = t.decide(&case, "failed", &[]);
     let v = e.unwrap();
     assert_eq!(v.outcome, Some("failed"), "failing needs no evidence");
-    let view = t.app.customer(&customer).unwrap();
+    let view = t.app.customer(&t.actor, &customer).unwrap();
     assert_eq!((view.edd_status, view.identity_status), ("failed", "DENIED"));
     assert_eq!(view.activity_limits.unwrap().tier, "partial");
-    let status = t.app.identity_status(&customer).unwrap();
+    let status = t.app.identity_status(&t.actor, &customer).unwrap();
     assert!(status.status_details.contains_key("failed_verifications"));
 }
 
@@ -133,7 +133,7 @@ fn decisions_are_appended_never_edited() {
         conn.execute("UPDATE decisions SET outcome = 'passed'", []).unwrap_err().to_string().contains("append-only")
     );
     assert!(conn.execute("DELETE FROM decisions", []).unwrap_err().to_string().contains("append-only"));
-    let decisions = t.app.decisions(&customer).unwrap();
+    let decisions = t.app.decisions(&t.actor, &customer).unwrap();
     assert_eq!(decisions.len(), 1);
     assert_eq!(decisions[0].failure_codes, ["compliance_rejection"]);
     assert_eq!(decisions[0].reason, "reviewed the evidence");
@@ -154,8 +154,14 @@ fn case_work_assign_snooze_and_notes_are_audited() {
     assert_eq!(t.counts(), before);
     let v = t.app.snooze(&t.actor, &case.id, Some("2026-12-01"), Some("waiting for the customer")).unwrap();
     assert_eq!(v.snoozed_until.as_deref(), Some("2026-12-01"));
-    let actions: Vec<String> =
-        t.app.audit_events(Some(&customer), None, None).unwrap().items.into_iter().map(|e| e.action).collect();
+    let actions: Vec<String> = t
+        .app
+        .audit_events(&t.actor, Some(&customer), None, None)
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
     assert!(actions.ends_with(&["edd.open".into(), "case.assign".into(), "case.snooze".into()]), "{actions:?}");
 }
 

@@ -80,12 +80,12 @@ fn no_file_in_the_data_directory_holds_readable_personal_data() {
     let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
     png.extend_from_slice(b"Zebulon Quillfeather ZQ9876543 scanned");
     std::fs::write(&scan, &png).unwrap();
-    let stored = t.app.attach_file(&scan).unwrap();
+    let stored = t.app.attach_file(&t.actor, &scan).unwrap();
     std::fs::remove_file(&scan).unwrap();
-    assert_eq!(t.app.file_content(&stored.reference).unwrap().size, png.len() as u64);
+    assert_eq!(t.app.file_content(&t.actor, &stored.reference).unwrap().size, png.len() as u64);
     t.app.verify(&t.actor, &id, "full", None).unwrap();
     // The sandbox receives the customer and keeps its records in the data directory.
-    let run = t.app.sync_run(None, true, |_| {}).unwrap();
+    let run = t.app.sync_run(&t.actor, None, true, |_| {}).unwrap();
     assert!(run.delivered >= 4, "{run:?}");
     assert!(t.data_dir().join("sandbox/state.json").is_file());
     // Found while the app is open (WAL and all) and after it closed.
@@ -96,8 +96,9 @@ fn no_file_in_the_data_directory_holds_readable_personal_data() {
     assert_eq!(plaintext_found(&dir, &SEEDED), vec![], "personal data in plain text after closing");
     // And it is all still there for the passphrase.
     let app = reopen(&dir, Arc::new(SystemClock), Arc::new(UuidV7)).unwrap();
-    assert_eq!(app.customer(&id).unwrap().person.unwrap().first_name, "Zebulon");
-    assert_eq!(app.file_content(&stored.reference).unwrap().size, png.len() as u64);
+    let me = crate::support::tester(&app);
+    assert_eq!(app.customer(&me, &id).unwrap().person.unwrap().first_name, "Zebulon");
+    assert_eq!(app.file_content(&me, &stored.reference).unwrap().size, png.len() as u64);
     let host = app.host_sandbox().unwrap().expect("a host");
     let records: Value = reqwest::blocking::get(format!("{}/_sim/records", host.url)).unwrap().json().unwrap();
     assert!(records.to_string().contains("Quillfeather"), "the sandbox reads its sealed records back");
@@ -131,20 +132,22 @@ fn a_wrong_passphrase_opens_nothing_and_changes_nothing() {
     let out = std::process::Command::new(binary())
         .args(["--data-dir", dir.to_str().unwrap(), "queue", "list"])
         .env("DOSSIER_PASSPHRASE", "not the passphrase")
-        .env("DOSSIER_ACTOR", "clerk")
+        .env("DOSSIER_USER", "tester")
+        .env("DOSSIER_PASSWORD", crate::support::PASSWORD)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(6));
+    assert_eq!(out.status.code(), Some(7));
     let body: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(body["code"], "wrong_passphrase");
     let out = std::process::Command::new(binary())
         .args(["--data-dir", dir.to_str().unwrap(), "queue", "list"])
         .env_remove("DOSSIER_PASSPHRASE")
-        .env("DOSSIER_ACTOR", "clerk")
+        .env("DOSSIER_USER", "tester")
+        .env("DOSSIER_PASSWORD", crate::support::PASSWORD)
         .stdin(std::process::Stdio::null())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(6));
+    assert_eq!(out.status.code(), Some(7));
     assert_eq!(serde_json::from_slice::<Value>(&out.stdout).unwrap()["code"], "passphrase_required");
     assert_eq!(snapshot(&dir), before, "no file was written");
 }
@@ -153,13 +156,15 @@ fn a_wrong_passphrase_opens_nothing_and_changes_nothing() {
 fn key_change_retires_the_old_passphrase_and_keeps_the_data() {
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("data");
+    crate::cli::init_binary(&dir, "clerk", &["branch_staff"]);
     let (code, out, _) =
         run_binary(&dir, &["customer", "create", "--input", "-"], Some(&seeded_person("ENC-3").to_string()), "clerk");
     assert_eq!(code, 0, "{out}");
     let id = serde_json::from_str::<Value>(&out).unwrap()["id"].as_str().unwrap().to_owned();
     let key = |args: &[&str], envs: &[(&str, &str)]| {
         let mut cmd = std::process::Command::new(binary());
-        cmd.arg("--data-dir").arg(&dir).args(args).env("DOSSIER_ACTOR", "clerk").stdin(std::process::Stdio::null());
+        cmd.arg("--data-dir").arg(&dir).args(args).stdin(std::process::Stdio::null());
+        cmd.env("DOSSIER_USER", "clerk").env("DOSSIER_PASSWORD", crate::support::PASSWORD);
         cmd.env_remove("DOSSIER_PASSPHRASE").env_remove("DOSSIER_NEW_PASSPHRASE");
         for (k, v) in envs {
             cmd.env(k, v);
@@ -176,7 +181,7 @@ fn key_change_retires_the_old_passphrase_and_keeps_the_data() {
         &["key", "change"],
         &[("DOSSIER_PASSPHRASE", "wrong passphrase"), ("DOSSIER_NEW_PASSPHRASE", "a brand new passphrase")],
     );
-    assert_eq!((code, body["code"].as_str()), (6, Some("wrong_passphrase")));
+    assert_eq!((code, body["code"].as_str()), (7, Some("wrong_passphrase")));
     assert_eq!(std::fs::read(dir.join("key.json")).unwrap(), key_file, "the key file is untouched");
     let (code, body) = key(
         &["key", "change"],
@@ -184,13 +189,13 @@ fn key_change_retires_the_old_passphrase_and_keeps_the_data() {
     );
     assert_eq!((code, &body), (0, &json!({"changed": true})));
     let (code, body) = key(&["customer", "show", &id], &[("DOSSIER_PASSPHRASE", TEST_PASSPHRASE)]);
-    assert_eq!((code, body["code"].as_str()), (6, Some("wrong_passphrase")), "the old passphrase is retired");
+    assert_eq!((code, body["code"].as_str()), (7, Some("wrong_passphrase")), "the old passphrase is retired");
     let (code, body) = key(&["customer", "show", &id], &[("DOSSIER_PASSPHRASE", "a brand new passphrase")]);
     assert_eq!((code, body["ref_id"].as_str()), (0, Some("ENC-3")), "{body}");
     let (code, body) = key(&["key", "status"], &[]);
     assert_eq!((code, &body), (0, &json!({"state": "encrypted"})));
     // init again is refused.
-    let (code, body) = key(&["init"], &[("DOSSIER_PASSPHRASE", "a brand new passphrase")]);
+    let (code, body) = key(&["init", "--admin", "another"], &[("DOSSIER_PASSPHRASE", "a brand new passphrase")]);
     assert_eq!((code, body["code"].as_str()), (3, Some("already_initialised")));
 }
 
@@ -200,9 +205,12 @@ fn key_change_retires_the_old_passphrase_and_keeps_the_data() {
 fn plain_directory(dir: &Path, customers: u64) -> (String, Vec<u8>) {
     let staging = dir.with_extension("staging");
     let mut t = crate::support::init(&staging, Arc::new(FixedClock::new(NOW)), Arc::new(SequentialIds::default()));
+    // A directory from before encryption had no users either: the data is made by a loader that
+    // holds the roles it needs, and the conversion's `init --admin` makes the first user.
+    let name = dossier_app::UserName::parse("loader").unwrap();
+    let actor = dossier_app::Actor::new(name, &[dossier_app::Role::Admin, dossier_app::Role::Supervisor]);
     let options = dossier_app::generate::GenerateOptions { customers, seed: 3, now: None };
-    t.generate(&options, |_, _| {}).unwrap();
-    let actor = dossier_app::actor("clerk").unwrap();
+    t.generate(&actor, &options, |_, _| {}).unwrap();
     let input = dossier_app::input::from_json(&seeded_person("PLAIN-1").to_string()).unwrap();
     t.create_customer(&actor, &input).unwrap();
     drop(t);
@@ -251,8 +259,9 @@ fn a_plain_data_directory_is_encrypted_in_place_and_a_crash_at_any_moment_loses_
     // yet, any command otherwise) finishes the job.
     let start_init = |dir: &Path| {
         std::process::Command::new(binary())
-            .args(["--data-dir", dir.to_str().unwrap(), "init"])
+            .args(["--data-dir", dir.to_str().unwrap(), "init", "--admin", "admin"])
             .env("DOSSIER_PASSPHRASE", TEST_PASSPHRASE)
+            .env("DOSSIER_PASSWORD", crate::support::PASSWORD)
             .stdout(std::process::Stdio::null())
             .spawn()
             .unwrap()
@@ -287,18 +296,19 @@ fn a_plain_data_directory_is_encrypted_in_place_and_a_crash_at_any_moment_loses_
         child.wait().unwrap();
         let state = dossier_app::directory_state(&dir).unwrap();
         seen.push(state);
-        let next = if state == dossier_app::DirectoryState::Plain { "init" } else { "audit" };
-        let args: &[&str] = if next == "init" { &["init"] } else { &["audit", "verify"] };
-        let (code, out, err) = run_binary(&dir, args, None, "clerk");
+        // Plain: no key was written, so init runs again; encrypting: init finishes the
+        // conversion with the passphrase and makes the admin; encrypted: only the admin is made.
+        let (code, out, err) = run_binary(&dir, &["init", "--admin", "admin"], None, "");
         assert_eq!(code, 0, "round {round} ({state:?}): {out} {err}");
         assert_eq!(dossier_app::directory_state(&dir).unwrap(), dossier_app::DirectoryState::Encrypted);
         // Everything is there, readable with the passphrase, and nothing is readable without.
         let app = reopen(&dir, Arc::new(SystemClock), Arc::new(UuidV7)).unwrap();
-        assert!(app.audit_verify(|_| {}).unwrap().intact);
+        let admin = app.sign_in("admin", &dossier_app::Password::new(crate::support::PASSWORD)).unwrap();
+        assert!(app.audit_verify(&admin, |_| {}).unwrap().intact);
         let conn = open_db(dir.join("dossier.db")).unwrap();
         let n: i64 = conn.query_row("SELECT count(*) FROM customers", [], |r| r.get(0)).unwrap();
         assert_eq!(n, expected, "round {round}: every customer survived");
-        assert_eq!(app.file_content(&reference).unwrap().size, png.len() as u64, "round {round}: the scan");
+        assert_eq!(app.file_content(&admin, &reference).unwrap().size, png.len() as u64, "round {round}: the scan");
         drop((app, conn));
         assert_eq!(plaintext_found(&dir, &SEEDED), vec![], "round {round}: plain text left");
         assert!(!dir.join("dossier.db.encrypting").exists());
@@ -318,7 +328,7 @@ fn a_plain_data_directory_is_encrypted_in_place_and_a_crash_at_any_moment_loses_
     child.wait().unwrap();
     if dossier_store::database_kind(&torn.join("dossier.db")).unwrap() == dossier_store::DatabaseKind::Plain {
         std::fs::write(torn.join("dossier.db.encrypting"), vec![0xA5; 4096 * 3]).unwrap();
-        let (code, out, err) = run_binary(&torn, &["audit", "verify"], None, "clerk");
+        let (code, out, err) = run_binary(&torn, &["init", "--admin", "admin"], None, "");
         assert_eq!(code, 0, "{out} {err}");
         assert!(!torn.join("dossier.db.encrypting").exists());
     }
@@ -332,7 +342,8 @@ fn a_plain_data_directory_is_encrypted_in_place_and_a_crash_at_any_moment_loses_
     std::fs::write(timing.join("sandbox/state.json"), r#"{"version":1,"note":"Zebulon Quillfeather"}"#).unwrap();
     assert!(!plaintext_found(&timing, &SEEDED).is_empty());
     let app = reopen(&timing, Arc::new(SystemClock), Arc::new(UuidV7)).unwrap();
-    assert_eq!(app.file_content(&reference).unwrap().size, png.len() as u64);
+    let admin = app.sign_in("admin", &dossier_app::Password::new(crate::support::PASSWORD)).unwrap();
+    assert_eq!(app.file_content(&admin, &reference).unwrap().size, png.len() as u64);
     drop(app);
     assert_eq!(dossier_app::directory_state(&timing).unwrap(), dossier_app::DirectoryState::Encrypted);
     assert_eq!(plaintext_found(&timing, &SEEDED), vec![]);

@@ -72,11 +72,13 @@ fn comparable(view: Value) -> Value {
 
 fn customers_by_ref(t: &TestApp) -> std::collections::BTreeMap<String, Value> {
     t.app
-        .list_customers(None, Some(500), None)
+        .list_customers(&t.actor, None, Some(500), None)
         .unwrap()
         .items
         .into_iter()
-        .map(|c| (c.ref_id.clone(), comparable(serde_json::to_value(t.app.customer(&c.id).unwrap()).unwrap())))
+        .map(|c| {
+            (c.ref_id.clone(), comparable(serde_json::to_value(t.app.customer(&t.actor, &c.id).unwrap()).unwrap()))
+        })
         .collect()
 }
 
@@ -141,8 +143,14 @@ fn the_customer_export_takes_the_work_queue_filters() {
 fn a_customer_export_carries_numbers_in_clear_and_is_audited_without_its_search_words() {
     let mut t = TestApp::new();
     varied_customers(&mut t);
-    let shown = t.app.list_customers(None, Some(500), None).unwrap().items.into_iter().find(|c| c.ref_id == "EXP-FULL");
-    let view = t.app.customer(&shown.unwrap().id).unwrap();
+    let shown = t
+        .app
+        .list_customers(&t.actor, None, Some(500), None)
+        .unwrap()
+        .items
+        .into_iter()
+        .find(|c| c.ref_id == "EXP-FULL");
+    let view = t.app.customer(&t.actor, &shown.unwrap().id).unwrap();
     let q = QueueQuery { risk: Some("LOW".into()), search: Some("silva".into()), ..Default::default() };
     let jsonl = export_customers(&mut t, &q, "jsonl");
     let row: Value = serde_json::from_str(jsonl.lines().next().unwrap()).unwrap();
@@ -151,7 +159,7 @@ fn a_customer_export_carries_numbers_in_clear_and_is_audited_without_its_search_
     assert!(!row["tax_id"].as_str().unwrap().contains('*'), "the export feeds re-import, so it is in clear: {row}");
     assert!(!row["document_number"].as_str().unwrap().contains('*'), "{row}");
 
-    let events = t.app.audit_events(None, Some(500), None).unwrap().items;
+    let events = t.app.audit_events(&t.actor, None, Some(500), None).unwrap().items;
     let export = events.iter().rfind(|e| e.action == "export.customers").expect("the export is audited");
     assert_eq!((export.actor.as_str(), export.entity_type.as_str()), ("tester", "export"));
     assert_eq!(export.summary, json!({"format": "jsonl", "filters": {"risk": "LOW", "search": true}}));
@@ -169,14 +177,15 @@ fn an_export_reads_page_after_page() {
     assert_eq!(refs, expected, "every customer once, in order, across pages");
     let mut out = Vec::new();
     let summary = t.app.export_audit(&t.actor, None, "csv", &mut out).unwrap();
-    assert_eq!(summary.rows, 1204, "the creations and the customer export");
-    assert_eq!(String::from_utf8(out).unwrap().lines().count(), 1205);
+    // The two users of the setup first, then the creations and the customer export.
+    assert_eq!(summary.rows, 2 + 1203 + 1);
+    assert_eq!(String::from_utf8(out).unwrap().lines().count(), 2 + 1203 + 1 + 1);
     // The signed export pages the same way, and its chain holds across the pages.
     let mut out = Vec::new();
     let summary = t.app.export_audit(&t.actor, None, "jsonl", &mut out).unwrap();
-    assert_eq!(summary.rows, 1205, "and the making of the device key");
+    assert_eq!(summary.rows, 2 + 1203 + 1 + 1, "and the making of the device key");
     let check = dossier_app::verify_audit_export(out.as_slice(), None).unwrap();
-    assert_eq!((check.events, check.first_seq, check.last_seq), (1205, Some(1), Some(1205)));
+    assert_eq!((check.events, check.first_seq, check.last_seq), (1207, Some(1), Some(1207)));
 }
 
 #[test]
@@ -185,7 +194,7 @@ fn json_lines_parse_one_object_per_line_with_the_csv_columns() {
     varied_customers(&mut t);
     let full = t
         .app
-        .list_customers(None, Some(500), None)
+        .list_customers(&t.actor, None, Some(500), None)
         .unwrap()
         .items
         .into_iter()
@@ -204,7 +213,7 @@ fn json_lines_parse_one_object_per_line_with_the_csv_columns() {
     assert_eq!(pep["address_street_2"], "Apt 4,\nrear entrance");
 
     let mut out = Vec::new();
-    let summary = t.app.export_cases(&VerificationQuery::default(), "jsonl", &mut out).unwrap();
+    let summary = t.app.export_cases(&t.actor, &VerificationQuery::default(), "jsonl", &mut out).unwrap();
     assert_eq!((summary.format, summary.rows), ("jsonl", 1));
     let case: Value = serde_json::from_str(String::from_utf8(out).unwrap().trim_end()).unwrap();
     assert_eq!(case.as_object().unwrap().keys().map(String::as_str).collect::<Vec<_>>(), CASE_COLUMNS);
@@ -224,7 +233,12 @@ fn json_lines_parse_one_object_per_line_with_the_csv_columns() {
     let keys: Vec<&str> = events[0].as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(keys, SIGNED_AUDIT_COLUMNS);
     assert_eq!(keys[..AUDIT_COLUMNS.len()], *AUDIT_COLUMNS, "the CSV columns, then the two hashes");
-    assert_eq!((events[0]["seq"].as_i64(), events[0]["action"].as_str()), (Some(1), Some("customer.create")));
+    assert_eq!(
+        (events[0]["seq"].as_i64(), events[0]["action"].as_str()),
+        (Some(3), Some("customer.create")),
+        "after the two users"
+    );
+    assert!(events.windows(2).all(|w| w[0]["seq"].as_i64() < w[1]["seq"].as_i64()), "in order");
     assert_eq!(events[0]["summary"]["type"], "individual", "the summary is JSON, not a string");
     assert!(events.iter().all(|e| e["entity_id"] == full.id.as_str()));
 }
@@ -237,7 +251,7 @@ fn the_case_export_in_csv_takes_the_case_filters() {
     t.verification_in(&id, "document_submission", "completed");
     let export = |q: &VerificationQuery| {
         let mut out = Vec::new();
-        t.app.export_cases(q, "csv", &mut out).unwrap();
+        t.app.export_cases(&t.actor, q, "csv", &mut out).unwrap();
         String::from_utf8(out).unwrap()
     };
     let all = export(&VerificationQuery::default());

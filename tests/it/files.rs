@@ -14,7 +14,7 @@ fn a_scan_is_stored_once_by_content_and_read_back_by_reference() {
     let outside = tempfile::tempdir().unwrap();
     let path = outside.path().join("passport-front.png");
     std::fs::write(&path, PNG).unwrap();
-    let stored = t.app.attach_file(&path).unwrap();
+    let stored = t.app.attach_file(&t.actor, &path).unwrap();
     assert!(stored.reference.starts_with("file:") && stored.reference.len() == 5 + 64);
     assert_eq!(
         (stored.media_type.as_str(), stored.size, stored.name.as_str()),
@@ -22,17 +22,21 @@ fn a_scan_is_stored_once_by_content_and_read_back_by_reference() {
     );
     // The original may go away: the stored copy stays.
     std::fs::remove_file(&path).unwrap();
-    let content = t.app.file_content(&stored.reference).unwrap();
+    let content = t.app.file_content(&t.actor, &stored.reference).unwrap();
     assert_eq!(content.media_type, "image/png");
     use base64::Engine;
     assert_eq!(base64::engine::general_purpose::STANDARD.decode(content.data_base64).unwrap(), PNG);
     // The same bytes under another name are the same stored scan.
     let again = outside.path().join("copy.png");
     std::fs::write(&again, PNG).unwrap();
-    assert_eq!(t.app.attach_file(&again).unwrap().reference, stored.reference);
+    assert_eq!(t.app.attach_file(&t.actor, &again).unwrap().reference, stored.reference);
     let pdf = outside.path().join("statement");
     std::fs::write(&pdf, PDF).unwrap();
-    assert_eq!(t.app.attach_file(&pdf).unwrap().media_type, "application/pdf", "the type comes from the content");
+    assert_eq!(
+        t.app.attach_file(&t.actor, &pdf).unwrap().media_type,
+        "application/pdf",
+        "the type comes from the content"
+    );
 }
 
 #[test]
@@ -50,7 +54,7 @@ fn files_that_are_not_scans_are_refused_and_nothing_is_stored() {
         (outside.path(), "file_unreadable"),
         (&outside.path().join("missing.png"), "file_unreadable"),
     ] {
-        let e = t.app.attach_file(path).unwrap_err();
+        let e = t.app.attach_file(&t.actor, path).unwrap_err();
         assert_eq!(body(&e)["status"], 400);
         assert_eq!(body(&e)["reasons"][0]["code"], code);
         assert_eq!(body(&e)["reasons"][0]["field"], "path");
@@ -59,9 +63,9 @@ fn files_that_are_not_scans_are_refused_and_nothing_is_stored() {
     assert!(
         !t.data_dir().join("files").exists() || std::fs::read_dir(t.data_dir().join("files")).unwrap().count() == 0
     );
-    let e = t.app.file_content("file:../../etc/passwd").unwrap_err();
+    let e = t.app.file_content(&t.actor, "file:../../etc/passwd").unwrap_err();
     assert_eq!(body(&e)["reasons"][0]["code"], "invalid_id");
-    let e = t.app.file_content(&format!("file:{}", "ab".repeat(32))).unwrap_err();
+    let e = t.app.file_content(&t.actor, &format!("file:{}", "ab".repeat(32))).unwrap_err();
     assert_eq!((e.status(), e.code()), (404, "file_not_found"));
 }
 
@@ -71,11 +75,11 @@ fn a_damaged_stored_scan_is_reported_not_shown() {
     let outside = tempfile::tempdir().unwrap();
     let path = outside.path().join("id.png");
     std::fs::write(&path, PNG).unwrap();
-    let stored = t.app.attach_file(&path).unwrap();
+    let stored = t.app.attach_file(&t.actor, &path).unwrap();
     let hex = stored.reference.trim_start_matches("file:");
     let on_disk = t.data_dir().join("files").join(&hex[..2]).join(hex);
     std::fs::write(&on_disk, b"\x89PNG\r\n\x1a\ntampered").unwrap();
-    let e = t.app.file_content(&stored.reference).unwrap_err();
+    let e = t.app.file_content(&t.actor, &stored.reference).unwrap_err();
     assert_eq!((e.status(), e.code()), (500, "storage_error"));
 }
 

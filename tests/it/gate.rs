@@ -68,7 +68,7 @@ fn verify_gate_table() {
         }
 
         // The live checklist on the customer agrees with what verify will say.
-        let view = t.app.customer(&id).unwrap();
+        let view = t.app.customer(&t.actor, &id).unwrap();
         let gate = serde_json::to_value(&view.verification_gate).unwrap();
         let listed: Vec<&str> =
             gate[level]["reasons"].as_array().unwrap().iter().map(|r| r["code"].as_str().unwrap()).collect();
@@ -139,7 +139,8 @@ fn activation_is_blocked_by_frozen_denied_and_closed_controls_but_not_dormant() 
             assert_eq!(b["reasons"][0]["code"], format!("control_{control}"), "{control}");
             assert_eq!(t.counts(), before, "{control}: refused activation writes nothing");
             // Lifting the control lets activation through.
-            t.app.remove_control(&t.actor, &id, &view.controls[0].id, Some("cleared")).unwrap();
+            let lifted = t.app.remove_control(&t.actor, &id, &view.controls[0].id, Some("cleared"));
+            t.settle(lifted, |app, actor| app.customer(actor, &id)).unwrap();
             assert_eq!(t.app.activate(&t.actor, &id).unwrap().state, "active", "{control}");
         } else {
             assert_eq!(result.unwrap().state, "active", "{control} does not block activation");

@@ -41,15 +41,15 @@ fn the_status_follows_the_table() {
 fn the_status_explains_itself() {
     let mut t = TestApp::new();
     let id = t.complete_individual("I-1");
-    let s = t.app.identity_status(&id).unwrap();
+    let s = t.app.identity_status(&t.actor, &id).unwrap();
     assert_eq!(s.status, "PENDING");
     assert_eq!(
         s.status_details["pending_verifications"],
         json!({"message": "verifications pending: customer not verified yet", "metadata": {"statuses": ["customer not verified yet"]}})
     );
     t.app.verify(&t.actor, &id, "partial", None).unwrap();
-    assert_eq!(t.app.identity_status(&id).unwrap().status, "APPROVED");
-    assert!(t.app.identity_status(&id).unwrap().status_details.is_empty());
+    assert_eq!(t.app.identity_status(&t.actor, &id).unwrap().status, "APPROVED");
+    assert!(t.app.identity_status(&t.actor, &id).unwrap().status_details.is_empty());
 
     let control = |kind: &str, by: &str| dossier_app::dto::ControlInput {
         control_type: Some(kind.into()),
@@ -58,14 +58,14 @@ fn the_status_explains_itself() {
     };
     t.app.add_control(&t.actor, &id, &control("frozen", "admin"), Some("investigation 7")).unwrap();
     t.app.add_control(&t.actor, &id, &control("dormant", "firm"), Some("no activity")).unwrap();
-    let s = t.app.identity_status(&id).unwrap();
+    let s = t.app.identity_status(&t.actor, &id).unwrap();
     assert_eq!(s.status, "ERROR", "frozen wins over dormant");
     assert_eq!(
         s.status_details["failed_controls"]["metadata"],
         json!({"dormant": true, "frozen": false, "closed": false, "denied": false,
                "admin_controls": {"dormant": false, "frozen": true, "closed": false, "denied": false}})
     );
-    assert_eq!(t.app.customer(&id).unwrap().identity_status, "ERROR", "the stored status agrees");
+    assert_eq!(t.app.customer(&t.actor, &id).unwrap().identity_status, "ERROR", "the stored status agrees");
 }
 
 #[test]
@@ -80,18 +80,22 @@ fn a_business_waits_for_its_members_and_fails_with_them() {
             {"first_name": "Bo", "last_name": "Chen", "roles": ["AUTHORIZED_USER"]}
         ]}
     }));
-    let s = t.app.identity_status(&business).unwrap();
+    let s = t.app.identity_status(&t.actor, &business).unwrap();
     let pending = s.status_details["pending_member_approvals"]["metadata"]["pending_members"].as_array().unwrap().len();
     assert_eq!(pending, 1, "the member not captured as a person is pending; the approved one is not");
 
     // The owner is rejected after a failed ID check: the business's members fail.
     let id = t.verification_in(&owner, "id_and_selfie", "pending");
     t.advance(&id, "completed", Some("failed"), &["id_check_failure"]).unwrap();
-    assert_eq!(t.app.identity_status(&owner).unwrap().status, "DENIED");
-    let s = t.app.identity_status(&business).unwrap();
+    assert_eq!(t.app.identity_status(&t.actor, &owner).unwrap().status, "DENIED");
+    let s = t.app.identity_status(&t.actor, &business).unwrap();
     assert_eq!(s.status, "DENIED");
     assert!(s.status_details.contains_key("failed_members"));
-    assert_eq!(t.app.customer(&business).unwrap().identity_status, "DENIED", "the change followed the member");
+    assert_eq!(
+        t.app.customer(&t.actor, &business).unwrap().identity_status,
+        "DENIED",
+        "the change followed the member"
+    );
 }
 
 fn risk_input(case: &Value, n: usize) -> Value {
@@ -113,13 +117,13 @@ fn risk_ratings_follow_the_table_with_every_factor_explained() {
     for (n, case) in fixture("risk-cases.json")["cases"].as_array().unwrap().iter().enumerate() {
         let name = case["name"].as_str().unwrap();
         let id = t.create(risk_input(case, n));
-        let r = t.app.risk(&id).unwrap();
+        let r = t.app.risk(&t.actor, &id).unwrap();
         assert_eq!(r.rating, case["rating"], "{name}");
         assert_eq!(Value::from(r.score), case["score"], "{name}");
         let codes: Vec<&str> = r.factors.iter().map(|f| f.code).collect();
         let want: Vec<&str> = case["factors"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
         assert_eq!(codes, want, "{name}");
-        assert_eq!(t.app.customer(&id).unwrap().risk_rating, case["rating"], "{name}: stored for the queues");
+        assert_eq!(t.app.customer(&t.actor, &id).unwrap().risk_rating, case["rating"], "{name}: stored for the queues");
         assert_eq!(r.requires_edd, case["rating"] == "HIGH", "{name}");
     }
 }
@@ -135,19 +139,23 @@ fn high_risk_requires_edd_and_prohibited_denies() {
         t.verify_contact(&id, kind);
     }
     t.app.verify(&t.actor, &id, "full", None).unwrap();
-    let s = t.app.identity_status(&id).unwrap();
+    let s = t.app.identity_status(&t.actor, &id).unwrap();
     assert_eq!(s.status, "PENDING");
     assert_eq!(s.status_details["pending_edd"]["metadata"]["reason"], "HIGH risk requires a passed EDD case");
     let case = t.app.open_edd(&t.actor, &id).unwrap().id;
     t.attach_all_evidence(&case);
     t.decide(&case, "passed", &[]).unwrap();
-    assert_eq!(t.app.identity_status(&id).unwrap().status, "APPROVED");
-    assert_eq!(t.app.risk(&id).unwrap().kyc_refresh_due_on.as_deref(), Some("2027-11-22"), "HIGH: refresh yearly");
+    assert_eq!(t.app.identity_status(&t.actor, &id).unwrap().status, "APPROVED");
+    assert_eq!(
+        t.app.risk(&t.actor, &id).unwrap().kyc_refresh_due_on.as_deref(),
+        Some("2027-11-22"),
+        "HIGH: refresh yearly"
+    );
 
     let mut input = minimal_individual("R-PRO");
     input["person"]["country_of_citizenship"] = json!("IR");
     let id = t.create(input);
-    let s = t.app.identity_status(&id).unwrap();
+    let s = t.app.identity_status(&t.actor, &id).unwrap();
     assert_eq!(s.status, "DENIED");
     assert!(s.status_details.contains_key("prohibited_risk_rating"));
 }
@@ -157,7 +165,7 @@ fn refresh_due_dates_follow_the_risk_and_the_last_refresh() {
     let mut t = TestApp::new();
     let id = t.verified_individual("RF-1", "partial");
     assert_eq!(
-        t.app.risk(&id).unwrap().kyc_refresh_due_on.as_deref(),
+        t.app.risk(&t.actor, &id).unwrap().kyc_refresh_due_on.as_deref(),
         Some("2029-11-22"),
         "LOW: three years after verification"
     );
@@ -165,7 +173,7 @@ fn refresh_due_dates_follow_the_risk_and_the_last_refresh() {
     input["last_kyc_refresh_date"] = json!("2024-02-29");
     let id = t.create(input);
     assert_eq!(
-        t.app.risk(&id).unwrap().kyc_refresh_due_on.as_deref(),
+        t.app.risk(&t.actor, &id).unwrap().kyc_refresh_due_on.as_deref(),
         Some("2027-02-28"),
         "a leap day falls back to the 28th"
     );

@@ -153,7 +153,7 @@ fn a_row_refused_while_it_is_written_leaves_nothing_behind() {
     let counts = t.counts();
     assert_eq!((counts["customers"], counts["persons"], counts["addresses"]), (2, 2, 2));
     let query = dossier_app::dto::QueueQuery { search: Some("IMP-B".into()), ..Default::default() };
-    assert!(t.app.queue(&query).unwrap().items.is_empty(), "not even the search index keeps the refused row");
+    assert!(t.app.queue(&t.actor, &query).unwrap().items.is_empty(), "not even the search index keeps the refused row");
 }
 
 #[test]
@@ -196,7 +196,7 @@ fn importing_a_file_again_changes_nothing() {
     // Verifying a contact after the import is the usual next step; the file still matches.
     let id = t
         .app
-        .list_customers(None, Some(500), None)
+        .list_customers(&t.actor, None, Some(500), None)
         .unwrap()
         .items
         .iter()
@@ -224,8 +224,8 @@ fn a_ref_id_with_other_content_is_rejected_not_updated() {
     assert_eq!((reason.field.as_deref(), reason.code.as_str()), (Some("ref_id"), "ref_id_exists"));
     assert!(reason.message.contains("mobile, document_expires_on"), "{}", reason.message);
     assert_eq!(t.counts(), before);
-    let id = t.app.list_customers(None, None, None).unwrap().items[0].id.clone();
-    assert_eq!(t.app.customer(&id).unwrap().contacts[1].value, "+12175550142", "the stored customer is kept");
+    let id = t.app.list_customers(&t.actor, None, None, None).unwrap().items[0].id.clone();
+    assert_eq!(t.app.customer(&t.actor, &id).unwrap().contacts[1].value, "+12175550142", "the stored customer is kept");
 }
 
 #[test]
@@ -234,8 +234,8 @@ fn imported_rows_are_customers_as_customer_create_makes_them() {
     crate::outbox::enable_all(&mut t);
     let report = import(&mut t, &csv_file(&[row("IMP-1", &[("mobile_verified_method", "in_person")])]), false);
     assert_eq!(report.created, 1);
-    let id = t.app.list_customers(None, None, None).unwrap().items[0].id.clone();
-    let c = t.app.customer(&id).unwrap();
+    let id = t.app.list_customers(&t.actor, None, None, None).unwrap().items[0].id.clone();
+    let c = t.app.customer(&t.actor, &id).unwrap();
     assert_eq!((c.state, c.kind), ("pending", "individual"));
     assert_eq!(c.contacts[1].value, "+12175550142", "numbers are normalised as customer create does");
     assert_eq!(c.tax_details[0].tax_id, "***-**-9012");
@@ -243,10 +243,10 @@ fn imported_rows_are_customers_as_customer_create_makes_them() {
     assert_eq!(c.contacts.iter().map(|k| k.verification_method).collect::<Vec<_>>(), [Some("code"), Some("in_person")]);
     assert!(c.verification_gate.full.passes, "{:?}", c.verification_gate.full.reasons);
     let actions: Vec<String> =
-        t.app.audit_events(Some(&id), None, None).unwrap().items.into_iter().map(|e| e.action).collect();
+        t.app.audit_events(&t.actor, Some(&id), None, None).unwrap().items.into_iter().map(|e| e.action).collect();
     assert_eq!(actions, ["customer.create", "customer.verify_contact", "customer.verify_contact"]);
     let operations: Vec<&str> =
-        t.app.sync_list(None, Some(&id), Some(50), None).unwrap().items.iter().map(|m| m.operation).collect();
+        t.app.sync_list(&t.actor, None, Some(&id), Some(50), None).unwrap().items.iter().map(|m| m.operation).collect();
     assert_eq!(operations, ["customer.create"; 4], "one create per provider, as customer create writes");
 }
 
@@ -326,6 +326,7 @@ fn the_real_binary_imports_and_exports_with_the_contract_exit_codes() {
     let (code, template, _) = real(&dir, &["import", "template", "customers"], None);
     assert_eq!(code, 0);
     assert!(template.starts_with("ref_id,type,"), "the template is CSV: {template}");
+    crate::cli::init_binary(&dir, "importer", &["branch_staff"]);
 
     let good = csv_file(&[row("BIN-1", &[]), row("BIN-2", &[])]);
     let path = tmp.path().join("good.csv");
@@ -361,7 +362,8 @@ fn the_real_binary_imports_and_exports_with_the_contract_exit_codes() {
     assert_eq!(code, 0);
     let mut events: Vec<Value> = lines.lines().map(json).collect();
     assert!(events.pop().unwrap()["signature"].is_object(), "JSON lines end signed: {lines}");
-    assert!(events.iter().all(|e| e["actor"] == "importer"), "{lines}");
+    let customers: Vec<&Value> = events.iter().filter(|e| e["entity_type"] == "customer").collect();
+    assert!(!customers.is_empty() && customers.iter().all(|e| e["actor"] == "importer"), "{lines}");
 
     let out_file = tmp.path().join("cases.csv");
     let (code, out, _) = real(&dir, &["export", "cases", "--out", out_file.to_str().unwrap()], None);

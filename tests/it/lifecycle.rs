@@ -1,7 +1,7 @@
 //! The customer lifecycle, driven by `fixtures/customer-transitions.json`: once against the pure
 //! state machine, once through the app on a real database.
 
-use dossier_app::LifecycleCommand;
+use dossier_app::{LifecycleCommand, Submitted};
 use dossier_core::{CustomerAction, CustomerState, VerificationLevel};
 use serde_json::Value;
 
@@ -116,6 +116,7 @@ fn customer_in(t: &mut TestApp, state: &str, n: usize) -> String {
 fn the_app_follows_the_table_and_refusals_change_nothing() {
     let (actions, rows) = table();
     let mut t = TestApp::new();
+    t.checker(); // the second supervisor exists before any count is taken
     let mut n = 0;
     for from in all_states().iter().map(state_label) {
         for a in &actions {
@@ -123,13 +124,13 @@ fn the_app_follows_the_table_and_refusals_change_nothing() {
             let id = customer_in(&mut t, &from, n);
             let expected = rows[&from][a].as_str().unwrap();
             let before_counts = t.counts();
-            let before_view = serde_json::to_value(t.app.customer(&id).unwrap()).unwrap();
+            let before_view = serde_json::to_value(t.app.customer(&t.actor, &id).unwrap()).unwrap();
             let actor = t.actor.clone();
             let app = &mut t.app;
             let result = match a.as_str() {
-                "verify_partial" => app.verify(&actor, &id, "partial", None),
-                "verify_full" => app.verify(&actor, &id, "full", None),
-                "activate" => app.activate(&actor, &id),
+                "verify_partial" => app.verify(&actor, &id, "partial", None).map(Submitted::Applied),
+                "verify_full" => app.verify(&actor, &id, "full", None).map(Submitted::Applied),
+                "activate" => app.activate(&actor, &id).map(Submitted::Applied),
                 "reject" => app.lifecycle(&actor, &id, LifecycleCommand::Reject, Some("r")),
                 "withdraw" => app.lifecycle(&actor, &id, LifecycleCommand::Withdraw, Some("r")),
                 "undo_rejection" => app.lifecycle(&actor, &id, LifecycleCommand::UndoRejection, Some("r")),
@@ -138,14 +139,21 @@ fn the_app_follows_the_table_and_refusals_change_nothing() {
                 "reactivate" => app.lifecycle(&actor, &id, LifecycleCommand::Reactivate, Some("r")),
                 other => panic!("unknown action {other}"),
             };
+            // Undoing a rejection waits for a second person; approved, it is applied.
+            let four_eyes = result.as_ref().is_ok_and(|s| s.pending_approval().is_some());
+            let id2 = id.clone();
+            let result = t.settle(result, |app, actor| app.customer(actor, &id2));
             match (result, expected.strip_prefix('!')) {
                 (Ok(_), None) => {
                     assert_eq!(t.state_of(&id), expected, "{from} × {a}");
+                    assert_eq!(four_eyes, a == "undo_rejection", "{from} × {a}: only undoing a rejection waits");
                     let after = t.counts();
+                    // With four eyes: approval.requested, the change itself, approval.approved.
+                    let events = if four_eyes { 3 } else { 1 };
                     assert_eq!(
                         after["audit_events"],
-                        before_counts["audit_events"] + 1,
-                        "{from} × {a}: one audit event"
+                        before_counts["audit_events"] + events,
+                        "{from} × {a}: the change's audit events"
                     );
                 }
                 (Err(e), Some(code)) => {
@@ -153,7 +161,7 @@ fn the_app_follows_the_table_and_refusals_change_nothing() {
                     assert_eq!((b["status"].as_u64(), b["code"].as_str()), (Some(403), Some(code)), "{from} × {a}");
                     assert_eq!(b["reasons"][0]["code"], code, "{from} × {a}");
                     assert_eq!(t.counts(), before_counts, "{from} × {a}: refused, nothing written");
-                    let after_view = serde_json::to_value(t.app.customer(&id).unwrap()).unwrap();
+                    let after_view = serde_json::to_value(t.app.customer(&t.actor, &id).unwrap()).unwrap();
                     assert_eq!(after_view, before_view, "{from} × {a}: refused, customer unchanged");
                 }
                 (Ok(_), Some(code)) => panic!("{from} × {a}: allowed, but the table says {code}"),
@@ -176,7 +184,7 @@ fn lifecycle_actions_need_a_reason_and_record_it() {
     }
     assert_eq!(t.counts(), before);
     t.app.lifecycle(&t.actor, &id, LifecycleCommand::Reject, Some("document forged")).unwrap();
-    let events = t.app.audit_events(Some(&id), None, None).unwrap();
+    let events = t.app.audit_events(&t.actor, Some(&id), None, None).unwrap();
     let last = events.items.last().unwrap();
     assert_eq!(last.action, "customer.reject");
     assert_eq!(last.reason.as_deref(), Some("document forged"));

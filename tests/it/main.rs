@@ -1,6 +1,7 @@
 //! Dossier's integration tests: one binary, one module per capability, a fresh SQLite file per
 //! test, a fixed clock, and tables of cases in `fixtures/`.
 
+mod approvals;
 mod audit;
 mod audit_export;
 mod backup;
@@ -22,8 +23,10 @@ mod perform_kyc;
 mod pii;
 mod queue;
 mod reveal;
+mod roles;
 mod settings;
 mod store;
 mod support;
 mod sync;
+mod users;
 mod verifications;

@@ -22,7 +22,7 @@ pub fn enable_all(t: &mut TestApp) {
 }
 
 fn messages(t: &TestApp) -> Vec<(String, String)> {
-    let page = t.app.sync_list(None, None, Some(500), None).unwrap();
+    let page = t.app.sync_list(&t.actor, None, None, Some(500), None).unwrap();
     page.items.into_iter().map(|m| (m.provider.to_owned(), m.operation.to_owned())).collect()
 }
 
@@ -63,7 +63,7 @@ fn each_change_writes_one_message_per_provider_that_takes_it() {
             ("qolo", "kyc.perform"),
         ])
     );
-    let list = t.app.sync_list(Some("pending"), None, Some(500), None).unwrap();
+    let list = t.app.sync_list(&t.actor, Some("pending"), None, Some(500), None).unwrap();
     let edd = list.items.iter().find(|m| m.operation == "verification.create").unwrap();
     assert_eq!(edd.subject_id.as_deref(), Some(case.id.as_str()));
     assert!(list.items.iter().all(|m| m.status == "pending" && m.attempts == 0));
@@ -79,7 +79,7 @@ fn each_change_writes_one_message_per_provider_that_takes_it() {
 fn secrets_stay_out_of_the_database_and_the_output() {
     let mut t = TestApp::new();
     enable_all(&mut t);
-    let listed = serde_json::to_string(&t.app.providers().unwrap()).unwrap();
+    let listed = serde_json::to_string(&t.app.providers(&t.actor).unwrap()).unwrap();
     assert!(!listed.contains("s3cret"), "{listed}");
     assert!(listed.contains("\"has_secret\":true"));
     let db = std::fs::read(t.db_path()).unwrap();
@@ -108,19 +108,26 @@ fn a_person_discards_with_a_reason_and_retries_only_what_needs_attention() {
     let mut t = TestApp::new();
     enable_all(&mut t);
     t.create(minimal_individual("O-3"));
-    let first = t.app.sync_list(None, None, Some(1), None).unwrap().items.remove(0);
+    let first = t.app.sync_list(&t.actor, None, None, Some(1), None).unwrap().items.remove(0);
     let before = t.counts();
     let e = t.app.sync_retry(&t.actor, &first.id).unwrap_err();
     assert_eq!((e.status(), e.code()), (403, "not_needing_attention"));
     assert_eq!(t.app.sync_discard(&t.actor, &first.id, None).unwrap_err().status(), 400, "a reason is required");
     assert_eq!(t.counts(), before);
-    let discarded = t.app.sync_discard(&t.actor, &first.id, Some("sent by hand")).unwrap();
+    let discard = t.app.sync_discard(&t.actor, &first.id, Some("sent by hand"));
+    let message = first.id.clone();
+    let discarded = t
+        .settle(discard, |app, actor| {
+            Ok(app.sync_list(actor, None, None, Some(500), None)?.items.into_iter().find(|m| m.id == message).unwrap())
+        })
+        .unwrap();
     assert_eq!(discarded.status, "discarded");
-    let last = t.app.audit_events(None, Some(500), None).unwrap().items.pop().unwrap();
-    assert_eq!((last.action.as_str(), last.reason.as_deref()), ("sync.discard", Some("sent by hand")));
+    let events = t.app.audit_events(&t.actor, None, Some(500), None).unwrap().items;
+    let discard = events.iter().find(|e| e.action == "sync.discard").unwrap();
+    assert_eq!((discard.actor.as_str(), discard.reason.as_deref()), ("tester", Some("sent by hand")));
     assert_eq!(t.app.sync_discard(&t.actor, &first.id, Some("again")).unwrap_err().code(), "not_discardable");
 
-    let status = t.app.sync_status(false).unwrap();
+    let status = t.app.sync_status(&t.actor, false).unwrap();
     let cybrid = status.providers.iter().find(|p| p.name == "cybrid").unwrap();
     assert_eq!((cybrid.counts["discarded"], cybrid.counts["pending"]), (1, 0));
     let paxos = status.providers.iter().find(|p| p.name == "paxos").unwrap();

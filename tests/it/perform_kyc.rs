@@ -12,7 +12,8 @@ fn perform(
     input: serde_json::Value,
 ) -> dossier_app::Result<dossier_app::dto::KycResultsView> {
     let input: PerformKycInput = dossier_app::input::from_json(&input.to_string())?;
-    t.app.perform_kyc(&t.actor, id, &input)
+    let submitted = t.app.perform_kyc(&t.actor, id, &input);
+    t.settle(submitted, |app, actor| app.kyc_results(actor, id))
 }
 
 #[test]
@@ -109,14 +110,14 @@ fn a_client_override_is_an_attested_pass_with_a_decision() {
         (Some("partner-kyc"), Some("PK-123"))
     );
 
-    let decisions = t.app.decisions(&id).unwrap();
+    let decisions = t.app.decisions(&t.actor, &id).unwrap();
     assert_eq!((decisions[0].kind, decisions[0].outcome), ("client_override", "passed"));
     assert_eq!(decisions[0].reason, "verified by our partner bank");
-    let v = t.app.verification(decisions[0].verification_id.as_ref().unwrap()).unwrap();
+    let v = t.app.verification(&t.actor, decisions[0].verification_id.as_ref().unwrap()).unwrap();
     assert_eq!((v.method, v.state, v.outcome), ("attested", "completed", Some("passed")));
     assert_eq!(v.external_reference.as_deref(), Some("PK-123"));
     assert_eq!(
-        t.app.risk(&id).unwrap().last_kyc_refresh_date.as_deref(),
+        t.app.risk(&t.actor, &id).unwrap().last_kyc_refresh_date.as_deref(),
         Some("2026-11-22"),
         "a passed KYC is a refresh"
     );

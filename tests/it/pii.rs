@@ -77,18 +77,30 @@ impl Dossier {
     fn new() -> Self {
         let tmp = tempfile::tempdir().unwrap();
         let dossier = Self { data: tmp.path().join("data"), tmp };
-        let init = dossier.run(&["init"], None);
+        let init = dossier.run_as("", &["init", "--admin", "admin"], None);
         assert_eq!(init.code, 0, "init: {}", init.stdout);
+        let add = dossier.run_as("admin", &["user", "add", "clerk-7", "--role", "supervisor", "--role", "admin"], None);
+        assert_eq!(add.code, 0, "user add: {}", add.stdout);
         dossier
     }
 
     fn run(&self, args: &[&str], stdin: Option<&str>) -> Run {
-        let mut child = Command::new(binary())
+        self.run_as("clerk-7", args, stdin)
+    }
+
+    fn run_as(&self, user: &str, args: &[&str], stdin: Option<&str>) -> Run {
+        let mut command = Command::new(binary());
+        command.env_remove("DOSSIER_USER");
+        if !user.is_empty() {
+            command.env("DOSSIER_USER", user);
+        }
+        let mut child = command
             .arg("--data-dir")
             .arg(&self.data)
             .args(args)
             .env_remove("DOSSIER_DATA_DIR")
-            .env("DOSSIER_ACTOR", "clerk-7")
+            .env("DOSSIER_PASSWORD", crate::support::PASSWORD)
+            .env("DOSSIER_NEW_PASSWORD", crate::support::PASSWORD)
             .env("DOSSIER_CREDENTIALS", "file")
             .env("DOSSIER_PASSPHRASE", crate::support::TEST_PASSPHRASE)
             .stdin(Stdio::piped())
@@ -348,7 +360,7 @@ fn debug_of_personal_values_and_secrets_redacts_them() {
         format!("{:?}", TaxIdNumber::parse(TaxIdType::Ssn, "529-71-4386").unwrap()),
         format!("{:?}", TaxIdNumber::parse(TaxIdType::Ein, "87-6543219").unwrap()),
         format!("{:?}", DocumentNumber::parse("QX7742913").unwrap()),
-        format!("{:?}", Actor::parse("Zephyrine Quillfeather").unwrap()),
+        format!("{:?}", dossier_app::UserName::parse("zephyrine.quillfeather").unwrap()),
         format!(
             "{:?}",
             dossier_sync::ProviderConfig {

@@ -7,7 +7,7 @@ use time::Duration;
 use crate::support::{NOW, TestApp, minimal_individual};
 
 fn ids(t: &TestApp, q: QueueQuery) -> Vec<String> {
-    t.app.queue(&q).unwrap().items.into_iter().map(|i| i.id).collect()
+    t.app.queue(&t.actor, &q).unwrap().items.into_iter().map(|i| i.id).collect()
 }
 
 #[test]
@@ -105,12 +105,10 @@ fn queues_page_by_keyset_in_every_sort() {
         loop {
             let page = t
                 .app
-                .queue(&QueueQuery {
-                    sort: Some(sort.into()),
-                    limit: Some(2),
-                    after: after.clone(),
-                    ..Default::default()
-                })
+                .queue(
+                    &t.actor,
+                    &QueueQuery { sort: Some(sort.into()), limit: Some(2), after: after.clone(), ..Default::default() },
+                )
                 .unwrap();
             seen.extend(page.items.into_iter().map(|i| i.id));
             match page.next {
@@ -120,11 +118,11 @@ fn queues_page_by_keyset_in_every_sort() {
         }
         assert_eq!(seen, expected, "sort {sort}");
     }
-    let e = t.app.queue(&QueueQuery { sort: Some("alphabetical".into()), ..Default::default() }).unwrap_err();
+    let e = t.app.queue(&t.actor, &QueueQuery { sort: Some("alphabetical".into()), ..Default::default() }).unwrap_err();
     assert_eq!(e.status(), 400);
     let e = t
         .app
-        .queue(&QueueQuery { risk: Some("EXTREME".into()), edd: Some("maybe".into()), ..Default::default() })
+        .queue(&t.actor, &QueueQuery { risk: Some("EXTREME".into()), edd: Some("maybe".into()), ..Default::default() })
         .unwrap_err();
     assert_eq!(e.body().reasons.len(), 2, "every bad filter is named");
 }
@@ -183,7 +181,7 @@ fn the_dashboard_counts_what_officers_watch() {
     let reviewing = t.complete_individual("D-4");
     t.verification_in(&reviewing, "id_and_selfie", "reviewing");
     t.clock.set(NOW + Duration::days(4));
-    let d = t.app.dashboard().unwrap();
+    let d = t.app.dashboard(&t.actor).unwrap();
     assert_eq!((d.funnel.pending, d.funnel.verified, d.funnel.active), (2, 1, 1));
     assert_eq!(d.counts.awaiting_review, 1, "the verification in review");
     assert_eq!(d.counts.sla_breached, 1, "the KYC review is past its 2-day SLA; the EDD case has 5 days");
@@ -246,7 +244,7 @@ fn search_matches_name_ref_id_email_and_document_number_by_word_prefix() {
         )
         .unwrap();
     assert_eq!(search(&t, "toni@firma"), vec![anton.clone()]);
-    let e = t.app.queue(&QueueQuery { search: Some("x ".repeat(150)), ..Default::default() }).unwrap_err();
+    let e = t.app.queue(&t.actor, &QueueQuery { search: Some("x ".repeat(150)), ..Default::default() }).unwrap_err();
     assert_eq!((e.status(), e.body().reasons[0].code.as_str()), (400, "too_long"));
 }
 
@@ -271,7 +269,8 @@ fn the_dashboards_counts_by_state_stay_exact_through_every_transition() {
     t.app.activate(&t.actor, &a).unwrap();
     let b = t.create(minimal_individual("DC-2"));
     t.app.lifecycle(&t.actor, &b, dossier_app::LifecycleCommand::Reject, Some("documents forged")).unwrap();
-    t.app.lifecycle(&t.actor, &b, dossier_app::LifecycleCommand::UndoRejection, Some("reviewed again")).unwrap();
+    let undone = t.app.lifecycle(&t.actor, &b, dossier_app::LifecycleCommand::UndoRejection, Some("reviewed again"));
+    t.settle(undone, |app, actor| app.customer(actor, &b)).unwrap();
     let c = t.verified_individual("DC-3", "partial");
     t.app.lifecycle(&t.actor, &c, dossier_app::LifecycleCommand::Close, Some("customer left")).unwrap();
     t.create(minimal_individual("DC-4"));
@@ -285,6 +284,6 @@ fn the_dashboards_counts_by_state_stay_exact_through_every_transition() {
     let truth = rows("SELECT state, count(*) FROM customers GROUP BY state ORDER BY state");
     assert_eq!(rows("SELECT state, n FROM customer_state_counts WHERE n > 0 ORDER BY state"), truth);
     assert_eq!(truth, vec![("active".into(), 1), ("closed".into(), 1), ("pending".into(), 2)]);
-    let shown = t.app.dashboard().unwrap().customers_by_state;
+    let shown = t.app.dashboard(&t.actor).unwrap().customers_by_state;
     assert_eq!(shown.get("pending"), Some(&2));
 }

@@ -15,11 +15,11 @@ fn reveal(field: &str, item: Option<&str>) -> RevealInput {
 fn every_view_masks_and_reveal_shows_one_number_with_an_audit_event() {
     let mut t = TestApp::new();
     let id = t.create(complete_individual("RV-1"));
-    let view = t.app.customer(&id).unwrap();
+    let view = t.app.customer(&t.actor, &id).unwrap();
     assert_eq!(view.tax_details[0].tax_id, "***-**-6789");
     assert_eq!(view.documents[0].number, "****4567");
-    let listed = serde_json::to_string(&t.app.list_customers(None, None, None).unwrap()).unwrap();
-    let queued = serde_json::to_string(&t.app.queue(&Default::default()).unwrap()).unwrap();
+    let listed = serde_json::to_string(&t.app.list_customers(&t.actor, None, None, None).unwrap()).unwrap();
+    let queued = serde_json::to_string(&t.app.queue(&t.actor, &Default::default()).unwrap()).unwrap();
     for text in [serde_json::to_string(&view).unwrap(), listed, queued] {
         for clear in ["123456789", "123-45-6789", "X1234567"] {
             assert!(!text.contains(clear), "a view shows {clear} in clear");
@@ -39,9 +39,9 @@ fn every_view_masks_and_reveal_shows_one_number_with_an_audit_event() {
     let mut before = before;
     before.remove("audit_events");
     assert_eq!(after, before, "nothing else changes");
-    assert_eq!(t.app.customer(&id).unwrap().updated_at, view.updated_at);
+    assert_eq!(t.app.customer(&t.actor, &id).unwrap().updated_at, view.updated_at);
 
-    let events = t.app.audit_events(Some(&id), None, None).unwrap().items;
+    let events = t.app.audit_events(&t.actor, Some(&id), None, None).unwrap().items;
     let revealed: Vec<_> = events.iter().filter(|e| e.action == "pii.revealed").collect();
     assert_eq!(revealed.len(), 2);
     assert_eq!(revealed[0].summary, json!({"field": "tax_id", "tax_detail_id": view.tax_details[0].id}));

@@ -30,7 +30,7 @@ fn data_survives_reopening() {
     let dir = t.dir.path().to_path_buf();
     drop(t.app);
     let again = open(&dir).unwrap();
-    assert_eq!(again.customer(&id).unwrap().ref_id, "RE-1");
+    assert_eq!(again.customer(&t.actor, &id).unwrap().ref_id, "RE-1");
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use dossier_app::dto::CreateCustomerInput;
-use dossier_app::{Actor, Dossier, FixedClock, SequentialIds};
+use dossier_app::{Actor, Dossier, FixedClock, Password, SequentialIds, Submitted};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::macros::datetime;
@@ -42,6 +42,9 @@ pub const TABLES: &[&str] = &[
     "remote_ids",
     "conflicts",
     "device_key",
+    "users",
+    "user_roles",
+    "approvals",
 ];
 
 /// The passphrase of every test data directory (stretched cheaply: `KdfParams::INSECURE_FAST`).
@@ -70,6 +73,15 @@ pub fn reopen(
     Dossier::open_with(dir, dossier_app::Unlock::Passphrase(&passphrase()), clock, ids)
 }
 
+/// `tester` (every role) signed in on another handle of a test data directory.
+pub fn tester(app: &Dossier) -> Actor {
+    app.sign_in("tester", &password_of_users()).expect("tester signs in")
+}
+
+fn password_of_users() -> dossier_app::Password {
+    dossier_app::Password::new(PASSWORD)
+}
+
 /// A raw connection to a test database (`dir/dossier.db`), keyed: for counting rows and for
 /// tampering as an attacker with the key would.
 pub fn open_db(db: impl AsRef<Path>) -> rusqlite::Result<rusqlite::Connection> {
@@ -81,11 +93,24 @@ pub fn open_db(db: impl AsRef<Path>) -> rusqlite::Result<rusqlite::Connection> {
     Ok(conn)
 }
 
+/// Every test user's password.
+pub const PASSWORD: &str = "correct horse battery";
+
+/// A data directory with its first admin (`admin`) and a signed-in `tester` who holds every
+/// role (supervisor for compliance work, admin for settings and providers), so a test does what
+/// it is about; tests of roles and four-eyes add users with [`TestApp::user`].
 pub struct TestApp {
     pub dir: tempfile::TempDir,
     pub app: Dossier,
     pub clock: Arc<FixedClock>,
     pub actor: Actor,
+    pub admin: Actor,
+    /// A second supervisor, who approves the tester's four-eyes requests (made when needed).
+    checker: Option<Actor>,
+}
+
+pub fn password() -> Password {
+    Password::new(PASSWORD)
 }
 
 impl TestApp {
@@ -93,8 +118,7 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let clock = Arc::new(FixedClock::new(NOW));
         let app = init(dir.path(), clock.clone(), Arc::new(SequentialIds::default()));
-        let actor = dossier_app::actor("tester").expect("actor");
-        Self { dir, app, clock, actor }
+        Self::signed_in(dir, app, clock)
     }
 
     /// A data directory on the machine's clock and v7 ids, for tests where time must pass
@@ -102,8 +126,51 @@ impl TestApp {
     pub fn on_real_clock() -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let app = init(dir.path(), Arc::new(dossier_app::SystemClock), Arc::new(dossier_app::UuidV7));
-        let actor = dossier_app::actor("tester").expect("actor");
-        Self { dir, app, clock: Arc::new(FixedClock::new(NOW)), actor }
+        Self::signed_in(dir, app, Arc::new(FixedClock::new(NOW)))
+    }
+
+    fn signed_in(dir: tempfile::TempDir, mut app: Dossier, clock: Arc<FixedClock>) -> Self {
+        app.init_admin("admin", &password()).expect("first admin");
+        let admin = app.sign_in("admin", &password()).expect("admin signs in");
+        let roles = ["supervisor".to_owned(), "admin".to_owned()];
+        app.add_user(&admin, "tester", &roles, &password()).expect("tester added");
+        let actor = app.sign_in("tester", &password()).expect("tester signs in");
+        Self { dir, app, clock, actor, admin, checker: None }
+    }
+
+    /// The second supervisor, `checker`.
+    pub fn checker(&mut self) -> Actor {
+        if let Some(c) = &self.checker {
+            return c.clone();
+        }
+        let c = self.user("checker", &["supervisor"]);
+        self.checker = Some(c.clone());
+        c
+    }
+
+    /// A command that may need a second person, carried through: when it was held for approval,
+    /// `checker` approves it and `reread` gives the entity as it is now.
+    pub fn settle<T>(
+        &mut self,
+        submitted: dossier_app::Result<Submitted<T>>,
+        reread: impl FnOnce(&Dossier, &Actor) -> dossier_app::Result<T>,
+    ) -> dossier_app::Result<T> {
+        match submitted? {
+            Submitted::Applied(view) => Ok(view),
+            Submitted::Pending(p) => {
+                let checker = self.checker();
+                let approved = self.app.approve(&checker, &p.pending_approval.id, None)?;
+                assert_eq!(approved.state, "approved");
+                reread(&self.app, &self.actor)
+            }
+        }
+    }
+
+    /// Adds a user with `roles` and signs them in.
+    pub fn user(&mut self, name: &str, roles: &[&str]) -> Actor {
+        let roles: Vec<String> = roles.iter().map(|r| r.to_string()).collect();
+        self.app.add_user(&self.admin, name, &roles, &password()).expect("user added");
+        self.app.sign_in(name, &password()).expect("user signs in")
     }
 
     pub fn data_dir(&self) -> &Path {
@@ -145,7 +212,7 @@ impl TestApp {
     }
 
     pub fn state_of(&self, id: &str) -> String {
-        let c = self.app.customer(id).expect("customer");
+        let c = self.app.customer(&self.actor, id).expect("customer");
         match c.verification_level {
             Some(level) => format!("{}({level})", c.state),
             None => c.state.to_owned(),
@@ -240,7 +307,8 @@ impl TestApp {
             reason: Some("reviewed the evidence".into()),
             failure_codes: codes.iter().map(|c| c.to_string()).collect(),
         };
-        self.app.decide_verification(&self.actor, id, &input)
+        let submitted = self.app.decide_verification(&self.actor, id, &input);
+        self.settle(submitted, |app, actor| app.verification(actor, id))
     }
 
     /// A complete individual verified at `level`.
@@ -252,7 +320,7 @@ impl TestApp {
 
     /// Attaches evidence for every item of an EDD case's checklist.
     pub fn attach_all_evidence(&mut self, case: &str) {
-        let view = self.app.verification(case).expect("case");
+        let view = self.app.verification(&self.actor, case).expect("case");
         for item in view.checklist.expect("an EDD case").iter().map(|i| i.item.clone()).collect::<Vec<_>>() {
             let input = dossier_app::dto::EvidenceInput {
                 item: Some(item.clone()),

@@ -125,7 +125,7 @@ fn customer(t: &mut TestApp, n: usize) -> String {
 
 fn statuses(t: &TestApp) -> std::collections::BTreeMap<String, usize> {
     let mut out = std::collections::BTreeMap::new();
-    for m in t.app.sync_list(None, None, Some(500), None).unwrap().items {
+    for m in t.app.sync_list(&t.actor, None, None, Some(500), None).unwrap().items {
         *out.entry(m.status.to_owned()).or_insert(0) += 1;
     }
     out
@@ -147,12 +147,12 @@ fn the_journey_reaches_each_provider_exactly_once() {
     t.app.activate(&t.actor, &ids[0]).unwrap();
     let case = t.app.open_edd(&t.actor, &ids[1]).unwrap().id;
 
-    let run = t.app.sync_run(None, true, |_| {}).unwrap();
+    let run = t.app.sync_run(&t.actor, None, true, |_| {}).unwrap();
     assert_eq!(
         (run.needs_attention, run.retried),
         (0, 0),
         "{:?}",
-        t.app.sync_list(Some("needs_attention"), None, None, None).unwrap().items
+        t.app.sync_list(&t.actor, Some("needs_attention"), None, None, None).unwrap().items
     );
     assert_eq!(statuses(&t), [("done".to_owned(), 3 * 4 + 3 * 2 + 1 + 1)].into());
 
@@ -169,7 +169,7 @@ fn the_journey_reaches_each_provider_exactly_once() {
     );
     let edd_at_cybrid = t
         .app
-        .sync_list(None, None, Some(500), None)
+        .sync_list(&t.actor, None, None, Some(500), None)
         .unwrap()
         .items
         .into_iter()
@@ -178,19 +178,25 @@ fn the_journey_reaches_each_provider_exactly_once() {
 
     // What the providers say of the customers came back with the run.
     let statuses = |t: &TestApp, id: &str| -> Vec<(String, String)> {
-        t.app.customer(id).unwrap().provider_statuses.into_iter().map(|s| (s.provider.to_owned(), s.status)).collect()
+        t.app
+            .customer(&t.actor, id)
+            .unwrap()
+            .provider_statuses
+            .into_iter()
+            .map(|s| (s.provider.to_owned(), s.status))
+            .collect()
     };
     let now = statuses(&t, &ids[2]);
     assert_eq!(now.iter().map(|(p, _)| p.as_str()).collect::<Vec<_>>(), ["mbanq", "paxos", "qolo"], "{now:?}");
     assert!(now.contains(&("mbanq".into(), "APPROVED".into())), "Mbanq saw the verify: {now:?}");
     assert!(now.contains(&("paxos".into(), "PENDING".into())), "Paxos identities start pending: {now:?}");
-    let kyc = t.app.kyc_results(&ids[2]).unwrap();
+    let kyc = t.app.kyc_results(&t.actor, &ids[2]).unwrap();
     assert!(kyc.results.iter().any(|r| r.action == "provider_result"), "Qolo's KYC result was recorded: {kyc:?}");
 
     // Paxos approves one identity: the next run brings the change back, and sends nothing.
     let identity = t
         .app
-        .sync_list(None, None, Some(500), None)
+        .sync_list(&t.actor, None, None, Some(500), None)
         .unwrap()
         .items
         .into_iter()
@@ -203,7 +209,7 @@ fn the_journey_reaches_each_provider_exactly_once() {
         &format!("/v2/identity/identities/{identity}/sandbox-status"),
         json!({"id_verification_status": "APPROVED", "sanctions_verification_status": "APPROVED"}),
     );
-    let again = t.app.sync_run(None, true, |_| {}).unwrap();
+    let again = t.app.sync_run(&t.actor, None, true, |_| {}).unwrap();
     assert_eq!(again.delivered, 0);
     assert!(again.reconciled >= 1, "{again:?}");
     assert!(statuses(&t, &ids[2]).contains(&("paxos".into(), "APPROVED".into())));
@@ -219,15 +225,15 @@ fn offline_then_online_delivers_everything_once() {
     for n in 0..4 {
         customer(&mut t, n);
     }
-    let run = t.app.sync_run_for(None, Some(Duration::from_millis(1500)), |_| {}).unwrap();
+    let run = t.app.sync_run_for(&t.actor, None, Some(Duration::from_millis(1500)), |_| {}).unwrap();
     assert!(run.stopped_early && run.delivered == 0 && run.retried > 0, "{run:?}");
-    let status = t.app.sync_status(true).unwrap();
+    let status = t.app.sync_status(&t.actor, true).unwrap();
     let cybrid = status.providers.iter().find(|p| p.name == "cybrid").unwrap();
     assert_eq!(cybrid.reachable, Some(false), "an offline provider is reported unreachable");
     assert_eq!(cybrid.counts["pending"], 4, "nothing lost, everything waiting visibly");
 
     sim.set_offline(false);
-    let run = t.app.sync_run(None, true, |_| {}).unwrap();
+    let run = t.app.sync_run(&t.actor, None, true, |_| {}).unwrap();
     assert_eq!(run.needs_attention, 0);
     assert_eq!(statuses(&t), [("done".to_owned(), 16)].into());
     let records = sim.records();
@@ -258,18 +264,18 @@ fn a_thousand_operations_through_thirty_percent_faults_arrive_exactly_once_in_or
             verified.push(id);
         }
     }
-    let total = t.app.sync_list(None, None, Some(500), None).unwrap().items.len()
-        + t.app.sync_list(None, None, Some(500), Some("500")).unwrap().items.len()
-        + t.app.sync_list(None, None, Some(500), Some("1000")).unwrap().items.len();
+    let total = t.app.sync_list(&t.actor, None, None, Some(500), None).unwrap().items.len()
+        + t.app.sync_list(&t.actor, None, None, Some(500), Some("500")).unwrap().items.len()
+        + t.app.sync_list(&t.actor, None, None, Some(500), Some("1000")).unwrap().items.len();
     assert!(total >= 1000, "{total} operations");
     let started = Instant::now();
-    let run = t.app.sync_run(None, true, |_| {}).unwrap();
+    let run = t.app.sync_run(&t.actor, None, true, |_| {}).unwrap();
     eprintln!("{total} operations at 30 % faults delivered in {:?}: {run:?}", started.elapsed());
     assert_eq!(
         run.needs_attention,
         0,
         "{:?}",
-        t.app.sync_list(Some("needs_attention"), None, None, None).unwrap().items
+        t.app.sync_list(&t.actor, Some("needs_attention"), None, None, None).unwrap().items
     );
     assert!(run.retried > 100, "the faults were real: {run:?}");
 
@@ -312,9 +318,9 @@ fn a_permanent_error_waits_for_a_person_who_fixes_it_and_retries() {
     t.app.set_provider(&t.actor, &wrong).unwrap();
     let a = customer(&mut t, 1);
     customer(&mut t, 2);
-    let run = t.app.sync_run(None, true, |_| {}).unwrap();
+    let run = t.app.sync_run(&t.actor, None, true, |_| {}).unwrap();
     assert_eq!(run.needs_attention, 2, "{run:?}");
-    let waiting = t.app.sync_list(Some("needs_attention"), None, None, None).unwrap().items;
+    let waiting = t.app.sync_list(&t.actor, Some("needs_attention"), None, None, None).unwrap().items;
     assert!(
         waiting.iter().all(|m| m.provider == "paxos" && m.last_error.as_deref().unwrap_or("").starts_with("http 401"))
     );
@@ -323,13 +329,18 @@ fn a_permanent_error_waits_for_a_person_who_fixes_it_and_retries() {
 
     t.app.set_provider(&t.actor, &ProviderInput { client_secret: Some("dossier-sandbox".into()), ..wrong }).unwrap();
     t.app.sync_retry(&t.actor, &waiting[0].id).unwrap();
-    t.app.sync_discard(&t.actor, &waiting[1].id, Some("created at Paxos by hand")).unwrap();
-    t.app.sync_run(None, true, |_| {}).unwrap();
+    let discard = t.app.sync_discard(&t.actor, &waiting[1].id, Some("created at Paxos by hand"));
+    let message = waiting[1].id.clone();
+    t.settle(discard, |app, actor| {
+        Ok(app.sync_list(actor, None, None, Some(500), None)?.items.into_iter().find(|m| m.id == message).unwrap())
+    })
+    .unwrap();
+    t.app.sync_run(&t.actor, None, true, |_| {}).unwrap();
     let records = sim.records();
     assert_eq!(count(&records, "paxos", "identities"), 1);
     assert_eq!(records["paxos"]["identities"][0]["ref_id"], "S-1");
     let audit: Vec<String> =
-        t.app.audit_events(Some(&a), None, None).unwrap().items.into_iter().map(|e| e.action).collect();
+        t.app.audit_events(&t.actor, Some(&a), None, None).unwrap().items.into_iter().map(|e| e.action).collect();
     assert!(audit.contains(&"sync.retry".to_owned()), "{audit:?}");
 }
 
@@ -382,10 +393,10 @@ fn remote_results_come_back_and_contradictions_become_conflict_cases() {
     }
     let case_a = t.app.open_edd(&t.actor, &a).unwrap().id;
     let case_b = t.app.open_edd(&t.actor, &b).unwrap().id;
-    t.app.sync_run(None, true, |_| {}).unwrap();
+    t.app.sync_run(&t.actor, None, true, |_| {}).unwrap();
     let remote = |case: &str| {
         t.app
-            .sync_list(None, None, Some(500), None)
+            .sync_list(&t.actor, None, None, Some(500), None)
             .unwrap()
             .items
             .into_iter()
@@ -410,20 +421,20 @@ fn remote_results_come_back_and_contradictions_become_conflict_cases() {
         json!({"outcome": "passed"}),
     );
 
-    let run = t.app.sync_run(None, true, |_| {}).unwrap();
+    let run = t.app.sync_run(&t.actor, None, true, |_| {}).unwrap();
     assert!(run.reconciled >= 2, "{run:?}");
-    let a_view = t.app.verification(&case_a).unwrap();
+    let a_view = t.app.verification(&t.actor, &case_a).unwrap();
     assert_eq!(a_view.outcome, Some("failed"), "a local decision is never overwritten");
-    assert_eq!(t.app.sync_status(false).unwrap().open_conflicts, 1);
-    let b_view = t.app.verification(&case_b).unwrap();
+    assert_eq!(t.app.sync_status(&t.actor, false).unwrap().open_conflicts, 1);
+    let b_view = t.app.verification(&t.actor, &case_b).unwrap();
     assert_eq!(
         (b_view.state, b_view.outcome),
         ("completed", Some("passed")),
         "the remote result came back through the state machine"
     );
-    assert_eq!(t.app.customer(&b).unwrap().edd_status, "passed");
+    assert_eq!(t.app.customer(&t.actor, &b).unwrap().edd_status, "passed");
     let audit: Vec<String> =
-        t.app.audit_events(Some(&a), None, None).unwrap().items.into_iter().map(|e| e.action).collect();
+        t.app.audit_events(&t.actor, Some(&a), None, None).unwrap().items.into_iter().map(|e| e.action).collect();
     assert!(audit.contains(&"sync.conflict".to_owned()));
 }
 
@@ -439,7 +450,8 @@ fn a_crash_between_the_providers_answer_and_the_local_write_duplicates_nothing()
     let data_dir = t.data_dir().to_path_buf();
     let binary = crate::cli::binary();
     let mut child = std::process::Command::new(&binary)
-        .args(["--data-dir", data_dir.to_str().unwrap(), "sync", "run", "--once"])
+        .args(["--data-dir", data_dir.to_str().unwrap(), "--user", "tester", "sync", "run", "--once"])
+        .env("DOSSIER_PASSWORD", crate::support::PASSWORD)
         .env("DOSSIER_PASSPHRASE", crate::support::TEST_PASSPHRASE)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
@@ -479,7 +491,7 @@ fn a_crash_between_the_providers_answer_and_the_local_write_duplicates_nothing()
         watcher.query_row("SELECT count(*) FROM outbox WHERE status = 'in_flight'", [], |r| r.get(0)).unwrap();
     assert!(orphaned > 0, "the crash left messages whose fate is unknown");
 
-    let run = t.app.sync_run(None, true, |_| {}).unwrap();
+    let run = t.app.sync_run(&t.actor, None, true, |_| {}).unwrap();
     assert_eq!(run.needs_attention, 0, "{run:?}");
     let records = sim.records();
     for (provider, kind) in
@@ -506,12 +518,12 @@ fn messages_behind_one_that_needs_attention_wait_and_a_run_once_still_returns() 
     let id = customer(&mut t, 1);
     t.app.verify(&t.actor, &id, "full", None).unwrap();
     // Bounded, so a run that keeps waiting for the blocked verify fails instead of hanging.
-    let run = t.app.sync_run_for(None, Some(Duration::from_secs(15)), |_| {}).unwrap();
+    let run = t.app.sync_run_for(&t.actor, None, Some(Duration::from_secs(15)), |_| {}).unwrap();
     assert!(!run.stopped_early, "a run --once returns when only blocked messages remain");
     assert_eq!(run.needs_attention, 1, "{run:?}");
     let mbanq: Vec<(String, String)> = t
         .app
-        .sync_list(None, Some(&id), Some(500), None)
+        .sync_list(&t.actor, None, Some(&id), Some(500), None)
         .unwrap()
         .items
         .into_iter()
@@ -529,17 +541,17 @@ fn the_built_in_sandbox_needs_no_credentials_and_keeps_its_records_across_restar
     let mut t = TestApp::on_real_clock();
     assert!(t.app.use_sandbox_by_default(&t.actor).unwrap());
     assert!(!t.app.use_sandbox_by_default(&t.actor).unwrap(), "only a data directory with no providers");
-    let providers = t.app.providers().unwrap();
+    let providers = t.app.providers(&t.actor).unwrap();
     assert_eq!(providers.len(), 4);
     assert!(providers.iter().all(|p| p.base_url == "sandbox" && p.enabled && !p.has_secret));
     let id = customer(&mut t, 1);
     t.app.verify(&t.actor, &id, "full", None).unwrap();
     // Nobody hosts the sandbox: the run starts it, delivers, and stops it.
-    let run = t.app.sync_run(None, true, |_| {}).unwrap();
+    let run = t.app.sync_run(&t.actor, None, true, |_| {}).unwrap();
     assert_eq!((run.needs_attention, run.delivered > 4), (0, true), "{run:?}");
     let state = t.data_dir().join("sandbox").join("state.json");
     assert!(state.is_file(), "the sandbox keeps its records in the data directory");
-    let status = t.app.sync_status(true).unwrap();
+    let status = t.app.sync_status(&t.actor, true).unwrap();
     assert!(status.providers.iter().all(|p| p.reachable == Some(true)), "{:?}", status.providers);
     // A host that lives on (the desktop app): the run finds it by its address file and the
     // customer created before the restart is still known there (the verify update reaches it).
@@ -550,7 +562,7 @@ fn the_built_in_sandbox_needs_no_credentials_and_keeps_its_records_across_restar
     assert_eq!(count(&records, "paxos", "identities"), 1, "the records survived the restart");
     t.app.lifecycle(&t.actor, &id, dossier_app::LifecycleCommand::Close, Some("customer left")).ok();
     let second = customer(&mut t, 2);
-    let run = t.app.sync_run(None, true, |_| {}).unwrap();
+    let run = t.app.sync_run(&t.actor, None, true, |_| {}).unwrap();
     assert_eq!(run.needs_attention, 0, "{run:?}");
     let records: Value = reqwest::blocking::get(format!("{}/_sim/records", host.url)).unwrap().json().unwrap();
     assert_eq!(count(&records, "paxos", "identities"), 2);

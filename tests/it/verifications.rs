@@ -105,7 +105,7 @@ fn the_app_follows_the_table_and_refusals_change_nothing() {
                 let expected = rows[state][step].as_str().unwrap();
                 let id = t.verification_in(&customer, &method, state);
                 let before = t.counts();
-                let before_view = serde_json::to_value(t.app.verification(&id).unwrap()).unwrap();
+                let before_view = serde_json::to_value(t.app.verification(&t.actor, &id).unwrap()).unwrap();
                 let result = match step.as_str() {
                     "decide" => t.decide(&id, "passed", &[]),
                     "complete" => t.advance(&id, "completed", Some("passed"), &[]),
@@ -123,7 +123,10 @@ fn the_app_follows_the_table_and_refusals_change_nothing() {
                             (Some(403), Some("invalid_verification_transition"))
                         );
                         assert_eq!(t.counts(), before, "{method} {state} × {step}: refused, nothing written");
-                        assert_eq!(serde_json::to_value(t.app.verification(&id).unwrap()).unwrap(), before_view);
+                        assert_eq!(
+                            serde_json::to_value(t.app.verification(&t.actor, &id).unwrap()).unwrap(),
+                            before_view
+                        );
                     }
                     (Ok(v), expected) => assert_eq!(v.state, expected, "{method} {state} × {step}"),
                     (Err(e), expected) => {
@@ -172,23 +175,23 @@ fn unfinished_verifications_expire_at_their_method_deadline() {
     let documents = t.verification_in(&customer, "document_submission", "waiting");
     let attested = t.verification_in(&customer, "attested", "waiting");
     assert_eq!(
-        t.app.verification(&selfie).unwrap().expires_at.as_deref(),
+        t.app.verification(&t.actor, &selfie).unwrap().expires_at.as_deref(),
         Some("2026-11-22T13:00:00.000000Z"),
         "60 minutes"
     );
     assert_eq!(
-        t.app.verification(&business).unwrap().expires_at.as_deref(),
+        t.app.verification(&t.actor, &business).unwrap().expires_at.as_deref(),
         Some("2026-11-23T12:00:00.000000Z"),
         "24 hours"
     );
     assert_eq!(
-        t.app.verification(&documents).unwrap().expires_at.as_deref(),
+        t.app.verification(&t.actor, &documents).unwrap().expires_at.as_deref(),
         Some("2026-11-29T12:00:00.000000Z"),
         "7 days"
     );
-    assert_eq!(t.app.verification(&attested).unwrap().expires_at, None, "no deadline");
+    assert_eq!(t.app.verification(&t.actor, &attested).unwrap().expires_at, None, "no deadline");
 
-    let state = |t: &TestApp, id: &str| t.app.verification(id).unwrap().state;
+    let state = |t: &TestApp, id: &str| t.app.verification(&t.actor, id).unwrap().state;
     let r = t.app.tick(&t.actor, Some("2026-11-22T12:59:59Z")).unwrap();
     assert_eq!(r.verifications_expired, 0);
     let r = t.app.tick(&t.actor, Some("2026-11-22T13:00:00Z")).unwrap();
@@ -215,7 +218,11 @@ fn a_failed_id_or_selfie_check_rejects_a_pending_customer_but_other_failures_do_
         t.advance(&id, "completed", Some("failed"), &[code]).unwrap();
         let expected = if rejects { "rejected" } else { "pending" };
         assert_eq!(t.state_of(&customer), expected, "{code}");
-        assert_eq!(t.app.identity_status(&customer).unwrap().status, "DENIED", "{code}: a failed verification denies");
+        assert_eq!(
+            t.app.identity_status(&t.actor, &customer).unwrap().status,
+            "DENIED",
+            "{code}: a failed verification denies"
+        );
     }
     // A verified customer is not rejected by a later failure.
     let customer = t.verified_individual("REJ-V", "partial");
@@ -232,7 +239,7 @@ fn a_passed_kyc_verifies_a_pending_customer_only_when_the_policy_says_so_and_the
     t.advance(&id, "completed", Some("passed"), &[]).unwrap();
     assert_eq!(t.state_of(&customer), "pending", "record_only by default");
 
-    let mut policy = t.app.policy().unwrap();
+    let mut policy = t.app.policy(&t.actor).unwrap();
     policy.on_kyc_passed = "verify_partial".into();
     t.app.set_policy(&t.actor, &policy).unwrap();
     let customer = t.complete_individual("POL-2");
@@ -245,7 +252,7 @@ fn a_passed_kyc_verifies_a_pending_customer_only_when_the_policy_says_so_and_the
     let id = t.verification_in(&customer, "id_and_selfie", "pending");
     t.advance(&id, "completed", Some("passed"), &[]).unwrap();
     assert_eq!(t.state_of(&customer), "pending");
-    let audit = t.app.audit_events(Some(&customer), None, None).unwrap();
+    let audit = t.app.audit_events(&t.actor, Some(&customer), None, None).unwrap();
     let last = audit.items.last().unwrap();
     assert_eq!(last.summary["effects"]["gate_missing"], serde_json::json!(["email_unverified", "mobile_unverified"]));
 }
@@ -261,7 +268,7 @@ fn an_expired_government_id_decision_sends_a_verified_customer_back_and_holds_an
         let v = t.advance(&id, "completed", Some("passed"), &[]).unwrap();
         // The passport in the fixture expires on 2031-01-01: the decision lasts through that day.
         assert_eq!(v.compliance_decisions[0].expired_at.as_deref(), Some("2031-01-02T00:00:00.000000Z"));
-        assert_eq!(t.app.identity_status(customer).unwrap().status, "APPROVED");
+        assert_eq!(t.app.identity_status(&t.actor, customer).unwrap().status, "APPROVED");
     }
     let r = t.app.tick(&t.actor, Some("2031-01-01T23:59:59Z")).unwrap();
     assert_eq!(r.decisions_expired, 0);
@@ -269,7 +276,7 @@ fn an_expired_government_id_decision_sends_a_verified_customer_back_and_holds_an
     assert_eq!((r.decisions_expired, r.customers_needing_kyc_again), (2, 2));
     assert_eq!(t.state_of(&verified), "pending", "verified → pending: KYC needed again");
     assert_eq!(t.state_of(&active), "active(partial)", "an active customer stays active");
-    let status = t.app.identity_status(&active).unwrap();
+    let status = t.app.identity_status(&t.actor, &active).unwrap();
     assert_eq!(status.status, "PENDING", "…but cannot transact");
     assert!(status.status_details["pending_verifications"]["message"].as_str().unwrap().contains("government ID"));
 
@@ -285,5 +292,5 @@ fn an_expired_government_id_decision_sends_a_verified_customer_back_and_holds_an
     t.app.add_document(&t.actor, &active, &doc).unwrap();
     let id = t.verification_in(&active, "id_and_selfie", "pending");
     t.advance(&id, "completed", Some("passed"), &[]).unwrap();
-    assert_eq!(t.app.identity_status(&active).unwrap().status, "APPROVED");
+    assert_eq!(t.app.identity_status(&t.actor, &active).unwrap().status, "APPROVED");
 }

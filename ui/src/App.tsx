@@ -16,6 +16,7 @@ import { Layout } from './shell/Layout';
 import { useRoute } from './shell/router';
 import { SettingsPage } from './settings/SettingsPage';
 import { SyncPage } from './sync/SyncPage';
+import { ApprovalsPage } from './approvals/ApprovalsPage';
 import type { SessionState } from './bindings/SessionState';
 import { LockScreen } from './session/LockScreen';
 import { useIdleLock } from './session/idle';
@@ -45,6 +46,9 @@ function Routes() {
     case 'settings':
       page = <SettingsPage />;
       break;
+    case 'approvals':
+      page = <ApprovalsPage />;
+      break;
     default:
       section = 'dashboard';
       page = <Dashboard />;
@@ -73,7 +77,7 @@ export function App({ backend, testDouble = false }: { backend: Backend; testDou
         if (s.unlocked) return backend.appInfo().then(setInfo);
         return undefined;
       })
-      .catch(() => setInfo({ data_dir: '', version: '?', actor: 'unknown', sandbox_url: null, launched_at_ms: 0 }));
+      .catch(() => setInfo({ data_dir: '', version: '?', actor: 'unknown', roles: [], sandbox_url: null, launched_at_ms: 0 }));
   }, [backend]);
   const lock = useCallback((message?: string) => {
     setNotice(message ?? null);

@@ -153,7 +153,19 @@ describe('journeys', () => {
     expect(document.querySelector('iframe, embed, object')).toBeNull();
 
     fireEvent.click(screen.getByTestId('decide-submit'));
-    await waitFor(() => expect(screen.getByTestId('case-outcome').textContent).toBe('Passed'));
+    // Four-eyes: the decision waits for a second supervisor, shown on the case.
+    expect(await screen.findByTestId('case-pending-approvals')).toBeTruthy();
+    backend.users.push({ name: 'sam', roles: ['supervisor'], active: true, password: 'sam-password-1', created_at: '2026-01-01T00:00:00Z' });
+    fireEvent.click(screen.getByTestId('lock-now'));
+    await screen.findByText('Sign in to Dossier');
+    set('lock-passphrase', 'memory passphrase');
+    set('lock-user', 'sam');
+    set('lock-password', 'sam-password-1');
+    fireEvent.click(screen.getByTestId('lock-submit'));
+    await go('#/approvals');
+    fireEvent.click(await screen.findByTestId(/^approval-approve-/));
+    await waitFor(() => expect(backend.approvalList[0]!.state).toBe('approved'));
+    await go(`#/customers/${id}`);
     await waitFor(() => expect(screen.getByTestId('customer-edd-status').textContent).toBe('EDD passed'));
 
     // The Documents tab names scans by side (documents keep only the reference).

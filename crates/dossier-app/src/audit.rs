@@ -5,6 +5,7 @@ use crate::convert;
 use crate::customers::{cut_page, page_limit};
 use crate::dto::{AuditEventView, Page};
 use crate::error::{Error, Reason, Result};
+use dossier_core::{Actor, Permission};
 
 /// The `entity` filter of the audit trail: any entity's id.
 pub(crate) fn parse_entity(entity: Option<&str>) -> Result<Option<uuid::Uuid>> {
@@ -36,7 +37,8 @@ pub struct AuditVerifyView {
 impl Dossier {
     /// Checks the whole audit hash chain. A broken link is a 409 `audit_chain_broken` naming
     /// the first event that no longer matches (its `seq` and id; never its content).
-    pub fn audit_verify(&self, on_progress: impl FnMut(u64)) -> Result<AuditVerifyView> {
+    pub fn audit_verify(&self, actor: &Actor, on_progress: impl FnMut(u64)) -> Result<AuditVerifyView> {
+        actor.require(Permission::Read)?;
         let check = self.read(|_, tx| Ok(tx.verify_audit_chain(on_progress)?))?;
         match check.first_broken {
             None => Ok(AuditVerifyView { intact: true, events: check.checked, head: check.head.map(hex::encode) }),
@@ -56,10 +58,12 @@ impl Dossier {
     /// Audit events in the order they happened, optionally for one entity.
     pub fn audit_events(
         &self,
+        actor: &Actor,
         entity: Option<&str>,
         limit: Option<usize>,
         after: Option<&str>,
     ) -> Result<Page<AuditEventView>> {
+        actor.require(Permission::Read)?;
         let entity = parse_entity(entity)?;
         let after = crate::customers::seq_cursor(after)?;
         let limit = page_limit(limit)?;

@@ -123,7 +123,7 @@ impl Env {
         tx.append_audit(&AuditEvent {
             id: AuditEventId::from_uuid(self.ids.next_id()),
             at: row.created_at,
-            actor: actor.clone(),
+            actor: actor.name().clone(),
             action: "device.key_created",
             entity_kind: EntityKind::Device,
             entity_id: Uuid::nil(),
@@ -258,6 +258,7 @@ impl Dossier {
     /// The device key of this data directory, made (and its making audited) if there is none
     /// yet: `dossier audit key`.
     pub fn device_key(&mut self, actor: &Actor) -> Result<DeviceKeyView> {
+        actor.require(dossier_core::Permission::Read)?;
         self.write(|env, tx| Ok(env.device_key(tx, actor)?.view()))
     }
 

@@ -131,7 +131,8 @@ fn scan_paths(data_dir: &Path) -> std::io::Result<Vec<String>> {
 impl Dossier {
     /// Writes a backup of this data directory to `out` (see the module docs) while the app goes
     /// on working. Refuses an existing file. The file appears only once it is complete.
-    pub fn backup(&self, out: &Path) -> Result<BackupView> {
+    pub fn backup(&self, actor: &dossier_core::Actor, out: &Path) -> Result<BackupView> {
+        actor.require(dossier_core::Permission::Backup)?;
         if out.exists() {
             return Err(Error::invalid_input(vec![Reason::field(
                 "file",
@@ -381,14 +382,17 @@ fn stage(file: &Path, staging: &Path, passphrase: &Passphrase) -> Result<(String
         std::sync::Arc::new(crate::UuidV7),
     )?;
     app.store.integrity_check().map_err(|_| invalid("its database is damaged"))?;
-    let audit = app.audit_verify(|_| {}).map_err(|_| invalid("its audit trail does not match its hash chain"))?;
+    // The checks run as the restore itself, not as a user: the backup may have none yet.
+    let chain = app.read(|_, tx| Ok(tx.verify_audit_chain(|_| {})?))?;
+    if chain.first_broken.is_some() {
+        return Err(invalid("its audit trail does not match its hash chain"));
+    }
     let scans = scan_paths(staging).map_err(|e| io_error("check the backup", &e))?;
     for rel in &scans {
         let hex = rel.rsplit('/').next().unwrap_or_default();
-        app.file_content(&format!("{}{hex}", crate::files::FILE_REFERENCE_PREFIX))
-            .map_err(|_| invalid("a stored scan does not match its reference"))?;
+        app.read_scan(hex).map_err(|_| invalid("a stored scan does not match its reference"))?;
     }
     drop(app);
     std::fs::File::create(staging.join(VERIFIED)).map_err(|e| io_error("check the backup", &e))?;
-    Ok((manifest.created_at, audit.events, scans.len()))
+    Ok((manifest.created_at, chain.checked, scans.len()))
 }

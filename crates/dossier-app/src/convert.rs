@@ -536,5 +536,6 @@ pub(crate) fn customer_view(c: &Customer, today: Date) -> CustomerView {
         kyc_refresh_due_on: None,
         activity_limits: None,
         provider_statuses: Vec::new(),
+        pending_approvals: Vec::new(),
     }
 }

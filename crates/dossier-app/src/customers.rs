@@ -6,6 +6,7 @@ use dossier_store::Tx;
 use serde_json::json;
 use ts_rs::TS;
 
+use crate::approvals::{Held, Submitted};
 use crate::convert::{self, Ctx, Fields};
 use crate::dto::*;
 use crate::error::{Error, Problem, Reason, Result};
@@ -23,6 +24,16 @@ pub enum LifecycleCommand {
 }
 
 impl LifecycleCommand {
+    /// Rejecting (and undoing it) is a decision; withdrawing is the customer's own wish, taken
+    /// at the counter; closing and reactivating are case work.
+    fn permission(self) -> Permission {
+        match self {
+            LifecycleCommand::Reject | LifecycleCommand::UndoRejection => Permission::Decide,
+            LifecycleCommand::Withdraw | LifecycleCommand::UndoWithdrawal => Permission::Onboard,
+            LifecycleCommand::Close | LifecycleCommand::Reactivate => Permission::Review,
+        }
+    }
+
     fn action(self) -> CustomerAction {
         match self {
             LifecycleCommand::Reject => CustomerAction::Reject,
@@ -122,6 +133,64 @@ fn conflict(code: &str, message: &str) -> Error {
 }
 
 impl Env {
+    /// Runs `change` on one customer in the caller's transaction, then returns it as stored.
+    pub(crate) fn change_customer(
+        &self,
+        tx: &Tx<'_>,
+        id: CustomerId,
+        change: impl FnOnce(&Env, &Tx<'_>, Customer) -> Result<()>,
+    ) -> Result<CustomerView> {
+        let customer = load(tx, id)?;
+        change(self, tx, customer)?;
+        tx.touch_customer(id, self.clock.now())?;
+        let policy = crate::policy::load(tx)?;
+        self.refresh_derived(tx, &policy, id)?;
+        self.customer_view(tx, &policy, id)
+    }
+
+    /// A lifecycle action in the caller's transaction (see [`Dossier::lifecycle`]).
+    pub(crate) fn lifecycle(
+        &self,
+        tx: &Tx<'_>,
+        actor: &Actor,
+        id: CustomerId,
+        command: LifecycleCommand,
+        reason: Text,
+    ) -> Result<CustomerView> {
+        let action = command.action();
+        self.change_customer(tx, id, |env, tx, c| {
+            let next = c.state.apply(action)?;
+            tx.set_customer_state(c.id, next, env.clock.now())?;
+            let audit_action = match command {
+                LifecycleCommand::Reject => "customer.reject",
+                LifecycleCommand::Withdraw => "customer.withdraw",
+                LifecycleCommand::UndoRejection => "customer.undo_rejection",
+                LifecycleCommand::UndoWithdrawal => "customer.undo_withdrawal",
+                LifecycleCommand::Close => "customer.close",
+                LifecycleCommand::Reactivate => "customer.reactivate",
+            };
+            let summary = json!({ "from": c.state.name(), "to": next.name() });
+            env.audit(tx, actor, audit_action, c.id, Some(reason), summary)
+        })
+    }
+
+    /// Lifts a control in the caller's transaction (see [`Dossier::remove_control`]).
+    pub(crate) fn remove_control(
+        &self,
+        tx: &Tx<'_>,
+        actor: &Actor,
+        id: CustomerId,
+        control_id: ControlId,
+        reason: Text,
+    ) -> Result<CustomerView> {
+        self.change_customer(tx, id, |env, tx, c| {
+            let control = c.controls.iter().find(|k| k.id == control_id).ok_or_else(|| Error::not_found("control"))?;
+            tx.remove_control(control.id, env.clock.now())?;
+            let summary = json!({ "control_id": control.id.to_string(), "type": control.control_type.as_str() });
+            env.audit(tx, actor, "customer.remove_control", c.id, Some(reason), summary)
+        })
+    }
+
     /// The customer as shown: its data, the gate checklist, and what is derived from it.
     pub(crate) fn customer_view(&self, tx: &Tx<'_>, policy: &Policy, id: CustomerId) -> Result<CustomerView> {
         let customer = load(tx, id)?;
@@ -141,6 +210,7 @@ impl Env {
                 fetched_at: convert::timestamp(at),
             })
             .collect();
+        view.pending_approvals = self.pending_approvals(tx, Some(id), None)?;
         Ok(view)
     }
 
@@ -160,7 +230,7 @@ impl Env {
         tx.append_audit(&AuditEvent {
             id: AuditEventId::from_uuid(self.ids.next_id()),
             at: self.clock.now(),
-            actor: actor.clone(),
+            actor: actor.name().clone(),
             action,
             entity_kind: EntityKind::Customer,
             entity_id: *customer.as_uuid(),
@@ -257,6 +327,7 @@ impl Env {
 impl Dossier {
     /// Creates a customer in state `pending`. `ref_id` must be unique (409 `ref_id_exists`).
     pub fn create_customer(&mut self, actor: &Actor, input: &CreateCustomerInput) -> Result<CustomerView> {
+        actor.require(Permission::Onboard)?;
         let now = self.env.clock.now();
         let id = CustomerId::from_uuid(self.env.ids.next_id());
         let customer = convert::new_customer(input, id, now, &self.env.ctx())?;
@@ -278,10 +349,16 @@ impl Dossier {
 
     /// The live checklist of the onboarding form: validates `input` and runs the verify gate on it
     /// as if the contact kinds in `verified_contacts` were verified, without writing anything.
-    pub fn preview_gate(&self, input: &CreateCustomerInput, verified_contacts: &[String]) -> GatePreview {
+    pub fn preview_gate(
+        &self,
+        actor: &Actor,
+        input: &CreateCustomerInput,
+        verified_contacts: &[String],
+    ) -> Result<GatePreview> {
+        actor.require(Permission::Read)?;
         let now = self.env.clock.now();
         let id = CustomerId::from_uuid(self.env.ids.next_id());
-        match convert::new_customer(input, id, now, &self.env.ctx()) {
+        Ok(match convert::new_customer(input, id, now, &self.env.ctx()) {
             Ok(mut customer) => {
                 for contact in customer.contacts.iter_mut() {
                     if verified_contacts.iter().any(|k| k == contact.kind().as_str()) {
@@ -292,11 +369,12 @@ impl Dossier {
                 GatePreview { gate: Some(convert::gate_view(&customer, self.env.today())), field_errors: Vec::new() }
             }
             Err(e) => GatePreview { gate: None, field_errors: e.body().reasons },
-        }
+        })
     }
 
     /// One customer with everything captured and what the verify gate still lacks today.
-    pub fn customer(&self, id: &str) -> Result<CustomerView> {
+    pub fn customer(&self, actor: &Actor, id: &str) -> Result<CustomerView> {
+        actor.require(Permission::Read)?;
         let id = parse_customer_id(id)?;
         self.read(|env, tx| {
             let policy = crate::policy::load(tx)?;
@@ -307,16 +385,21 @@ impl Dossier {
     /// A page of customers, newest first, optionally in one state: the work queue with one filter.
     pub fn list_customers(
         &self,
+        actor: &Actor,
         state: Option<&str>,
         limit: Option<usize>,
         after: Option<&str>,
     ) -> Result<Page<QueueItem>> {
-        self.queue(&QueueQuery {
-            state: state.map(str::to_owned),
-            limit,
-            after: after.map(str::to_owned),
-            ..Default::default()
-        })
+        actor.require(Permission::Read)?;
+        self.queue(
+            actor,
+            &QueueQuery {
+                state: state.map(str::to_owned),
+                limit,
+                after: after.map(str::to_owned),
+                ..Default::default()
+            },
+        )
     }
 
     /// Runs `change` on one customer in a write transaction, then returns it as stored.
@@ -326,18 +409,12 @@ impl Dossier {
         change: impl FnOnce(&Env, &Tx<'_>, Customer) -> Result<()>,
     ) -> Result<CustomerView> {
         let id = parse_customer_id(id)?;
-        self.write(|env, tx| {
-            let customer = load(tx, id)?;
-            change(env, tx, customer)?;
-            tx.touch_customer(id, env.clock.now())?;
-            let policy = crate::policy::load(tx)?;
-            env.refresh_derived(tx, &policy, id)?;
-            env.customer_view(tx, &policy, id)
-        })
+        self.write(|env, tx| env.change_customer(tx, id, change))
     }
 
     /// Adds an address. A new primary address replaces the old primary one (which stays, non-primary).
     pub fn add_address(&mut self, actor: &Actor, id: &str, input: &AddressInput) -> Result<CustomerView> {
+        actor.require(Permission::Onboard)?;
         let mut f = Fields::default();
         let address = convert::address(&mut f, "address", input, &self.env.ctx());
         f.finish()?;
@@ -357,6 +434,7 @@ impl Dossier {
     }
 
     pub fn add_contact(&mut self, actor: &Actor, id: &str, input: &ContactInput) -> Result<CustomerView> {
+        actor.require(Permission::Onboard)?;
         let mut f = Fields::default();
         let contact = convert::contact(&mut f, "contact", input, &self.env.ctx());
         f.finish()?;
@@ -373,6 +451,7 @@ impl Dossier {
     }
 
     pub fn add_document(&mut self, actor: &Actor, id: &str, input: &DocumentInput) -> Result<CustomerView> {
+        actor.require(Permission::Onboard)?;
         let mut f = Fields::default();
         let document = convert::document(&mut f, "document", input, &self.env.ctx());
         f.finish()?;
@@ -396,6 +475,7 @@ impl Dossier {
 
     /// Adds a tax detail; it also withdraws a previous "tax details not required" statement.
     pub fn add_tax_detail(&mut self, actor: &Actor, id: &str, input: &TaxDetailInput) -> Result<CustomerView> {
+        actor.require(Permission::Onboard)?;
         let mut f = Fields::default();
         let detail = convert::tax_detail(&mut f, "tax_detail", input, &self.env.ctx());
         f.finish()?;
@@ -416,6 +496,7 @@ impl Dossier {
 
     /// Adds a member to a business customer.
     pub fn add_member(&mut self, actor: &Actor, id: &str, input: &MemberInput) -> Result<CustomerView> {
+        actor.require(Permission::Onboard)?;
         let mut f = Fields::default();
         let member = convert::member(&mut f, "member", input, &self.env.ctx());
         f.finish()?;
@@ -443,6 +524,7 @@ impl Dossier {
 
     /// Marks an email or mobile number as verified, recording how.
     pub fn verify_contact(&mut self, actor: &Actor, id: &str, input: &VerifyContactInput) -> Result<CustomerView> {
+        actor.require(Permission::Onboard)?;
         let mut f = Fields::default();
         let kind = f.req("kind", &input.kind, ContactKind::parse);
         let method = f.req("method", &input.method, ContactVerificationMethod::parse);
@@ -498,6 +580,7 @@ impl Dossier {
     /// or an upgrade from partial to full) and the verify gate must pass, else 403 with every
     /// missing item.
     pub fn verify(&mut self, actor: &Actor, id: &str, level: &str, note: Option<&str>) -> Result<CustomerView> {
+        actor.require(Permission::Verify)?;
         let level = VerificationLevel::parse(level)
             .map_err(|e| Error::invalid_input(vec![Reason::from_value_error("level", &e)]))?;
         let note = reason_text("note", note, false)?;
@@ -523,6 +606,7 @@ impl Dossier {
 
     /// Activates a verified customer, after re-checking the gate at its level and its controls.
     pub fn activate(&mut self, actor: &Actor, id: &str) -> Result<CustomerView> {
+        actor.require(Permission::Activate)?;
         self.change_customer(id, |env, tx, c| {
             let next = c.state.apply(CustomerAction::Activate)?;
             let missing = activate_gate(&c, env.today());
@@ -538,29 +622,24 @@ impl Dossier {
     }
 
     /// Reject, withdraw, close, reactivate, undo a rejection or a withdrawal; a reason is required.
+    /// Undoing a rejection needs a second person: it is checked in full and held for approval.
     pub fn lifecycle(
         &mut self,
         actor: &Actor,
         id: &str,
         command: LifecycleCommand,
         reason: Option<&str>,
-    ) -> Result<CustomerView> {
-        let reason = reason_text("reason", reason, true)?;
-        let action = command.action();
-        self.change_customer(id, |env, tx, c| {
-            let next = c.state.apply(action)?;
-            tx.set_customer_state(c.id, next, env.clock.now())?;
-            let audit_action = match command {
-                LifecycleCommand::Reject => "customer.reject",
-                LifecycleCommand::Withdraw => "customer.withdraw",
-                LifecycleCommand::UndoRejection => "customer.undo_rejection",
-                LifecycleCommand::UndoWithdrawal => "customer.undo_withdrawal",
-                LifecycleCommand::Close => "customer.close",
-                LifecycleCommand::Reactivate => "customer.reactivate",
-            };
-            let summary = json!({ "from": c.state.name(), "to": next.name() });
-            env.audit(tx, actor, audit_action, c.id, reason, summary)
-        })
+    ) -> Result<Submitted<CustomerView>> {
+        actor.require(command.permission())?;
+        let reason = reason_text("reason", reason, true)?.ok_or_else(internal)?;
+        let id = parse_customer_id(id)?;
+        if command == LifecycleCommand::UndoRejection {
+            let held = Held::UndoRejection { customer_id: id.to_string(), reason: reason.to_string() };
+            return self
+                .hold(actor, ApprovalKind::UndoRejection, *id.as_uuid(), &held, &reason)
+                .map(Submitted::pending);
+        }
+        self.write(|env, tx| env.lifecycle(tx, actor, id, command, reason)).map(Submitted::Applied)
     }
 
     /// Places a control (dormant, frozen, closed, denied) on a customer. One of each type at a time.
@@ -571,6 +650,7 @@ impl Dossier {
         input: &ControlInput,
         reason: Option<&str>,
     ) -> Result<CustomerView> {
+        actor.require(Permission::Review)?;
         let reason = reason_text("reason", reason, true)?;
         let mut f = Fields::default();
         let control_type = f.req("type", &input.control_type, ControlType::parse);
@@ -600,24 +680,36 @@ impl Dossier {
         })
     }
 
-    /// Lifts a control; the control stays in history with the time it was lifted.
+    /// Lifts a control; the control stays in history with the time it was lifted. Lifting a
+    /// `frozen` or `denied` control needs a second person: it is checked and held for approval.
     pub fn remove_control(
         &mut self,
         actor: &Actor,
         id: &str,
         control_id: &str,
         reason: Option<&str>,
-    ) -> Result<CustomerView> {
-        let reason = reason_text("reason", reason, true)?;
+    ) -> Result<Submitted<CustomerView>> {
+        actor.require(Permission::Review)?;
+        let reason = reason_text("reason", reason, true)?.ok_or_else(internal)?;
         let control_id = ControlId::parse(control_id).map_err(|_| {
             Error::invalid_input(vec![Reason::field("control_id", "invalid_id", "control_id is not a control id")])
         })?;
-        self.change_customer(id, |env, tx, c| {
+        let id = parse_customer_id(id)?;
+        let control_type = self.read(|_, tx| {
+            let c = load(tx, id)?;
             let control = c.controls.iter().find(|k| k.id == control_id).ok_or_else(|| Error::not_found("control"))?;
-            tx.remove_control(control.id, env.clock.now())?;
-            let summary = json!({ "control_id": control.id.to_string(), "type": control.control_type.as_str() });
-            env.audit(tx, actor, "customer.remove_control", c.id, reason, summary)
-        })
+            Ok(control.control_type)
+        })?;
+        if matches!(control_type, ControlType::Frozen | ControlType::Denied) {
+            let held = Held::ControlRemoval {
+                customer_id: id.to_string(),
+                control_id: control_id.to_string(),
+                reason: reason.to_string(),
+            };
+            let entity = *control_id.as_uuid();
+            return self.hold(actor, ApprovalKind::ControlRemoval, entity, &held, &reason).map(Submitted::pending);
+        }
+        self.write(|env, tx| env.remove_control(tx, actor, id, control_id, reason)).map(Submitted::Applied)
     }
 }
 

@@ -225,6 +225,8 @@ pub struct CustomerView {
     pub activity_limits: Option<LimitsView>,
     /// What each provider last said of the customer (read back by sync).
     pub provider_statuses: Vec<ProviderStatusItem>,
+    /// Four-eyes requests about the customer waiting for a second person.
+    pub pending_approvals: Vec<crate::approvals::ApprovalView>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]
@@ -448,7 +450,7 @@ pub struct ComplianceCheckInput {
 }
 
 /// An officer's decision on a verification or EDD case.
-#[derive(Debug, Clone, Default, Deserialize, TS)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize, TS)]
 #[ts(export)]
 #[serde(deny_unknown_fields)]
 pub struct DecideInput {
@@ -513,6 +515,8 @@ pub struct VerificationView {
     pub checklist: Option<Vec<ChecklistItemView>>,
     pub notes: Vec<NoteView>,
     pub decisions: Vec<DecisionView>,
+    /// Four-eyes requests about this case waiting for a second person (an EDD decision).
+    pub pending_approvals: Vec<crate::approvals::ApprovalView>,
 }
 
 #[derive(Debug, Clone, Serialize, TS)]

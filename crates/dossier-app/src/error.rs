@@ -2,7 +2,7 @@
 //! `{status, code, message, reasons[]}`. Variants are split by what the caller can do.
 //! Messages never carry personal data: they name fields, never repeat values.
 
-use dossier_core::{GateReason, TransitionError, ValueError};
+use dossier_core::{GateReason, RoleRequired, TransitionError, ValueError};
 use dossier_store::StoreError;
 use serde::Serialize;
 use ts_rs::TS;
@@ -67,10 +67,12 @@ pub enum Error {
     /// 400: the request itself is malformed; fix the input and send it again.
     #[error("{}", .0.message)]
     BadInput(Problem),
-    /// 403: a domain rule refuses the action in the entity's present state.
-    /// Who is asking is not established: a passphrase or a sign-in is missing or wrong (401).
+    /// 401: who is asking is not established: nobody is signed in or signing in failed, or the
+    /// data directory's passphrase is missing or wrong; unlock or sign in and send it again.
     #[error("{}", .0.message)]
-    Unauthorized(Problem),
+    Unauthenticated(Problem),
+    /// 403: a domain rule refuses the action in the entity's present state, or the actor's
+    /// roles do not allow it.
     #[error("{}", .0.message)]
     Rule(Problem),
     /// 409: the action conflicts with existing data.
@@ -91,7 +93,7 @@ impl Error {
     pub fn status(&self) -> u16 {
         match self {
             Error::BadInput(_) => 400,
-            Error::Unauthorized(_) => 401,
+            Error::Unauthenticated(_) => 401,
             Error::Rule(_) => 403,
             Error::NotFound(_) => 404,
             Error::Conflict(_) => 409,
@@ -103,7 +105,7 @@ impl Error {
     pub fn problem(&self) -> &Problem {
         match self {
             Error::BadInput(p)
-            | Error::Unauthorized(p)
+            | Error::Unauthenticated(p)
             | Error::Rule(p)
             | Error::Conflict(p)
             | Error::Unprocessable(p)
@@ -154,6 +156,16 @@ impl Error {
     }
 }
 
+impl From<RoleRequired> for Error {
+    /// 403 `role_required`, naming the roles that would allow it (never the user).
+    fn from(e: RoleRequired) -> Self {
+        let message = e.to_string();
+        Error::Rule(
+            Problem::new("role_required", message.clone()).with_reasons(vec![Reason::new("role_required", message)]),
+        )
+    }
+}
+
 impl From<TransitionError> for Error {
     fn from(e: TransitionError) -> Self {
         let message = e.message();
@@ -167,7 +179,7 @@ impl From<StoreError> for Error {
             StoreError::TooNew { .. } => Error::Conflict(Problem::new("database_too_new", e.to_string())),
             StoreError::Corrupt { .. } => Error::Unexpected(Problem::new("database_corrupt", e.to_string())),
             StoreError::Open(_) => Error::Unexpected(Problem::new("database_unavailable", e.to_string())),
-            StoreError::WrongKey => Error::Unauthorized(Problem::new(
+            StoreError::WrongKey => Error::Unauthenticated(Problem::new(
                 "wrong_passphrase",
                 "the passphrase does not open this data directory: check it and try again",
             )),

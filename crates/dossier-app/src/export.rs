@@ -203,7 +203,7 @@ fn case_cells(v: &Verification, ref_id: Option<String>, now: time::OffsetDateTim
         opt(v.state.outcome().map(Outcome::as_str)),
         Cell::List(v.state.failure_codes().iter().map(|c| c.as_str().to_owned()).collect()),
         opt(v.external_reference.as_ref().map(Text::as_str)),
-        opt(v.assignee.as_ref().map(Actor::as_str)),
+        opt(v.assignee.as_ref().map(UserName::as_str)),
         opt(v.sla_due_at.map(convert::timestamp)),
         Cell::Bool(sla_breached(v, now)),
         opt(v.snoozed_until.map(format_date)),
@@ -233,6 +233,7 @@ impl Dossier {
         format: &str,
         out: &mut dyn Write,
     ) -> Result<ExportSummary> {
+        actor.require(Permission::Read)?;
         let format = Format::parse(format)?;
         let params = QueueParams::parse(q, QueueSort::Oldest)?;
         fn given(v: &Option<String>) -> Option<&str> {
@@ -265,7 +266,7 @@ impl Dossier {
             tx.append_audit(&AuditEvent {
                 id: AuditEventId::from_uuid(env.ids.next_id()),
                 at: env.clock.now(),
-                actor: actor.clone(),
+                actor: actor.name().clone(),
                 action: "export.customers",
                 entity_kind: EntityKind::Export,
                 entity_id: uuid::Uuid::nil(),
@@ -296,7 +297,14 @@ impl Dossier {
 
     /// Writes the identity verifications (EDD cases included) matching `q` to `out`, newest
     /// first; `q.limit` is ignored and `q.after` starts after a case id.
-    pub fn export_cases(&self, q: &VerificationQuery, format: &str, out: &mut dyn Write) -> Result<ExportSummary> {
+    pub fn export_cases(
+        &self,
+        actor: &Actor,
+        q: &VerificationQuery,
+        format: &str,
+        out: &mut dyn Write,
+    ) -> Result<ExportSummary> {
+        actor.require(Permission::Read)?;
         let format = Format::parse(format)?;
         let (filter, mut after) = verification_filter(q)?;
         self.read(|env, tx| {
@@ -336,6 +344,7 @@ impl Dossier {
         format: &str,
         out: &mut dyn Write,
     ) -> Result<ExportSummary> {
+        actor.require(Permission::Read)?;
         let format = Format::parse(format)?;
         let entity = crate::audit::parse_entity(entity)?;
         if let Format::Jsonl = format {

@@ -20,6 +20,7 @@ use ts_rs::TS;
 
 use crate::error::Problem;
 use crate::{Dossier, Error, Reason, Result};
+use dossier_core::{Actor, Permission};
 
 /// The largest scan accepted: a phone photo or a multi-page PDF fits comfortably.
 pub const MAX_FILE_BYTES: u64 = 25 * 1024 * 1024;
@@ -85,7 +86,8 @@ impl Dossier {
 
     /// Copies a scan into the data directory and returns its reference. Refuses, writing
     /// nothing, a file that cannot be read, is empty or too large, or is not an image or PDF.
-    pub fn attach_file(&self, path: &Path) -> Result<StoredFileView> {
+    pub fn attach_file(&self, actor: &Actor, path: &Path) -> Result<StoredFileView> {
+        actor.require(Permission::Onboard)?;
         let unreadable = || path_error("file_unreadable", "the file could not be read: check that it exists");
         let meta = std::fs::metadata(path).map_err(|_| unreadable())?;
         if !meta.is_file() {
@@ -139,7 +141,8 @@ impl Dossier {
     }
 
     /// A stored scan's bytes, checked against its digest (a damaged file is reported, not shown).
-    pub fn file_content(&self, reference: &str) -> Result<FileContentView> {
+    pub fn file_content(&self, actor: &Actor, reference: &str) -> Result<FileContentView> {
+        actor.require(Permission::Read)?;
         let hex = digest_of(reference).ok_or_else(|| {
             Error::invalid_input(vec![Reason::field(
                 "reference",
@@ -147,6 +150,18 @@ impl Dossier {
                 "reference is not a stored scan's reference",
             )])
         })?;
+        let bytes = self.read_scan(hex)?;
+        let media_type = sniff_media_type(&bytes).unwrap_or("application/octet-stream");
+        Ok(FileContentView {
+            reference: reference.to_owned(),
+            media_type: media_type.to_owned(),
+            size: bytes.len() as u64,
+            data_base64: base64::engine::general_purpose::STANDARD.encode(&bytes),
+        })
+    }
+
+    /// A stored scan's plain bytes by its digest, decrypted and checked against the digest.
+    pub(crate) fn read_scan(&self, hex: &str) -> Result<Vec<u8>> {
         let stored = match std::fs::read(self.stored_path(hex)) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Error::not_found("file")),
@@ -159,12 +174,6 @@ impl Dossier {
                 "the stored scan is damaged (its content no longer matches its reference): restore a backup",
             )));
         }
-        let media_type = sniff_media_type(&bytes).unwrap_or("application/octet-stream");
-        Ok(FileContentView {
-            reference: reference.to_owned(),
-            media_type: media_type.to_owned(),
-            size: bytes.len() as u64,
-            data_base64: base64::engine::general_purpose::STANDARD.encode(&bytes),
-        })
+        Ok(bytes)
     }
 }

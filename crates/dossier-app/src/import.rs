@@ -346,6 +346,7 @@ impl Dossier {
         options: &ImportOptions,
         mut on_progress: impl FnMut(&ImportProgress),
     ) -> Result<ImportReport> {
+        actor.require(Permission::Onboard)?;
         let mut reader = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(input);
         let header = Header::read(&mut reader)?;
         let batch_size = options.batch_size.clamp(1, MAX_BATCH_SIZE);

@@ -222,10 +222,11 @@ fn read(dir: &Path) -> Result<KeyFile> {
 }
 
 pub(crate) fn not_initialised() -> Error {
-    Error::Conflict(Problem::new(
-        "not_initialised",
-        "this data directory has not been set up: run `dossier init --admin NAME` (or open the desktop app) first",
-    ))
+    let message =
+        "this data directory has not been set up: run `dossier init --admin NAME` (or open the desktop app) first";
+    Error::Conflict(
+        Problem::new("not_initialised", message).with_reasons(vec![Reason::new("not_initialised", message)]),
+    )
 }
 
 /// Seals `key` under `passphrase` into a key file value.
@@ -290,7 +291,10 @@ pub(crate) fn create(dir: &Path, passphrase: &Passphrase, params: KdfParams, sta
 }
 
 pub(crate) fn already_initialised() -> Error {
-    Error::Conflict(Problem::new("already_initialised", "this data directory is already set up"))
+    let message = "this data directory is already set up";
+    Error::Conflict(
+        Problem::new("already_initialised", message).with_reasons(vec![Reason::new("already_initialised", message)]),
+    )
 }
 
 /// Unwraps the data key with `passphrase`. A wrong passphrase is `wrong_passphrase` (401).
@@ -318,7 +322,7 @@ impl DataKey {
 }
 
 pub(crate) fn wrong_passphrase() -> Error {
-    Error::Unauthorized(Problem::new(
+    Error::Unauthenticated(Problem::new(
         "wrong_passphrase",
         "the passphrase does not open this data directory: check it and try again",
     ))

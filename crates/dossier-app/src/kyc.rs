@@ -7,6 +7,7 @@ use dossier_store::{QueueCursor, QueueFilter, QueueSort, Tx, VerificationFilter}
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use crate::approvals::{Held, Submitted};
 use crate::convert::{Fields, timestamp};
 use crate::customers::{cut_page, load, page_limit, parse_customer_id};
 use crate::derived::assess_customer;
@@ -176,6 +177,7 @@ impl Env {
             checklist,
             notes,
             decisions,
+            pending_approvals: self.pending_approvals(tx, None, Some(*v.id.as_uuid()))?,
         })
     }
 
@@ -293,6 +295,88 @@ impl Env {
     }
 }
 
+/// The checked fields of a decision.
+pub(crate) fn parse_decision(input: &DecideInput) -> Result<(Outcome, Text, Vec<FailureCodeValue>)> {
+    let mut f = Fields::default();
+    let outcome = f.req("outcome", &input.outcome, Outcome::parse);
+    let reason = f.req("reason", &input.reason, |s| Text::parse(s, 1000));
+    let failure_codes = codes(&mut f, "failure_codes", &input.failure_codes);
+    f.finish()?;
+    let (Some(outcome), Some(reason)) = (outcome, reason) else { return Err(crate::customers::internal()) };
+    Ok((outcome, reason, failure_codes))
+}
+
+impl Env {
+    /// Runs `change` on one verification in the caller's transaction, stores it, refreshes the
+    /// customer's derived values, and returns the verification as stored.
+    pub(crate) fn change_verification(
+        &self,
+        tx: &Tx<'_>,
+        id: VerificationId,
+        change: impl FnOnce(&Env, &Tx<'_>, &Policy, &mut Verification) -> Result<()>,
+    ) -> Result<VerificationView> {
+        let policy = policy::load(tx)?;
+        let mut v = load_verification(tx, id)?;
+        change(self, tx, &policy, &mut v)?;
+        v.updated_at = self.clock.now();
+        tx.update_verification(&v)?;
+        tx.touch_customer(v.customer_id, self.clock.now())?;
+        self.refresh_derived(tx, &policy, v.customer_id)?;
+        self.verification_view(tx, &load_verification(tx, id)?)
+    }
+
+    /// A decision on a verification in the caller's transaction (see
+    /// [`Dossier::decide_verification`]). Passing an EDD case needs evidence for every item.
+    pub(crate) fn decide(
+        &self,
+        tx: &Tx<'_>,
+        actor: &Actor,
+        id: VerificationId,
+        outcome: Outcome,
+        reason: Text,
+        failure_codes: Vec<FailureCodeValue>,
+    ) -> Result<VerificationView> {
+        self.change_verification(tx, id, |env, tx, policy, v| {
+            let evidence = tx.evidence_of(v.id)?;
+            if v.is_edd() && outcome == Outcome::Passed {
+                let missing = missing_evidence(&v.checklist, &evidence);
+                if !missing.is_empty() {
+                    let reasons = missing
+                        .iter()
+                        .map(|item| Reason::new("edd_evidence_missing", format!("no evidence for {item}: attach it first")))
+                        .collect();
+                    return Err(rule(
+                        "edd_evidence_missing",
+                        format!("cannot pass the EDD case: evidence missing for {}", missing.join(", ")),
+                        reasons,
+                    ));
+                }
+            }
+            let from = v.state.name();
+            let step = VerificationStep::Decide { outcome, failure_codes: failure_codes.clone() };
+            v.state = v.apply(step, env.clock.now()).map_err(|e| rule(e.code(), e.to_string(), vec![]))?;
+            let effects = env.after_completion(tx, policy, actor, v)?;
+            let decision = Decision {
+                id: DecisionId::from_uuid(env.ids.next_id()),
+                customer_id: v.customer_id,
+                verification_id: Some(v.id),
+                kind: if v.is_edd() { DecisionKind::Edd } else { DecisionKind::Verification },
+                outcome,
+                reason: reason.clone(),
+                failure_codes: failure_codes.clone(),
+                evidence: evidence.iter().map(|e| e.id).collect(),
+                decided_by: actor.name().clone(),
+                decided_at: env.clock.now(),
+            };
+            tx.insert_decision(&decision)?;
+            let action = if v.is_edd() { "edd.decide" } else { "verification.decide" };
+            let summary = json!({"from": from, "outcome": outcome.as_str(), "failure_codes": code_strings(&failure_codes),
+                "decision_id": decision.id.to_string(), "evidence": decision.evidence.len(), "effects": effects});
+            env.audit_verification(tx, actor, action, v, Some(reason), summary)
+        })
+    }
+}
+
 /// Cybrid's EDD preconditions, in its order: the customer must be verified (422), and no EDD
 /// case may be in progress (409).
 fn check_edd_allowed(tx: &Tx<'_>, customer: &Customer) -> Result<()> {
@@ -316,6 +400,9 @@ impl Dossier {
     /// Creates an identity verification in state `storing`. Method `enhanced_due_diligence`
     /// follows the EDD rules (see [`Dossier::open_edd`]).
     pub fn create_verification(&mut self, actor: &Actor, input: &CreateVerificationInput) -> Result<VerificationView> {
+        // Opening an EDD case is case work; other verifications are part of verifying.
+        let edd = input.method.as_deref().map(str::trim) == Some(VerificationMethod::EnhancedDueDiligence.as_str());
+        actor.require(if edd { Permission::Review } else { Permission::Verify })?;
         let mut f = Fields::default();
         let customer_id = f.req("customer_id", &input.customer_id, |s| {
             CustomerId::parse(s).map_err(|_| ValueError::UnknownValue { allowed: "a customer id" })
@@ -358,6 +445,7 @@ impl Dossier {
     /// Opens an EDD case for a verified customer: 422 `unverified_customer` when it is not
     /// verified, 409 `data_exists` while another EDD case is in progress.
     pub fn open_edd(&mut self, actor: &Actor, customer_id: &str) -> Result<VerificationView> {
+        actor.require(Permission::Review)?;
         parse_customer_id(customer_id)?;
         let input = CreateVerificationInput {
             customer_id: Some(customer_id.to_owned()),
@@ -368,12 +456,14 @@ impl Dossier {
         self.create_verification(actor, &input)
     }
 
-    pub fn verification(&self, id: &str) -> Result<VerificationView> {
+    pub fn verification(&self, actor: &Actor, id: &str) -> Result<VerificationView> {
+        actor.require(Permission::Read)?;
         let id = parse_verification_id(id)?;
         self.read(|env, tx| env.verification_view(tx, &load_verification(tx, id)?))
     }
 
-    pub fn list_verifications(&self, q: &VerificationQuery) -> Result<Page<VerificationView>> {
+    pub fn list_verifications(&self, actor: &Actor, q: &VerificationQuery) -> Result<Page<VerificationView>> {
+        actor.require(Permission::Read)?;
         let (filter, after) = verification_filter(q)?;
         let limit = page_limit(q.limit)?;
         self.read(|env, tx| {
@@ -392,16 +482,7 @@ impl Dossier {
         change: impl FnOnce(&Env, &Tx<'_>, &Policy, &mut Verification) -> Result<()>,
     ) -> Result<VerificationView> {
         let id = parse_verification_id(id)?;
-        self.write(|env, tx| {
-            let policy = policy::load(tx)?;
-            let mut v = load_verification(tx, id)?;
-            change(env, tx, &policy, &mut v)?;
-            v.updated_at = env.clock.now();
-            tx.update_verification(&v)?;
-            tx.touch_customer(v.customer_id, env.clock.now())?;
-            env.refresh_derived(tx, &policy, v.customer_id)?;
-            env.verification_view(tx, &load_verification(tx, id)?)
-        })
+        self.write(|env, tx| env.change_verification(tx, id, change))
     }
 
     /// Moves a verification along its state machine (the provider's or process's steps).
@@ -411,6 +492,7 @@ impl Dossier {
         id: &str,
         input: &AdvanceVerificationInput,
     ) -> Result<VerificationView> {
+        actor.require(Permission::Review)?;
         let mut f = Fields::default();
         let outcome = f.opt("outcome", &input.outcome, Outcome::parse);
         let failure_codes = codes(&mut f, "failure_codes", &input.failure_codes);
@@ -454,55 +536,28 @@ impl Dossier {
 
     /// An officer's decision on a verification or EDD case, with a reason; appended to the
     /// decisions. Passing an EDD case needs evidence for every checklist item.
-    pub fn decide_verification(&mut self, actor: &Actor, id: &str, input: &DecideInput) -> Result<VerificationView> {
-        let mut f = Fields::default();
-        let outcome = f.req("outcome", &input.outcome, Outcome::parse);
-        let reason = f.req("reason", &input.reason, |s| Text::parse(s, 1000));
-        let failure_codes = codes(&mut f, "failure_codes", &input.failure_codes);
-        f.finish()?;
-        let (Some(outcome), Some(reason)) = (outcome, reason) else { return Err(crate::customers::internal()) };
-        self.change_verification(id, |env, tx, policy, v| {
-            let evidence = tx.evidence_of(v.id)?;
-            if v.is_edd() && outcome == Outcome::Passed {
-                let missing = missing_evidence(&v.checklist, &evidence);
-                if !missing.is_empty() {
-                    let reasons = missing
-                        .iter()
-                        .map(|item| Reason::new("edd_evidence_missing", format!("no evidence for {item}: attach it first")))
-                        .collect();
-                    return Err(rule(
-                        "edd_evidence_missing",
-                        format!("cannot pass the EDD case: evidence missing for {}", missing.join(", ")),
-                        reasons,
-                    ));
-                }
-            }
-            let from = v.state.name();
-            let step = VerificationStep::Decide { outcome, failure_codes: failure_codes.clone() };
-            v.state = v.apply(step, env.clock.now()).map_err(|e| rule(e.code(), e.to_string(), vec![]))?;
-            let effects = env.after_completion(tx, policy, actor, v)?;
-            let decision = Decision {
-                id: DecisionId::from_uuid(env.ids.next_id()),
-                customer_id: v.customer_id,
-                verification_id: Some(v.id),
-                kind: if v.is_edd() { DecisionKind::Edd } else { DecisionKind::Verification },
-                outcome,
-                reason: reason.clone(),
-                failure_codes: failure_codes.clone(),
-                evidence: evidence.iter().map(|e| e.id).collect(),
-                decided_by: actor.clone(),
-                decided_at: env.clock.now(),
-            };
-            tx.insert_decision(&decision)?;
-            let action = if v.is_edd() { "edd.decide" } else { "verification.decide" };
-            let summary = json!({"from": from, "outcome": outcome.as_str(), "failure_codes": code_strings(&failure_codes),
-                "decision_id": decision.id.to_string(), "evidence": decision.evidence.len(), "effects": effects});
-            env.audit_verification(tx, actor, action, v, Some(reason), summary)
-        })
+    ///
+    /// An EDD case's decision needs a second person: it is checked in full (evidence, state) and
+    /// held for a supervisor's approval, which applies it.
+    pub fn decide_verification(
+        &mut self,
+        actor: &Actor,
+        id: &str,
+        input: &DecideInput,
+    ) -> Result<Submitted<VerificationView>> {
+        actor.require(Permission::Decide)?;
+        let (outcome, reason, failure_codes) = parse_decision(input)?;
+        let id = parse_verification_id(id)?;
+        if self.read(|_, tx| Ok(load_verification(tx, id)?.is_edd()))? {
+            let held = Held::EddDecision { verification_id: id.to_string(), input: input.clone() };
+            return self.hold(actor, ApprovalKind::EddDecision, *id.as_uuid(), &held, &reason).map(Submitted::pending);
+        }
+        self.write(|env, tx| env.decide(tx, actor, id, outcome, reason, failure_codes)).map(Submitted::Applied)
     }
 
     /// Attaches evidence to an EDD case against one checklist item.
     pub fn add_evidence(&mut self, actor: &Actor, id: &str, input: &EvidenceInput) -> Result<VerificationView> {
+        actor.require(Permission::Review)?;
         let mut f = Fields::default();
         let item = f.req("item", &input.item, |s| Text::parse(s, 64));
         let reference = f.req("reference", &input.reference, |s| Text::parse(s, 1024));
@@ -535,7 +590,7 @@ impl Dossier {
                 item: item.as_str().to_owned(),
                 reference,
                 description,
-                added_by: actor.clone(),
+                added_by: actor.name().clone(),
                 added_at: env.clock.now(),
             };
             tx.insert_evidence(&evidence)?;
@@ -545,13 +600,14 @@ impl Dossier {
     }
 
     pub fn add_note(&mut self, actor: &Actor, id: &str, text: Option<&str>) -> Result<VerificationView> {
+        actor.require(Permission::Review)?;
         let text = Text::parse(text.unwrap_or(""), 4000)
             .map_err(|e| Error::invalid_input(vec![Reason::from_value_error("text", &e)]))?;
         self.change_verification(id, |env, tx, _, v| {
             let note = Note {
                 id: NoteId::from_uuid(env.ids.next_id()),
                 verification_id: v.id,
-                author: actor.clone(),
+                author: actor.name().clone(),
                 text,
                 created_at: env.clock.now(),
             };
@@ -562,8 +618,11 @@ impl Dossier {
 
     /// Assigns the case to someone (or unassigns it with `None`).
     pub fn assign(&mut self, actor: &Actor, id: &str, assignee: Option<&str>) -> Result<VerificationView> {
+        actor.require(Permission::Review)?;
         let assignee = assignee
-            .map(|a| Actor::parse(a).map_err(|e| Error::invalid_input(vec![Reason::from_value_error("assignee", &e)])))
+            .map(|a| {
+                UserName::parse(a).map_err(|e| Error::invalid_input(vec![Reason::from_value_error("assignee", &e)]))
+            })
             .transpose()?;
         self.change_verification(id, |env, tx, _, v| {
             let from = v.assignee.as_ref().map(|a| a.as_str().to_owned());
@@ -581,6 +640,7 @@ impl Dossier {
         until: Option<&str>,
         reason: Option<&str>,
     ) -> Result<VerificationView> {
+        actor.require(Permission::Review)?;
         let until = until
             .map(|u| parse_date(u).map_err(|e| Error::invalid_input(vec![Reason::from_value_error("until", &e)])))
             .transpose()?;
@@ -604,6 +664,206 @@ impl Dossier {
     }
 }
 
+/// Checks a perform-KYC request, reporting every bad field; returns the actions it asks for and
+/// the override's level.
+pub(crate) fn check_perform(input: &PerformKycInput) -> Result<(Vec<KycAction>, Option<Text>)> {
+    let mut f = Fields::default();
+    let mut actions = Vec::new();
+    if input.perform_kyc == Some(true) || !input.identifications.is_empty() {
+        actions.push(KycAction::Reattempt);
+    }
+    for (i, ident) in input.identifications.iter().enumerate() {
+        f.req(&format!("identifications[{i}].govt_id_type"), &ident.govt_id_type, |s| Text::parse(s, 40));
+        f.req(&format!("identifications[{i}].govt_id_number"), &ident.govt_id_number, |s| Text::parse(s, 64));
+    }
+    let check_document = |f: &mut Fields, p: &str, d: &KycDocumentInput| {
+        f.req(&format!("{p}.document_type"), &d.document_type, |s| Text::parse(s, 40));
+        f.opt(&format!("{p}.file_type"), &d.file_type, |s| Text::parse(s, 16)).ok();
+        f.opt(&format!("{p}.issuing_country"), &d.issuing_country, CountryCode::parse).ok();
+        if d.front.is_none() && d.back.is_none() && d.face_image.is_none() {
+            f.push(Reason::field(p, "required", format!("{p} needs at least one of front, back or face_image")));
+        }
+    };
+    if let Some(d) = &input.document {
+        actions.push(KycAction::Document);
+        check_document(&mut f, "document", d);
+    }
+    if !input.answers.is_empty() {
+        actions.push(KycAction::Answers);
+    }
+    for (i, a) in input.answers.iter().enumerate() {
+        f.req(&format!("answers[{i}].key"), &a.key, |s| Text::parse(s, 100));
+        f.req(&format!("answers[{i}].answer"), &a.answer, |s| Text::parse(s, 500));
+    }
+    let mut override_level = None;
+    if let Some(cv) = &input.client_verification {
+        actions.push(KycAction::ClientOverride);
+        f.req("client_verification.verification_provider", &cv.verification_provider, |s| Text::parse(s, 100));
+        f.req("client_verification.verification_provider_refnumber", &cv.verification_provider_refnumber, |s| {
+            Text::parse(s, 200)
+        });
+        override_level =
+            f.req("client_verification.verification_level", &cv.verification_level, |s| Text::parse(s, 40));
+        f.req("client_verification.reason", &cv.reason, |s| Text::parse(s, 1000));
+        f.opt("client_verification.verification_datetime", &cv.verification_datetime, |s| {
+            OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| ValueError::InvalidTimestamp)
+        })
+        .ok();
+        if let Some(d) = &cv.document {
+            check_document(&mut f, "client_verification.document", d);
+        }
+    }
+    if let Some(p) = &input.program_guid {
+        f.val(
+            "program_guid",
+            uuid::Uuid::try_parse(p.trim())
+                .map(|_| ())
+                .map_err(|_| ValueError::UnknownValue { allowed: "a program UUID" }),
+        );
+    }
+    f.notes_ok(&input.notes);
+    if actions.is_empty() {
+        f.push(Reason::new(
+            "nothing_to_perform",
+            "say what to perform: perform_kyc, identifications, document, answers or client_verification",
+        ));
+    }
+    f.finish()?;
+    Ok((actions, override_level))
+}
+
+impl Env {
+    /// Performs KYC in the caller's transaction (see [`Dossier::perform_kyc`]); `actions` and
+    /// `override_level` come from [`check_perform`].
+    pub(crate) fn perform_kyc(
+        &self,
+        tx: &Tx<'_>,
+        actor: &Actor,
+        id: CustomerId,
+        input: &PerformKycInput,
+        actions: &[KycAction],
+        override_level: Option<&Text>,
+    ) -> Result<KycResultsView> {
+        let env = self;
+        let policy = policy::load(tx)?;
+        let customer = load(tx, id)?;
+        let history = tx.kyc_results_of(id)?;
+        if !input.answers.is_empty() {
+            let open = open_questions(&history);
+            if open.is_empty() {
+                return Err(Error::Unprocessable(
+                    Problem::new("no_open_questions", "there are no open questions to answer")
+                        .with_reasons(vec![Reason::new("no_open_questions", "there are no open questions to answer")]),
+                ));
+            }
+            let mut reasons = Vec::new();
+            for (i, a) in input.answers.iter().enumerate() {
+                let key = a.key.as_deref().unwrap_or("").trim();
+                match open.iter().find(|q| q.key == key) {
+                    None => reasons.push(Reason::field(
+                        format!("answers[{i}].key"),
+                        "unknown_question",
+                        "no open question has this key",
+                    )),
+                    Some(q)
+                        if !q.options.is_empty()
+                            && !q.options.iter().any(|o| Some(o.as_str()) == a.answer.as_deref().map(str::trim)) =>
+                    {
+                        reasons.push(Reason::field(
+                            format!("answers[{i}].answer"),
+                            "invalid_answer",
+                            "the answer is not one of the question's options",
+                        ))
+                    }
+                    Some(_) => {}
+                }
+            }
+            if !reasons.is_empty() {
+                return Err(Error::Unprocessable(
+                    Problem::new("invalid_answers", "some answers do not fit the open questions").with_reasons(reasons),
+                ));
+            }
+        }
+        let now = env.clock.now();
+        for action in actions {
+            let overriding = *action == KycAction::ClientOverride;
+            let cv = input.client_verification.as_ref().filter(|_| overriding);
+            let detail = kyc_detail(*action, input);
+            let result = KycResult {
+                id: KycResultId::from_uuid(env.ids.next_id()),
+                customer_id: id,
+                action: *action,
+                status: if overriding { KycResultStatus::Overridden } else { KycResultStatus::Submitted },
+                verification_level: cv.and(override_level.as_ref()).map(|l| l.to_string()),
+                provider: cv.and_then(|c| c.verification_provider.clone()),
+                provider_reference: cv.and_then(|c| c.verification_provider_refnumber.clone()),
+                response_code: None,
+                reason_codes: Vec::new(),
+                questions: Vec::new(),
+                detail: detail.to_string(),
+                actor: actor.name().clone(),
+                created_at: now,
+            };
+            tx.insert_kyc_result(&result, "[]")?;
+            let mut summary = json!({"kyc_result_id": result.id.to_string(), "action": action.as_str(), "status": result.status.as_str()});
+            let mut reason = None;
+            if let Some(cv) = cv {
+                // The override is the firm's attestation: it is recorded as a passed, attested
+                // KYC verification and an appended decision, so status and limits follow it.
+                let why =
+                    Text::parse(cv.reason.as_deref().unwrap_or(""), 1000).map_err(|_| crate::customers::internal())?;
+                let reference = Text::parse(cv.verification_provider_refnumber.as_deref().unwrap_or(""), 200).ok();
+                let mut v =
+                    env.new_verification(&policy, id, VerificationType::Kyc, VerificationMethod::Attested, reference);
+                tx.insert_verification(&v)?;
+                crate::sync::enqueue(
+                    env,
+                    tx,
+                    Operation::VerificationCreate,
+                    id,
+                    Some(*v.id.as_uuid()),
+                    crate::sync::verification_payload(&v),
+                )?;
+                v.state = v
+                    .apply(VerificationStep::Complete { outcome: Outcome::Passed, failure_codes: vec![] }, now)
+                    .map_err(|e| rule(e.code(), e.to_string(), vec![]))?;
+                let effects = env.after_completion(tx, &policy, actor, &mut v)?;
+                tx.update_verification(&v)?;
+                let decision = Decision {
+                    id: DecisionId::from_uuid(env.ids.next_id()),
+                    customer_id: id,
+                    verification_id: Some(v.id),
+                    kind: DecisionKind::ClientOverride,
+                    outcome: Outcome::Passed,
+                    reason: why.clone(),
+                    failure_codes: vec![],
+                    evidence: vec![],
+                    decided_by: actor.name().clone(),
+                    decided_at: now,
+                };
+                tx.insert_decision(&decision)?;
+                summary["verification_id"] = json!(v.id.to_string());
+                summary["decision_id"] = json!(decision.id.to_string());
+                summary["verification_level"] = json!(result.verification_level);
+                summary["override_sanction_check"] = json!(cv.override_sanction_check.unwrap_or(false));
+                summary["effects"] = effects;
+                reason = Some(why);
+            }
+            env.audit(tx, actor, "kyc.perform", customer.id, reason, summary)?;
+        }
+        // Qolo hears the request as it was made (the override's reason is Dossier's own field).
+        let mut request = serde_json::to_value(input).expect("a request serializes");
+        if let Some(cv) = request.get_mut("client_verification").and_then(Value::as_object_mut) {
+            cv.remove("reason");
+        }
+        crate::sync::enqueue(env, tx, Operation::KycPerform, id, None, json!({"v": 1, "request": request}))?;
+        tx.touch_customer(id, now)?;
+        env.refresh_derived(tx, &policy, id)?;
+        kyc_results_view(tx, id)
+    }
+}
+
 /// A JSON string list from the stored questions column.
 fn parse_questions(text: &str) -> Vec<QuestionView> {
     serde_json::from_str(text).unwrap_or_default()
@@ -613,163 +873,27 @@ impl Dossier {
     /// Qolo's perform KYC: re-attempt after data fixes, upload a document, answer out-of-wallet
     /// questions, or override the verification level (with provider, reference, time and reason).
     /// Every attempt is kept as a result.
-    pub fn perform_kyc(&mut self, actor: &Actor, customer_id: &str, input: &PerformKycInput) -> Result<KycResultsView> {
+    pub fn perform_kyc(
+        &mut self,
+        actor: &Actor,
+        customer_id: &str,
+        input: &PerformKycInput,
+    ) -> Result<Submitted<KycResultsView>> {
+        // An override is a supervisor's (whose role holds every other KYC action too).
+        actor.require(if input.client_verification.is_some() { Permission::Override } else { Permission::Verify })?;
         let id = parse_customer_id(customer_id)?;
-        let mut f = Fields::default();
-        let mut actions = Vec::new();
-        if input.perform_kyc == Some(true) || !input.identifications.is_empty() {
-            actions.push(KycAction::Reattempt);
-        }
-        for (i, ident) in input.identifications.iter().enumerate() {
-            f.req(&format!("identifications[{i}].govt_id_type"), &ident.govt_id_type, |s| Text::parse(s, 40));
-            f.req(&format!("identifications[{i}].govt_id_number"), &ident.govt_id_number, |s| Text::parse(s, 64));
-        }
-        let check_document = |f: &mut Fields, p: &str, d: &KycDocumentInput| {
-            f.req(&format!("{p}.document_type"), &d.document_type, |s| Text::parse(s, 40));
-            f.opt(&format!("{p}.file_type"), &d.file_type, |s| Text::parse(s, 16)).ok();
-            f.opt(&format!("{p}.issuing_country"), &d.issuing_country, CountryCode::parse).ok();
-            if d.front.is_none() && d.back.is_none() && d.face_image.is_none() {
-                f.push(Reason::field(p, "required", format!("{p} needs at least one of front, back or face_image")));
-            }
-        };
-        if let Some(d) = &input.document {
-            actions.push(KycAction::Document);
-            check_document(&mut f, "document", d);
-        }
-        if !input.answers.is_empty() {
-            actions.push(KycAction::Answers);
-        }
-        for (i, a) in input.answers.iter().enumerate() {
-            f.req(&format!("answers[{i}].key"), &a.key, |s| Text::parse(s, 100));
-            f.req(&format!("answers[{i}].answer"), &a.answer, |s| Text::parse(s, 500));
-        }
-        let mut override_level = None;
+        let (actions, override_level) = check_perform(input)?;
         if let Some(cv) = &input.client_verification {
-            actions.push(KycAction::ClientOverride);
-            f.req("client_verification.verification_provider", &cv.verification_provider, |s| Text::parse(s, 100));
-            f.req("client_verification.verification_provider_refnumber", &cv.verification_provider_refnumber, |s| {
-                Text::parse(s, 200)
-            });
-            override_level =
-                f.req("client_verification.verification_level", &cv.verification_level, |s| Text::parse(s, 40));
-            f.req("client_verification.reason", &cv.reason, |s| Text::parse(s, 1000));
-            f.opt("client_verification.verification_datetime", &cv.verification_datetime, |s| {
-                OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-                    .map_err(|_| ValueError::InvalidTimestamp)
-            })
-            .ok();
-            if let Some(d) = &cv.document {
-                check_document(&mut f, "client_verification.document", d);
-            }
+            // A client override needs a second person: checked in full and held for approval.
+            let reason =
+                Text::parse(cv.reason.as_deref().unwrap_or(""), 1000).map_err(|_| crate::customers::internal())?;
+            let held = Held::ClientOverride { customer_id: id.to_string(), input: Box::new(input.clone()) };
+            return self
+                .hold(actor, ApprovalKind::ClientOverride, *id.as_uuid(), &held, &reason)
+                .map(Submitted::pending);
         }
-        if let Some(p) = &input.program_guid {
-            f.val(
-                "program_guid",
-                uuid::Uuid::try_parse(p.trim())
-                    .map(|_| ())
-                    .map_err(|_| ValueError::UnknownValue { allowed: "a program UUID" }),
-            );
-        }
-        f.notes_ok(&input.notes);
-        if actions.is_empty() {
-            f.push(Reason::new(
-                "nothing_to_perform",
-                "say what to perform: perform_kyc, identifications, document, answers or client_verification",
-            ));
-        }
-        f.finish()?;
-        self.write(|env, tx| {
-            let policy = policy::load(tx)?;
-            let customer = load(tx, id)?;
-            let history = tx.kyc_results_of(id)?;
-            if !input.answers.is_empty() {
-                let open = open_questions(&history);
-                if open.is_empty() {
-                    return Err(Error::Unprocessable(Problem::new("no_open_questions", "there are no open questions to answer")
-                        .with_reasons(vec![Reason::new("no_open_questions", "there are no open questions to answer")])));
-                }
-                let mut reasons = Vec::new();
-                for (i, a) in input.answers.iter().enumerate() {
-                    let key = a.key.as_deref().unwrap_or("").trim();
-                    match open.iter().find(|q| q.key == key) {
-                        None => reasons.push(Reason::field(format!("answers[{i}].key"), "unknown_question", "no open question has this key")),
-                        Some(q) if !q.options.is_empty() && !q.options.iter().any(|o| Some(o.as_str()) == a.answer.as_deref().map(str::trim)) => {
-                            reasons.push(Reason::field(format!("answers[{i}].answer"), "invalid_answer", "the answer is not one of the question's options"))
-                        }
-                        Some(_) => {}
-                    }
-                }
-                if !reasons.is_empty() {
-                    return Err(Error::Unprocessable(Problem::new("invalid_answers", "some answers do not fit the open questions").with_reasons(reasons)));
-                }
-            }
-            let now = env.clock.now();
-            for action in &actions {
-                let overriding = *action == KycAction::ClientOverride;
-                let cv = input.client_verification.as_ref().filter(|_| overriding);
-                let detail = kyc_detail(*action, input);
-                let result = KycResult {
-                    id: KycResultId::from_uuid(env.ids.next_id()),
-                    customer_id: id,
-                    action: *action,
-                    status: if overriding { KycResultStatus::Overridden } else { KycResultStatus::Submitted },
-                    verification_level: cv.and(override_level.as_ref()).map(|l| l.to_string()),
-                    provider: cv.and_then(|c| c.verification_provider.clone()),
-                    provider_reference: cv.and_then(|c| c.verification_provider_refnumber.clone()),
-                    response_code: None,
-                    reason_codes: Vec::new(),
-                    questions: Vec::new(),
-                    detail: detail.to_string(),
-                    actor: actor.clone(),
-                    created_at: now,
-                };
-                tx.insert_kyc_result(&result, "[]")?;
-                let mut summary = json!({"kyc_result_id": result.id.to_string(), "action": action.as_str(), "status": result.status.as_str()});
-                let mut reason = None;
-                if let Some(cv) = cv {
-                    // The override is the firm's attestation: it is recorded as a passed, attested
-                    // KYC verification and an appended decision, so status and limits follow it.
-                    let why = Text::parse(cv.reason.as_deref().unwrap_or(""), 1000).map_err(|_| crate::customers::internal())?;
-                    let reference = Text::parse(cv.verification_provider_refnumber.as_deref().unwrap_or(""), 200).ok();
-                    let mut v = env.new_verification(&policy, id, VerificationType::Kyc, VerificationMethod::Attested, reference);
-                    tx.insert_verification(&v)?;
-                    crate::sync::enqueue(env, tx, Operation::VerificationCreate, id, Some(*v.id.as_uuid()), crate::sync::verification_payload(&v))?;
-                    v.state = v.apply(VerificationStep::Complete { outcome: Outcome::Passed, failure_codes: vec![] }, now)
-                        .map_err(|e| rule(e.code(), e.to_string(), vec![]))?;
-                    let effects = env.after_completion(tx, &policy, actor, &mut v)?;
-                    tx.update_verification(&v)?;
-                    let decision = Decision {
-                        id: DecisionId::from_uuid(env.ids.next_id()),
-                        customer_id: id,
-                        verification_id: Some(v.id),
-                        kind: DecisionKind::ClientOverride,
-                        outcome: Outcome::Passed,
-                        reason: why.clone(),
-                        failure_codes: vec![],
-                        evidence: vec![],
-                        decided_by: actor.clone(),
-                        decided_at: now,
-                    };
-                    tx.insert_decision(&decision)?;
-                    summary["verification_id"] = json!(v.id.to_string());
-                    summary["decision_id"] = json!(decision.id.to_string());
-                    summary["verification_level"] = json!(result.verification_level);
-                    summary["override_sanction_check"] = json!(cv.override_sanction_check.unwrap_or(false));
-                    summary["effects"] = effects;
-                    reason = Some(why);
-                }
-                env.audit(tx, actor, "kyc.perform", customer.id, reason, summary)?;
-            }
-            // Qolo hears the request as it was made (the override's reason is Dossier's own field).
-            let mut request = serde_json::to_value(input).expect("a request serializes");
-            if let Some(cv) = request.get_mut("client_verification").and_then(Value::as_object_mut) {
-                cv.remove("reason");
-            }
-            crate::sync::enqueue(env, tx, Operation::KycPerform, id, None, json!({"v": 1, "request": request}))?;
-            tx.touch_customer(id, now)?;
-            env.refresh_derived(tx, &policy, id)?;
-            kyc_results_view(tx, id)
-        })
+        self.write(|env, tx| env.perform_kyc(tx, actor, id, input, &actions, override_level.as_ref()))
+            .map(Submitted::Applied)
     }
 
     /// Records a KYC result reported by a provider (Qolo's response shape), with its
@@ -780,6 +904,7 @@ impl Dossier {
         customer_id: &str,
         input: &KycReportInput,
     ) -> Result<KycResultsView> {
+        actor.require(Permission::Verify)?;
         let id = parse_customer_id(customer_id)?;
         let mut f = Fields::default();
         if input.verification_results.is_empty() {
@@ -820,7 +945,7 @@ impl Dossier {
                     detail: json!({"verification_mode": input.verification_mode, "verification_method": r.verification_method,
                         "verification_date": r.verification_date, "verification_results": r.verification_results,
                         "additional_desc": input.additional_desc}).to_string(),
-                    actor: actor.clone(),
+                    actor: actor.name().clone(),
                     created_at: env.clock.now(),
                 };
                 tx.insert_kyc_result(&result, &serde_json::to_string(&questions).expect("questions serialize"))?;
@@ -833,7 +958,8 @@ impl Dossier {
         })
     }
 
-    pub fn kyc_results(&self, customer_id: &str) -> Result<KycResultsView> {
+    pub fn kyc_results(&self, actor: &Actor, customer_id: &str) -> Result<KycResultsView> {
+        actor.require(Permission::Read)?;
         let id = parse_customer_id(customer_id)?;
         self.read(|_, tx| {
             load(tx, id)?;
@@ -945,7 +1071,8 @@ fn detail_json(d: &StatusDetail) -> Value {
 
 impl Dossier {
     /// The identity status with every detail that applies (Paxos' status and status details).
-    pub fn identity_status(&self, customer_id: &str) -> Result<IdentityStatusView> {
+    pub fn identity_status(&self, actor: &Actor, customer_id: &str) -> Result<IdentityStatusView> {
+        actor.require(Permission::Read)?;
         let id = parse_customer_id(customer_id)?;
         self.read(|_, tx| {
             let policy = policy::load(tx)?;
@@ -961,7 +1088,8 @@ impl Dossier {
     }
 
     /// The risk rating with each factor's contribution and the next KYC refresh.
-    pub fn risk(&self, customer_id: &str) -> Result<RiskView> {
+    pub fn risk(&self, actor: &Actor, customer_id: &str) -> Result<RiskView> {
+        actor.require(Permission::Read)?;
         let id = parse_customer_id(customer_id)?;
         self.read(|_, tx| {
             let customer = load(tx, id)?;
@@ -994,7 +1122,8 @@ impl Dossier {
     }
 
     /// A customer's decisions, oldest first.
-    pub fn decisions(&self, customer_id: &str) -> Result<Vec<DecisionView>> {
+    pub fn decisions(&self, actor: &Actor, customer_id: &str) -> Result<Vec<DecisionView>> {
+        actor.require(Permission::Read)?;
         let id = parse_customer_id(customer_id)?;
         self.read(|_, tx| {
             load(tx, id)?;
@@ -1004,7 +1133,8 @@ impl Dossier {
 
     /// The work queue: customers matching every filter given, in one indexed query.
     /// `search` narrows it to customers whose name, reference id or emails match every word.
-    pub fn queue(&self, q: &QueueQuery) -> Result<Page<QueueItem>> {
+    pub fn queue(&self, actor: &Actor, q: &QueueQuery) -> Result<Page<QueueItem>> {
+        actor.require(Permission::Read)?;
         let params = QueueParams::parse(q, QueueSort::Newest)?;
         let limit = page_limit(q.limit)?;
         let (sort, after) = (params.sort, params.after.clone());
@@ -1043,6 +1173,7 @@ impl Dossier {
     /// expire, and a verified customer whose government-ID decision expired returns to pending
     /// (an active one stays active but its identity status becomes PENDING).
     pub fn tick(&mut self, actor: &Actor, now: Option<&str>) -> Result<TickReport> {
+        actor.require(Permission::Review)?;
         let now = match now {
             None => self.env.clock.now(),
             Some(raw) => {
@@ -1122,7 +1253,8 @@ impl Dossier {
 
 impl Dossier {
     /// The dashboard: counts, the onboarding funnel, open cases by age and type, the most urgent cases.
-    pub fn dashboard(&self) -> Result<DashboardView> {
+    pub fn dashboard(&self, actor: &Actor) -> Result<DashboardView> {
+        actor.require(Permission::Read)?;
         self.read(|env, tx| {
             let now = env.clock.now();
             let today_start = now.replace_time(time::Time::MIDNIGHT);
@@ -1193,7 +1325,7 @@ pub(crate) fn record_provider_result(
         detail: json!({"verification_mode": response["verification_mode"], "verification_method": result["verification_method"],
             "verification_date": result["verification_date"], "verification_results": result["verification_results"]})
         .to_string(),
-        actor: actor.clone(),
+        actor: actor.name().clone(),
         created_at: env.clock.now(),
     };
     tx.insert_kyc_result(&record, &serde_json::to_string(&questions).expect("questions serialize"))?;
@@ -1289,7 +1421,7 @@ impl QueueParams {
             }
         };
         let refresh = f.opt("refresh_due_before", &q.refresh_due_before, parse_date);
-        let assignee = f.opt("assignee", &q.assignee, Actor::parse);
+        let assignee = f.opt("assignee", &q.assignee, UserName::parse);
         let search = search_words(&mut f, q.search.as_deref());
         let after = match q.after.as_deref() {
             None => None,

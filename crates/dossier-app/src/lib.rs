@@ -4,6 +4,7 @@
 //! import of customers, streaming exports) lives in `import.rs`, `export.rs` and the shared
 //! layout `customer_csv.rs`.
 
+pub mod approvals;
 mod audit;
 pub mod audit_export;
 pub mod backup;
@@ -28,6 +29,7 @@ pub mod policy;
 mod reveal;
 pub mod sandbox;
 pub mod sync;
+mod users;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -35,17 +37,19 @@ use std::sync::Arc;
 use dossier_store::Store;
 use time::Date;
 
+pub use approvals::{ApprovalQuery, ApprovalView, PendingApproval, Submitted};
 pub use audit::AuditVerifyView;
 pub use audit_export::{AuditExportCheck, DeviceKeyView, SIGNED_AUDIT_COLUMNS, key_fingerprint, verify_audit_export};
 pub use customer_csv::CUSTOMER_COLUMNS;
 pub use customers::{LifecycleCommand, VerifyContactInput};
-pub use dossier_core::Actor;
+pub use dossier_core::{Actor, Permission, Role, UserName};
 pub use error::{Error, ErrorBody, Reason, Result};
 pub use export::{AUDIT_COLUMNS, CASE_COLUMNS};
 pub use ids::{Clock, FixedClock, IdSource, SequentialIds, SystemClock, UuidV7};
 pub use import::{DEFAULT_BATCH_SIZE, ImportOptions, customer_template};
 pub use keys::{DataKey, KdfParams, Passphrase};
 pub use reveal::{RevealInput, RevealedView};
+pub use users::{MIN_PASSWORD_CHARS, Password, UserView, check_new_admin, not_initialised};
 
 /// The database file inside a data directory.
 pub const DATABASE_FILE: &str = "dossier.db";
@@ -251,9 +255,4 @@ fn not_encrypted() -> Error {
         "not_encrypted",
         "this data directory is from before Dossier encrypted its data: run `dossier init --admin NAME` to encrypt it",
     ))
-}
-
-/// Parses the acting person's name.
-pub fn actor(name: &str) -> Result<Actor> {
-    Actor::parse(name).map_err(|e| Error::invalid_input(vec![Reason::from_value_error("actor", &e)]))
 }

@@ -280,12 +280,14 @@ pub(crate) fn load(tx: &Tx<'_>) -> Result<Policy> {
 }
 
 impl Dossier {
-    pub fn policy(&self) -> Result<PolicyDto> {
+    pub fn policy(&self, actor: &Actor) -> Result<PolicyDto> {
+        actor.require(Permission::Read)?;
         self.read(|_, tx| Ok(to_dto(&load(tx)?)))
     }
 
     /// Replaces the policy. Existing cases keep their deadlines and SLAs; new ones use the new values.
     pub fn set_policy(&mut self, actor: &Actor, input: &PolicyDto) -> Result<PolicyDto> {
+        actor.require(Permission::Settings)?;
         let policy = from_dto(input)?;
         let normalised = to_dto(&policy);
         let text = serde_json::to_string(&normalised).expect("a policy always serializes");
@@ -294,7 +296,7 @@ impl Dossier {
             tx.append_audit(&AuditEvent {
                 id: AuditEventId::from_uuid(env.ids.next_id()),
                 at: env.clock.now(),
-                actor: actor.clone(),
+                actor: actor.name().clone(),
                 action: "settings.set_policy",
                 entity_kind: EntityKind::Settings,
                 entity_id: uuid::Uuid::nil(),

@@ -76,8 +76,7 @@ impl Dossier {
     /// `tax_detail_not_found` or `document_not_found`, 422 `reveal_ambiguous` when the customer
     /// has several and none is named.
     pub fn reveal(&mut self, actor: &Actor, customer_id: &str, input: &RevealInput) -> Result<RevealedView> {
-        // Permission: the role check of users and roles (issue 6) goes on this line, before
-        // anything is read.
+        actor.require(Permission::Reveal)?;
         let id = parse_customer_id(customer_id)?;
         let mut f = Fields::default();
         let field = f.req("field", &input.field, Field::parse);

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 use time::Duration;
 use uuid::Uuid;
 
+use crate::approvals::{Held, Submitted};
 use crate::convert::timestamp;
 use crate::credentials;
 use crate::customers::page_limit;
@@ -217,6 +218,7 @@ impl Dossier {
 
     /// Configures a provider and enables it. The secret goes to the credentials file.
     pub fn set_provider(&mut self, actor: &Actor, input: &ProviderInput) -> Result<ProviderView> {
+        actor.require(Permission::Providers)?;
         let mut f = crate::convert::Fields::default();
         let provider = f.req("name", &input.name, Provider::parse);
         let base_url = f.req("base_url", &input.base_url, |s| {
@@ -269,7 +271,8 @@ impl Dossier {
         })
     }
 
-    pub fn providers(&self) -> Result<Vec<ProviderView>> {
+    pub fn providers(&self, actor: &Actor) -> Result<Vec<ProviderView>> {
+        actor.require(Permission::Read)?;
         let rows = self.read(|_, tx| Ok(tx.providers()?))?;
         rows.iter()
             .map(|p| Ok(provider_view(p, credentials::secret(&self.credentials_dir(), p.provider)?.is_some())))
@@ -278,6 +281,7 @@ impl Dossier {
 
     /// Stops telling a provider about changes; messages already written stay in the outbox.
     pub fn disable_provider(&mut self, actor: &Actor, name: &str) -> Result<ProviderView> {
+        actor.require(Permission::Providers)?;
         let provider = parse_provider(name)?;
         let has_secret = credentials::secret(&self.credentials_dir(), provider)?.is_some();
         self.write(|env, tx| {
@@ -296,11 +300,13 @@ impl Dossier {
 
     pub fn sync_list(
         &self,
+        actor: &Actor,
         status: Option<&str>,
         customer: Option<&str>,
         limit: Option<usize>,
         after: Option<&str>,
     ) -> Result<Page<OutboxView>> {
+        actor.require(Permission::Read)?;
         let status = status
             .map(|s| {
                 OutboxStatus::parse(s).map_err(|e| Error::invalid_input(vec![Reason::from_value_error("status", &e)]))
@@ -323,7 +329,12 @@ impl Dossier {
 
     /// Counts by provider and status, the oldest undelivered age, and (when `probe`) whether
     /// each enabled provider answers.
-    pub fn sync_status(&self, probe: bool) -> Result<SyncStatusView> {
+    pub fn sync_status(&self, actor: &Actor, probe: bool) -> Result<SyncStatusView> {
+        actor.require(Permission::Read)?;
+        self.outbox_status(probe)
+    }
+
+    fn outbox_status(&self, probe: bool) -> Result<SyncStatusView> {
         let now = self.env.clock.now();
         let (providers, counts, conflicts) =
             self.read(|_, tx| Ok((tx.providers()?, tx.outbox_counts()?, tx.open_conflicts(None)?.len())))?;
@@ -381,50 +392,32 @@ impl Dossier {
 
     /// A person sends a message that needs attention again, after fixing what was wrong.
     pub fn sync_retry(&mut self, actor: &Actor, id: &str) -> Result<OutboxView> {
-        self.change_outbox(actor, id, None, "sync.retry", |row| {
-            if row.status != OutboxStatus::NeedsAttention {
-                return Err(rule_error("not_needing_attention", "only messages that need attention can be retried"));
-            }
-            Ok(OutboxStatus::Pending)
+        actor.require(Permission::Review)?;
+        let id = parse_outbox_id(id)?;
+        self.write(|env, tx| {
+            env.change_outbox(tx, actor, id, None, "sync.retry", |row| {
+                if row.status != OutboxStatus::NeedsAttention {
+                    return Err(rule_error(
+                        "not_needing_attention",
+                        "only messages that need attention can be retried",
+                    ));
+                }
+                Ok(OutboxStatus::Pending)
+            })
         })
     }
 
-    /// A person gives up on a message, with a reason; it will never be sent.
-    pub fn sync_discard(&mut self, actor: &Actor, id: &str, reason: Option<&str>) -> Result<OutboxView> {
+    /// A person gives up on a message, with a reason; it will never be sent. A discard needs a
+    /// second person: it is checked and held for approval. (Every discard, not only of messages
+    /// that need attention: else a discard made while a message is still pending would pass
+    /// with one pair of eyes.)
+    pub fn sync_discard(&mut self, actor: &Actor, id: &str, reason: Option<&str>) -> Result<Submitted<OutboxView>> {
+        actor.require(Permission::Review)?;
         let reason = Text::parse(reason.unwrap_or(""), 1000)
             .map_err(|e| Error::invalid_input(vec![Reason::from_value_error("reason", &e)]))?;
-        self.change_outbox(actor, id, Some(reason), "sync.discard", |row| match row.status {
-            OutboxStatus::NeedsAttention | OutboxStatus::Pending => Ok(OutboxStatus::Discarded),
-            _ => Err(rule_error(
-                "not_discardable",
-                "only pending messages or messages that need attention can be discarded",
-            )),
-        })
-    }
-
-    fn change_outbox(
-        &mut self,
-        actor: &Actor,
-        id: &str,
-        reason: Option<Text>,
-        action: &'static str,
-        decide: impl FnOnce(&OutboxRow) -> Result<OutboxStatus>,
-    ) -> Result<OutboxView> {
-        let id = OutboxId::parse(id).map_err(|_| {
-            Error::invalid_input(vec![Reason::field("id", "invalid_id", "id is not an outbox message id")])
-        })?;
-        self.write(|env, tx| {
-            let row = tx.outbox_message(id)?.ok_or_else(|| Error::not_found("outbox_message"))?;
-            let now = env.clock.now();
-            match decide(&row)? {
-                OutboxStatus::Pending => tx.outbox_requeue(row.seq, now)?,
-                _ => tx.outbox_discard(row.seq, now)?,
-            }
-            let summary = json!({"outbox_id": row.id.to_string(), "provider": row.provider.as_str(),
-                "operation": row.operation.as_str(), "from": row.status.as_str()});
-            env.audit(tx, actor, action, CustomerId::from_uuid(row.aggregate_id), reason, summary)?;
-            Ok(outbox_view(&tx.outbox_message(id)?.ok_or_else(crate::customers::internal)?))
-        })
+        let id = parse_outbox_id(id)?;
+        let held = Held::SyncDiscard { outbox_id: id.to_string(), reason: reason.to_string() };
+        self.hold(actor, ApprovalKind::SyncDiscard, *id.as_uuid(), &held, &reason).map(Submitted::pending)
     }
 
     /// The address of the sandbox, when this process or another one on this data directory
@@ -471,6 +464,7 @@ impl Dossier {
     /// Configures the four providers on the built-in sandbox when none is configured yet (a
     /// fresh data directory), so sync works out of the box. Returns whether it did.
     pub fn use_sandbox_by_default(&mut self, actor: &Actor) -> Result<bool> {
+        actor.require(Permission::Providers)?;
         if !self.read(|_, tx| Ok(tx.providers()?))?.is_empty() {
             return Ok(false);
         }
@@ -489,20 +483,24 @@ impl Dossier {
     /// nothing is pending any more (needs-attention items wait for a person).
     pub fn sync_run(
         &self,
+        actor: &Actor,
         provider: Option<&str>,
         once: bool,
         on_progress: impl FnMut(&dossier_sync::Progress),
     ) -> Result<SyncRunView> {
+        actor.require(Permission::Sync)?;
         self.sync_run_with(provider, once, None, on_progress)
     }
 
     /// `sync run --once` that also stops waiting for retries after `deadline`.
     pub fn sync_run_for(
         &self,
+        actor: &Actor,
         provider: Option<&str>,
         deadline: Option<StdDuration>,
         on_progress: impl FnMut(&dossier_sync::Progress),
     ) -> Result<SyncRunView> {
+        actor.require(Permission::Sync)?;
         self.sync_run_with(provider, true, deadline, on_progress)
     }
 
@@ -574,7 +572,48 @@ impl Dossier {
             needs_attention: report.progress.needs_attention,
             reconciled: report.progress.reconciled,
             stopped_early: report.stopped_early,
-            status: self.sync_status(false)?,
+            status: self.outbox_status(false)?,
+        })
+    }
+}
+
+fn parse_outbox_id(raw: &str) -> Result<OutboxId> {
+    OutboxId::parse(raw)
+        .map_err(|_| Error::invalid_input(vec![Reason::field("id", "invalid_id", "id is not an outbox message id")]))
+}
+
+impl Env {
+    /// Moves an outbox message to the status `decide` picks, in the caller's transaction.
+    fn change_outbox(
+        &self,
+        tx: &Tx<'_>,
+        actor: &Actor,
+        id: OutboxId,
+        reason: Option<Text>,
+        action: &'static str,
+        decide: impl FnOnce(&OutboxRow) -> Result<OutboxStatus>,
+    ) -> Result<OutboxView> {
+        let row = tx.outbox_message(id)?.ok_or_else(|| Error::not_found("outbox_message"))?;
+        let now = self.clock.now();
+        match decide(&row)? {
+            OutboxStatus::Pending => tx.outbox_requeue(row.seq, now)?,
+            _ => tx.outbox_discard(row.seq, now)?,
+        }
+        let summary = json!({"outbox_id": row.id.to_string(), "provider": row.provider.as_str(),
+            "operation": row.operation.as_str(), "from": row.status.as_str()});
+        self.audit(tx, actor, action, CustomerId::from_uuid(row.aggregate_id), reason, summary)?;
+        Ok(outbox_view(&tx.outbox_message(id)?.ok_or_else(crate::customers::internal)?))
+    }
+
+    /// Discards a pending or needs-attention message in the caller's transaction (see
+    /// [`Dossier::sync_discard`]).
+    pub(crate) fn discard(&self, tx: &Tx<'_>, actor: &Actor, id: OutboxId, reason: Text) -> Result<OutboxView> {
+        self.change_outbox(tx, actor, id, Some(reason), "sync.discard", |row| match row.status {
+            OutboxStatus::NeedsAttention | OutboxStatus::Pending => Ok(OutboxStatus::Discarded),
+            _ => Err(rule_error(
+                "not_discardable",
+                "only pending messages or messages that need attention can be discarded",
+            )),
         })
     }
 }
@@ -599,7 +638,7 @@ fn audit_settings(env: &Env, tx: &Tx<'_>, actor: &Actor, action: &'static str, s
     tx.append_audit(&AuditEvent {
         id: AuditEventId::from_uuid(env.ids.next_id()),
         at: env.clock.now(),
-        actor: actor.clone(),
+        actor: actor.name().clone(),
         action,
         entity_kind: EntityKind::Settings,
         entity_id: Uuid::nil(),
@@ -713,7 +752,7 @@ impl OutboxPort for SyncPort {
     }
 
     fn record_customer_statuses(&self, remote: Vec<RemoteCustomer>) -> std::result::Result<usize, PortError> {
-        let actor = Actor::parse("sync").map_err(|_| PortError("bad actor".into()))?;
+        let actor = Actor::process(UserName::parse("sync").map_err(|_| PortError("bad actor".into()))?);
         self.with(|app| {
             let mut changed = 0;
             for r in remote {
@@ -724,7 +763,7 @@ impl OutboxPort for SyncPort {
     }
 
     fn reconcile(&self, remote: Vec<RemoteVerification>) -> std::result::Result<usize, PortError> {
-        let actor = Actor::parse("sync").map_err(|_| PortError("bad actor".into()))?;
+        let actor = Actor::process(UserName::parse("sync").map_err(|_| PortError("bad actor".into()))?);
         self.with(|app| {
             let mut changed = 0;
             for r in remote {

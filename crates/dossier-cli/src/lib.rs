@@ -13,7 +13,8 @@ use dossier_app::Passphrase;
 use dossier_app::dto::*;
 use dossier_app::sync::ProviderInput;
 use dossier_app::{
-    Clock, Dossier, Error, IdSource, ImportOptions, LifecycleCommand, Reason, SystemClock, UuidV7, VerifyContactInput,
+    Actor, ApprovalQuery, Clock, Dossier, Error, IdSource, ImportOptions, LifecycleCommand, Password, Reason,
+    Submitted, SystemClock, UuidV7, VerifyContactInput,
 };
 use serde::Serialize;
 
@@ -28,10 +29,13 @@ pub mod exit {
     pub const REFUSED: i32 = 3;
     /// Not found (status 404).
     pub const NOT_FOUND: i32 = 4;
-    /// Not unlocked: a passphrase (or, later, a sign-in) is missing or wrong (status 401).
-    pub const UNAUTHORIZED: i32 = 6;
     /// An import that rejected some rows: the others were imported (or, in a dry run, would be).
     pub const ROWS_REJECTED: i32 = 5;
+    /// Accepted, not applied: the command waits for a second person's approval (status 202).
+    pub const PENDING_APPROVAL: i32 = 6;
+    /// Not unlocked or nobody signed in (status 401): the passphrase is missing or wrong, or no
+    /// user or password was given, or signing in failed.
+    pub const SIGN_IN: i32 = 7;
 }
 
 #[derive(Parser, Debug)]
@@ -40,9 +44,9 @@ struct Cli {
     /// Where the database lives (default: the platform data directory).
     #[arg(long, global = true, env = "DOSSIER_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
-    /// Who is acting, for the audit trail (default: the OS user).
-    #[arg(long, global = true, env = "DOSSIER_ACTOR", value_name = "NAME")]
-    actor: Option<String>,
+    /// Who is signing in (the password comes from DOSSIER_PASSWORD, or a prompt on a terminal).
+    #[arg(long, global = true, env = "DOSSIER_USER", value_name = "NAME")]
+    user: Option<String>,
     /// Indent the JSON output (the default when stdout is a terminal).
     #[arg(long, global = true)]
     pretty: bool,
@@ -52,9 +56,13 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Set up a data directory: a new data key under a passphrase (DOSSIER_PASSPHRASE or a
-    /// prompt); a directory from before encryption is encrypted in place.
-    Init,
+    /// Set up a data directory: a new data key under a passphrase (DOSSIER_PASSPHRASE or asked
+    /// twice on a terminal) and its first admin (password from DOSSIER_PASSWORD, or asked twice).
+    /// A directory from before encryption is encrypted in place.
+    Init {
+        #[arg(long, value_name = "NAME")]
+        admin: String,
+    },
     /// The data directory's key: its state, or a new passphrase.
     #[command(subcommand)]
     Key(KeyCommand),
@@ -63,6 +71,9 @@ enum Command {
     /// Replace the data directory with the backup in FILE, after checking all of it (the
     /// passphrase is the one the backup was made under). The old data is moved aside, not deleted.
     Restore { file: PathBuf },
+    /// Users and their roles (admins); `user passwd` changes one's own password.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Customers: capture, verify, activate and the rest of the lifecycle.
     #[command(subcommand)]
     Customer(CustomerCommand),
@@ -87,6 +98,9 @@ enum Command {
     /// Work queues over customers and cases.
     #[command(subcommand)]
     Queue(QueueCommand),
+    /// Four-eyes requests: the queue, and a second person's approval.
+    #[command(subcommand)]
+    Approval(ApprovalCommand),
     /// Time-driven transitions.
     #[command(subcommand)]
     Maintenance(MaintenanceCommand),
@@ -135,6 +149,64 @@ enum KeyCommand {
     /// Replace the passphrase (current: DOSSIER_PASSPHRASE or a prompt; new:
     /// DOSSIER_NEW_PASSPHRASE or a prompt).
     Change,
+}
+
+#[derive(Subcommand, Debug)]
+enum ApprovalCommand {
+    /// Requests, oldest first.
+    List {
+        /// pending, approved, rejected or withdrawn.
+        #[arg(long, value_name = "STATE")]
+        state: Option<String>,
+        /// edd_decision, client_override, control_removal, undo_rejection or sync_discard.
+        #[arg(long, value_name = "KIND")]
+        kind: Option<String>,
+        #[arg(long, value_name = "ID")]
+        customer: Option<String>,
+        #[command(flatten)]
+        page: PageArgs,
+    },
+    /// One request.
+    Show { id: String },
+    /// Approve a request (supervisors, not its maker): the command is applied now.
+    Approve {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
+    },
+    /// Reject a request (supervisors, not its maker).
+    Reject {
+        id: String,
+        #[command(flatten)]
+        reason: ReasonArg,
+    },
+    /// Withdraw your own request.
+    Withdraw { id: String },
+}
+
+#[derive(Subcommand, Debug)]
+enum UserCommand {
+    /// Add a user (the password from DOSSIER_NEW_PASSWORD, or asked twice on a terminal).
+    Add {
+        name: String,
+        /// branch_staff, officer, supervisor or admin (repeatable).
+        #[arg(long = "role", value_name = "ROLE", required = true)]
+        roles: Vec<String>,
+    },
+    /// Every user with their roles.
+    List,
+    /// Replace a user's roles.
+    Roles {
+        name: String,
+        #[arg(long = "role", value_name = "ROLE", required = true)]
+        roles: Vec<String>,
+    },
+    /// Stop a user from signing in.
+    Disable { name: String },
+    /// Let a disabled user sign in again.
+    Enable { name: String },
+    /// Change your own password, or (admins) another user's (from DOSSIER_NEW_PASSWORD, or asked).
+    Passwd { name: Option<String> },
 }
 
 #[derive(Subcommand, Debug)]
@@ -792,6 +864,11 @@ pub struct Context {
     pub secrets: Option<std::collections::HashMap<String, String>>,
     /// How strongly a new passphrase is stretched (tests use a cheap setting).
     pub kdf: dossier_app::KdfParams,
+    /// The signing-in password, instead of `DOSSIER_PASSWORD` or a prompt (tests).
+    pub password: Option<Password>,
+    /// A new password (`init`, `user add`, `user passwd`), instead of `DOSSIER_NEW_PASSWORD` or a
+    /// prompt (tests); `init` takes `password` first.
+    pub new_password: Option<Password>,
 }
 
 impl Default for Context {
@@ -803,6 +880,8 @@ impl Default for Context {
             quiet_progress: false,
             secrets: None,
             kdf: dossier_app::KdfParams::default(),
+            password: None,
+            new_password: None,
         }
     }
 }
@@ -824,7 +903,7 @@ impl Context {
     /// The passphrase of an existing data directory.
     fn passphrase(&self) -> Result<Passphrase, Error> {
         self.secret("DOSSIER_PASSPHRASE", "Passphrase: ").map(Passphrase::new).ok_or_else(|| {
-            Error::Unauthorized(dossier_app::error::Problem::new(
+            Error::Unauthenticated(dossier_app::error::Problem::new(
                 "passphrase_required",
                 "this data directory is encrypted: set DOSSIER_PASSPHRASE, or run in a terminal to be asked",
             ))
@@ -834,7 +913,7 @@ impl Context {
     /// A new passphrase: from `var`, or typed twice at a prompt.
     fn new_passphrase(&self, var: &str) -> Result<Passphrase, Error> {
         let missing = || {
-            Error::Unauthorized(dossier_app::error::Problem::new(
+            Error::Unauthenticated(dossier_app::error::Problem::new(
                 "passphrase_required",
                 format!("a new passphrase is needed: set {var}, or run in a terminal to be asked"),
             ))
@@ -886,6 +965,7 @@ where
             match execute(cli, ctx, stdout) {
                 Ok(Output::Json(json)) => (exit::OK, render(&json, pretty)),
                 Ok(Output::RowsRejected(json)) => (exit::ROWS_REJECTED, render(&json, pretty)),
+                Ok(Output::Pending(json)) => (exit::PENDING_APPROVAL, render(&json, pretty)),
                 Ok(Output::Written) => (exit::OK, String::new()),
                 Err(e) => failure(&e, pretty),
             }
@@ -905,6 +985,8 @@ enum Output {
     Json(serde_json::Value),
     /// An import's report when it rejected rows (exit 5).
     RowsRejected(serde_json::Value),
+    /// A command held for a second person's approval (exit 6).
+    Pending(serde_json::Value),
     /// The command wrote its output itself (an export to stdout, a template).
     Written,
 }
@@ -919,9 +1001,9 @@ fn render<T: Serialize>(value: &T, pretty: bool) -> String {
 fn failure(e: &Error, pretty: bool) -> (i32, String) {
     let exit_code = match e.status() {
         400 => exit::USAGE,
+        401 => exit::SIGN_IN,
         403 | 409 | 422 => exit::REFUSED,
         404 => exit::NOT_FOUND,
-        401 => exit::UNAUTHORIZED,
         _ => exit::OTHER,
     };
     (exit_code, render(&e.body(), pretty))
@@ -982,6 +1064,13 @@ fn read_input<T: serde::de::DeserializeOwned>(arg: &InputArg) -> Result<T, Error
     dossier_app::input::from_json(&text)
 }
 
+/// A command that may wait for a second person: its view when applied, else the request (exit 6).
+fn submitted<T: Serialize>(value: Submitted<T>) -> Result<Output, Error> {
+    let pending = value.pending_approval().is_some();
+    let Output::Json(json) = json(value)? else { unreachable!("json() makes JSON") };
+    Ok(if pending { Output::Pending(json) } else { Output::Json(json) })
+}
+
 fn json<T: Serialize>(value: T) -> Result<Output, Error> {
     Ok(Output::Json(serde_json::to_value(value).expect("views always serialize")))
 }
@@ -1025,22 +1114,8 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
         Some(dir) => dir,
         None => default_data_dir()?,
     };
-    let actor_name = match cli.actor {
-        Some(name) => name,
-        None => whoami::username().unwrap_or_else(|_| "unknown".to_owned()),
-    };
-    let actor = dossier_app::actor(&actor_name)?;
     match &cli.command {
-        Command::Init => {
-            let passphrase = ctx.new_passphrase("DOSSIER_PASSPHRASE")?;
-            let before = dossier_app::directory_state(&data_dir)?;
-            let app = Dossier::init(&data_dir, &passphrase, ctx.kdf, ctx.clock.clone(), ctx.ids.clone())?;
-            return json(serde_json::json!({
-                "data_dir": app.data_dir(),
-                "state": "encrypted",
-                "converted": before == dossier_app::DirectoryState::Plain,
-            }));
-        }
+        Command::Init { admin } => return init(&data_dir, admin, ctx),
         Command::Key(KeyCommand::Status) => {
             return json(serde_json::json!({ "state": dossier_app::directory_state(&data_dir)? }));
         }
@@ -1064,40 +1139,44 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
         ctx.clock.clone(),
         ctx.ids.clone(),
     )?;
+    if !app.is_initialised()? {
+        return Err(dossier_app::not_initialised());
+    }
+    let actor = &sign_in(&app, cli.user.as_deref(), ctx)?;
     match cli.command {
-        Command::Init | Command::Key(_) | Command::Restore { .. } => {
+        Command::Init { .. } | Command::Key(_) | Command::Restore { .. } => {
             unreachable!("handled before the data directory is opened")
         }
-        Command::Backup { file } => json(app.backup(&file)?),
-        Command::Customer(command) => customer(&mut app, &actor, command),
-        Command::Idv(command) => idv(&mut app, &actor, command),
-        Command::Edd(command) => edd(&mut app, &actor, command),
+        Command::Backup { file } => json(app.backup(actor, &file)?),
+        Command::Customer(command) => customer(&mut app, actor, command),
+        Command::Idv(command) => idv(&mut app, actor, command),
+        Command::Edd(command) => edd(&mut app, actor, command),
         Command::Kyc(KycCommand::Perform { customer_id, input }) => {
-            json(app.perform_kyc(&actor, &customer_id, &read_input(&input)?)?)
+            submitted(app.perform_kyc(actor, &customer_id, &read_input(&input)?)?)
         }
         Command::Kyc(KycCommand::Record { customer_id, input }) => {
-            json(app.record_kyc_report(&actor, &customer_id, &read_input(&input)?)?)
+            json(app.record_kyc_report(actor, &customer_id, &read_input(&input)?)?)
         }
-        Command::Kyc(KycCommand::Results { customer_id }) => json(app.kyc_results(&customer_id)?),
-        Command::Identity(IdentityCommand::Status { customer_id }) => json(app.identity_status(&customer_id)?),
-        Command::Risk(RiskCommand::Show { customer_id }) => json(app.risk(&customer_id)?),
-        Command::Decision(DecisionCommand::List { customer }) => json(app.decisions(&customer)?),
+        Command::Kyc(KycCommand::Results { customer_id }) => json(app.kyc_results(actor, &customer_id)?),
+        Command::Identity(IdentityCommand::Status { customer_id }) => json(app.identity_status(actor, &customer_id)?),
+        Command::Risk(RiskCommand::Show { customer_id }) => json(app.risk(actor, &customer_id)?),
+        Command::Decision(DecisionCommand::List { customer }) => json(app.decisions(actor, &customer)?),
         Command::Queue(QueueCommand::List { filters, sort, page }) => {
-            json(app.queue(&filters.query(sort, page.limit, page.after))?)
+            json(app.queue(actor, &filters.query(sort, page.limit, page.after))?)
         }
-        Command::Maintenance(MaintenanceCommand::Tick { now }) => json(app.tick(&actor, now.as_deref())?),
-        Command::Settings(SettingsCommand::Show) => json(app.policy()?),
-        Command::Settings(SettingsCommand::Set(input)) => json(app.set_policy(&actor, &read_input(&input)?)?),
+        Command::Maintenance(MaintenanceCommand::Tick { now }) => json(app.tick(actor, now.as_deref())?),
+        Command::Settings(SettingsCommand::Show) => json(app.policy(actor)?),
+        Command::Settings(SettingsCommand::Set(input)) => json(app.set_policy(actor, &read_input(&input)?)?),
         Command::Provider(ProviderCommand::Set { name, base_url, client_id, client_secret, tenant }) => {
             let client_secret = client_secret.map(|s| s.0);
             let input = ProviderInput { name: Some(name), base_url: Some(base_url), client_id, client_secret, tenant };
-            json(app.set_provider(&actor, &input)?)
+            json(app.set_provider(actor, &input)?)
         }
-        Command::Provider(ProviderCommand::List) => json(app.providers()?),
-        Command::Provider(ProviderCommand::Disable { name }) => json(app.disable_provider(&actor, &name)?),
+        Command::Provider(ProviderCommand::List) => json(app.providers(actor)?),
+        Command::Provider(ProviderCommand::Disable { name }) => json(app.disable_provider(actor, &name)?),
         Command::Sync(SyncCommand::Run { once, provider }) => {
             let progress = std::io::stderr().is_terminal() && !ctx.quiet_progress;
-            json(app.sync_run(provider.as_deref(), once, |p| {
+            json(app.sync_run(actor, provider.as_deref(), once, |p| {
                 if progress {
                     eprint!(
                         "\rdelivered {}  retrying {}  needs attention {}  results read {}   ",
@@ -1106,21 +1185,34 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
                 }
             })?)
         }
-        Command::Sync(SyncCommand::Status) => json(app.sync_status(true)?),
+        Command::Sync(SyncCommand::Status) => json(app.sync_status(actor, true)?),
         Command::Sync(SyncCommand::List { status, customer, page }) => {
-            json(app.sync_list(status.as_deref(), customer.as_deref(), page.limit, page.after.as_deref())?)
+            json(app.sync_list(actor, status.as_deref(), customer.as_deref(), page.limit, page.after.as_deref())?)
         }
-        Command::Sync(SyncCommand::Retry { id }) => json(app.sync_retry(&actor, &id)?),
+        Command::Sync(SyncCommand::Retry { id }) => json(app.sync_retry(actor, &id)?),
         Command::Sync(SyncCommand::Discard { id, reason }) => {
-            json(app.sync_discard(&actor, &id, Some(&reason.reason))?)
+            submitted(app.sync_discard(actor, &id, Some(&reason.reason))?)
         }
         Command::Sim { .. } => unreachable!("served before the data directory is opened"),
-        Command::File(FileCommand::Attach { path }) => json(app.attach_file(&path)?),
-        Command::File(FileCommand::Read { reference }) => json(app.file_content(&reference)?),
+        Command::User(command) => user(&mut app, actor, command, ctx),
+        Command::Approval(ApprovalCommand::List { state, kind, customer, page }) => {
+            let query = ApprovalQuery { state, kind, customer_id: customer, limit: page.limit, after: page.after };
+            json(app.approvals(actor, &query)?)
+        }
+        Command::Approval(ApprovalCommand::Show { id }) => json(app.approval(actor, &id)?),
+        Command::Approval(ApprovalCommand::Approve { id, reason }) => {
+            json(app.approve(actor, &id, reason.as_deref())?)
+        }
+        Command::Approval(ApprovalCommand::Reject { id, reason }) => {
+            json(app.reject_approval(actor, &id, Some(&reason.reason))?)
+        }
+        Command::Approval(ApprovalCommand::Withdraw { id }) => json(app.withdraw_approval(actor, &id)?),
+        Command::File(FileCommand::Attach { path }) => json(app.attach_file(actor, &path)?),
+        Command::File(FileCommand::Read { reference }) => json(app.file_content(actor, &reference)?),
         Command::Dev(DevCommand::Generate { customers, seed, now }) => {
             let progress = std::io::stderr().is_terminal() && !ctx.quiet_progress;
             let options = dossier_app::generate::GenerateOptions { customers, seed, now };
-            let report = app.generate(&options, |done, total| {
+            let report = app.generate(actor, &options, |done, total| {
                 if progress {
                     eprint!("\rgenerated {done} of {total} customers   ");
                 }
@@ -1130,36 +1222,151 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
             }
             json(report?)
         }
-        Command::Dev(DevCommand::CheckDerived) => json(app.check_derived()?),
+        Command::Dev(DevCommand::CheckDerived) => json(app.check_derived(actor)?),
         Command::Audit(AuditCommand::Verify { export: Some(_) }) => {
             unreachable!("checked before the data directory is opened")
         }
-        Command::Audit(AuditCommand::Key) => json(app.device_key(&actor)?),
+        Command::Audit(AuditCommand::Key) => json(app.device_key(actor)?),
         Command::Audit(AuditCommand::Verify { export: None }) => {
             let progress = std::io::stderr().is_terminal() && !ctx.quiet_progress;
-            json(app.audit_verify(|n| {
+            json(app.audit_verify(actor, |n| {
                 if progress {
                     eprint!("\rchecked {n} events   ");
                 }
             })?)
         }
         Command::Audit(AuditCommand::List { entity, page }) => {
-            json(app.audit_events(entity.as_deref(), page.limit, page.after.as_deref())?)
+            json(app.audit_events(actor, entity.as_deref(), page.limit, page.after.as_deref())?)
         }
         Command::Import(ImportCommand::Customers { file, dry_run }) => {
-            import_customers(&mut app, &actor, &file, dry_run, ctx)
+            import_customers(&mut app, actor, &file, dry_run, ctx)
         }
         Command::Import(ImportCommand::Template { .. }) => unreachable!("printed before the data directory is opened"),
         Command::Export(ExportCommand::Customers { filters, sort, output }) => {
             let query = filters.query(sort, None, None);
-            export(output, stdout, |format, out| app.export_customers(&actor, &query, format, out))
+            export(output, stdout, |format, out| app.export_customers(actor, &query, format, out))
         }
         Command::Export(ExportCommand::Cases { filters, output }) => {
             let query = filters.query(None, None);
-            export(output, stdout, |format, out| app.export_cases(&query, format, out))
+            export(output, stdout, |format, out| app.export_cases(actor, &query, format, out))
         }
         Command::Export(ExportCommand::Audit { entity, output }) => {
-            export(output, stdout, |format, out| app.export_audit(&actor, entity.as_deref(), format, out))
+            export(output, stdout, |format, out| app.export_audit(actor, entity.as_deref(), format, out))
+        }
+    }
+}
+
+/// `init --admin NAME`: a new data key under a new passphrase (or, for a directory from before
+/// encryption, its conversion), then the first admin. The name and password are checked before
+/// anything is written. A directory that has its key but no user yet (an init cut short) gets
+/// its admin with the existing passphrase.
+fn init(data_dir: &Path, admin: &str, ctx: &Context) -> Result<Output, Error> {
+    use dossier_app::DirectoryState;
+    let before = dossier_app::directory_state(data_dir)?;
+    let fresh = matches!(before, DirectoryState::New | DirectoryState::Plain);
+    let passphrase = if fresh { ctx.new_passphrase("DOSSIER_PASSPHRASE")? } else { ctx.passphrase()? };
+    if fresh {
+        passphrase.check_new("passphrase")?;
+    }
+    let password = match ctx.password.clone().or_else(|| secret_from_env("DOSSIER_PASSWORD")) {
+        Some(p) => p,
+        None => new_password(ctx, "password", "DOSSIER_PASSWORD")?,
+    };
+    dossier_app::check_new_admin(admin, &password)?;
+    let mut app = if fresh {
+        Dossier::init(data_dir, &passphrase, ctx.kdf, ctx.clock.clone(), ctx.ids.clone())?
+    } else {
+        Dossier::open_with(data_dir, dossier_app::Unlock::Passphrase(&passphrase), ctx.clock.clone(), ctx.ids.clone())?
+    };
+    let admin = app.init_admin(admin, &password)?;
+    json(serde_json::json!({
+        "data_dir": app.data_dir(),
+        "state": "encrypted",
+        "converted": before == DirectoryState::Plain,
+        "admin": admin,
+    }))
+}
+
+/// A secret from the environment, when set and not empty.
+fn secret_from_env(var: &str) -> Option<Password> {
+    std::env::var(var).ok().filter(|v| !v.is_empty()).map(Password::new)
+}
+
+fn sign_in_required(field: &str, message: &str) -> Error {
+    Error::Unauthenticated(
+        dossier_app::error::Problem::new("sign_in_required", message).with_reasons(vec![Reason::field(
+            field,
+            "sign_in_required",
+            message,
+        )]),
+    )
+}
+
+/// Signs the user in: `--user` or `DOSSIER_USER`, and the password from the context,
+/// `DOSSIER_PASSWORD` or a prompt on a terminal; 401 `sign_in_required` when either is missing.
+fn sign_in(app: &Dossier, user: Option<&str>, ctx: &Context) -> Result<Actor, Error> {
+    let user = user.filter(|u| !u.trim().is_empty()).ok_or_else(|| {
+        sign_in_required("user", "say who you are: --user NAME or DOSSIER_USER (and the password in DOSSIER_PASSWORD)")
+    })?;
+    let password = match ctx.password.clone().or_else(|| secret_from_env("DOSSIER_PASSWORD")) {
+        Some(p) => p,
+        None if std::io::stdin().is_terminal() => {
+            Password::new(rpassword::prompt_password("password: ").map_err(|e| prompt_failed(&e))?)
+        }
+        None => {
+            return Err(sign_in_required(
+                "password",
+                "no password: set DOSSIER_PASSWORD, or run the command in a terminal to be asked",
+            ));
+        }
+    };
+    app.sign_in(user, &password)
+}
+
+fn prompt_failed(e: &std::io::Error) -> Error {
+    Error::Unexpected(dossier_app::error::Problem::new(
+        "internal_error",
+        format!("the password prompt failed: {}", e.kind()),
+    ))
+}
+
+/// A new password: from the context, `var`, or asked twice on a terminal; else 400.
+fn new_password(ctx: &Context, field: &str, var: &str) -> Result<Password, Error> {
+    if let Some(p) = ctx.new_password.clone().or_else(|| secret_from_env(var)) {
+        return Ok(p);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::invalid_input(vec![Reason::field(
+            field,
+            "required",
+            format!("no {field}: set {var}, or run the command in a terminal to be asked"),
+        )]));
+    }
+    let first = Password::new(rpassword::prompt_password("new password: ").map_err(|e| prompt_failed(&e))?);
+    let again = Password::new(rpassword::prompt_password("new password again: ").map_err(|e| prompt_failed(&e))?);
+    if !first.same_as(&again) {
+        return Err(Error::invalid_input(vec![Reason::field(
+            field,
+            "password_mismatch",
+            "the two passwords differ: type the same one twice",
+        )]));
+    }
+    Ok(first)
+}
+
+fn user(app: &mut Dossier, actor: &Actor, command: UserCommand, ctx: &Context) -> Result<Output, Error> {
+    match command {
+        UserCommand::Add { name, roles } => {
+            let password = new_password(ctx, "new_password", "DOSSIER_NEW_PASSWORD")?;
+            json(app.add_user(actor, &name, &roles, &password)?)
+        }
+        UserCommand::List => json(app.users(actor)?),
+        UserCommand::Roles { name, roles } => json(app.set_user_roles(actor, &name, &roles)?),
+        UserCommand::Disable { name } => json(app.disable_user(actor, &name)?),
+        UserCommand::Enable { name } => json(app.enable_user(actor, &name)?),
+        UserCommand::Passwd { name } => {
+            let password = new_password(ctx, "new_password", "DOSSIER_NEW_PASSWORD")?;
+            json(app.set_password(actor, name.as_deref(), &password)?)
         }
     }
 }
@@ -1175,7 +1382,7 @@ fn write_failed(e: &std::io::Error) -> Error {
 /// on stderr when it is a terminal.
 fn import_customers(
     app: &mut Dossier,
-    actor: &dossier_app::Actor,
+    actor: &Actor,
     file: &str,
     dry_run: bool,
     ctx: &Context,
@@ -1289,15 +1496,17 @@ fn partial_path(path: &Path) -> PathBuf {
     path.with_file_name(name)
 }
 
-fn customer(app: &mut Dossier, actor: &dossier_app::Actor, command: CustomerCommand) -> Result<Output, Error> {
+fn customer(app: &mut Dossier, actor: &Actor, command: CustomerCommand) -> Result<Output, Error> {
     use CustomerCommand as C;
     let lifecycle = |app: &mut Dossier, id: &str, command, reason: ReasonArg| {
         app.lifecycle(actor, id, command, Some(&reason.reason))
     };
     match command {
         C::Create(input) => json(app.create_customer(actor, &read_input::<CreateCustomerInput>(&input)?)?),
-        C::Show { id } => json(app.customer(&id)?),
-        C::List { state, page } => json(app.list_customers(state.as_deref(), page.limit, page.after.as_deref())?),
+        C::Show { id } => json(app.customer(actor, &id)?),
+        C::List { state, page } => {
+            json(app.list_customers(actor, state.as_deref(), page.limit, page.after.as_deref())?)
+        }
         C::AddAddress { id, input } => json(app.add_address(actor, &id, &read_input(&input)?)?),
         C::AddDocument { id, input } => json(app.add_document(actor, &id, &read_input(&input)?)?),
         C::AddContact { id, input } => json(app.add_contact(actor, &id, &read_input(&input)?)?),
@@ -1313,12 +1522,12 @@ fn customer(app: &mut Dossier, actor: &dossier_app::Actor, command: CustomerComm
         }
         C::Verify { id, level, note } => json(app.verify(actor, &id, &value_name(level), note.as_deref())?),
         C::Activate { id } => json(app.activate(actor, &id)?),
-        C::Reject { id, reason } => json(lifecycle(app, &id, LifecycleCommand::Reject, reason)?),
-        C::Withdraw { id, reason } => json(lifecycle(app, &id, LifecycleCommand::Withdraw, reason)?),
-        C::Close { id, reason } => json(lifecycle(app, &id, LifecycleCommand::Close, reason)?),
-        C::Reactivate { id, reason } => json(lifecycle(app, &id, LifecycleCommand::Reactivate, reason)?),
-        C::UndoRejection { id, reason } => json(lifecycle(app, &id, LifecycleCommand::UndoRejection, reason)?),
-        C::UndoWithdrawal { id, reason } => json(lifecycle(app, &id, LifecycleCommand::UndoWithdrawal, reason)?),
+        C::Reject { id, reason } => submitted(lifecycle(app, &id, LifecycleCommand::Reject, reason)?),
+        C::Withdraw { id, reason } => submitted(lifecycle(app, &id, LifecycleCommand::Withdraw, reason)?),
+        C::Close { id, reason } => submitted(lifecycle(app, &id, LifecycleCommand::Close, reason)?),
+        C::Reactivate { id, reason } => submitted(lifecycle(app, &id, LifecycleCommand::Reactivate, reason)?),
+        C::UndoRejection { id, reason } => submitted(lifecycle(app, &id, LifecycleCommand::UndoRejection, reason)?),
+        C::UndoWithdrawal { id, reason } => submitted(lifecycle(app, &id, LifecycleCommand::UndoWithdrawal, reason)?),
         C::AddControl { id, control_type, set_by, reason_code, reason } => {
             let input =
                 ControlInput { control_type: Some(control_type), set_by: Some(set_by), reason_code: Some(reason_code) };
@@ -1329,7 +1538,7 @@ fn customer(app: &mut Dossier, actor: &dossier_app::Actor, command: CustomerComm
             json(app.reveal(actor, &id, &input)?)
         }
         C::RemoveControl { id, control, reason } => {
-            json(app.remove_control(actor, &id, &control, Some(&reason.reason))?)
+            submitted(app.remove_control(actor, &id, &control, Some(&reason.reason))?)
         }
     }
 }
@@ -1338,7 +1547,7 @@ fn decide_input(d: DecideArgs) -> DecideInput {
     DecideInput { outcome: Some(value_name(d.outcome)), reason: Some(d.reason), failure_codes: d.failure_codes }
 }
 
-fn case(app: &mut Dossier, actor: &dossier_app::Actor, command: CaseCommand) -> Result<Output, Error> {
+fn case(app: &mut Dossier, actor: &Actor, command: CaseCommand) -> Result<Output, Error> {
     match command {
         CaseCommand::Note { id, text } => json(app.add_note(actor, &id, Some(&text))?),
         CaseCommand::Assign { id, assignee, .. } => json(app.assign(actor, &id, assignee.as_deref())?),
@@ -1348,7 +1557,7 @@ fn case(app: &mut Dossier, actor: &dossier_app::Actor, command: CaseCommand) -> 
     }
 }
 
-fn idv(app: &mut Dossier, actor: &dossier_app::Actor, command: IdvCommand) -> Result<Output, Error> {
+fn idv(app: &mut Dossier, actor: &Actor, command: IdvCommand) -> Result<Output, Error> {
     match command {
         IdvCommand::Create { customer, verification_type, method, reference } => {
             let input = CreateVerificationInput {
@@ -1359,8 +1568,10 @@ fn idv(app: &mut Dossier, actor: &dossier_app::Actor, command: IdvCommand) -> Re
             };
             json(app.create_verification(actor, &input)?)
         }
-        IdvCommand::Show { id } => json(app.verification(&id)?),
-        IdvCommand::List { filters, page } => json(app.list_verifications(&filters.query(page.limit, page.after))?),
+        IdvCommand::Show { id } => json(app.verification(actor, &id)?),
+        IdvCommand::List { filters, page } => {
+            json(app.list_verifications(actor, &filters.query(page.limit, page.after))?)
+        }
         IdvCommand::Advance { id, to, outcome, failure_codes, checks } => {
             let mut compliance_checks = Vec::new();
             for check in checks {
@@ -1381,20 +1592,24 @@ fn idv(app: &mut Dossier, actor: &dossier_app::Actor, command: IdvCommand) -> Re
             };
             json(app.advance_verification(actor, &id, &input)?)
         }
-        IdvCommand::Decide { id, decision } => json(app.decide_verification(actor, &id, &decide_input(decision))?),
+        IdvCommand::Decide { id, decision } => {
+            submitted(app.decide_verification(actor, &id, &decide_input(decision))?)
+        }
         IdvCommand::Case(command) => case(app, actor, command),
     }
 }
 
-fn edd(app: &mut Dossier, actor: &dossier_app::Actor, command: EddCommand) -> Result<Output, Error> {
+fn edd(app: &mut Dossier, actor: &Actor, command: EddCommand) -> Result<Output, Error> {
     match command {
         EddCommand::Open { customer } => json(app.open_edd(actor, &customer)?),
-        EddCommand::Show { id } => json(app.verification(&id)?),
+        EddCommand::Show { id } => json(app.verification(actor, &id)?),
         EddCommand::Evidence { id, item, reference, description } => {
             let input = EvidenceInput { item: Some(item), reference: Some(reference), description };
             json(app.add_evidence(actor, &id, &input)?)
         }
-        EddCommand::Decide { id, decision } => json(app.decide_verification(actor, &id, &decide_input(decision))?),
+        EddCommand::Decide { id, decision } => {
+            submitted(app.decide_verification(actor, &id, &decide_input(decision))?)
+        }
         EddCommand::Case(command) => case(app, actor, command),
     }
 }

@@ -4,22 +4,10 @@
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::access::UserName;
 use crate::ids::AuditEventId;
-use crate::values::{Text, ValueError};
+use crate::values::Text;
 use crate::word_enum;
-
-/// The person (or process) acting.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor(Text);
-
-impl Actor {
-    pub fn parse(raw: &str) -> Result<Self, ValueError> {
-        Text::parse(raw, 64).map(Self)
-    }
-    pub fn as_str(&self) -> &str {
-        self.0.as_str()
-    }
-}
 
 word_enum!(
     /// The kind of entity an audit event is about.
@@ -30,6 +18,7 @@ word_enum!(
         Device = "device",
         /// A bulk export that carries personal data out of the database.
         Export = "export",
+        User = "user",
     }
 );
 
@@ -39,7 +28,8 @@ word_enum!(
 pub struct AuditEvent {
     pub id: AuditEventId,
     pub at: OffsetDateTime,
-    pub actor: Actor,
+    /// Who acted: a user's name, or a process's (`sync`).
+    pub actor: UserName,
     pub action: &'static str,
     pub entity_kind: EntityKind,
     pub entity_id: Uuid,

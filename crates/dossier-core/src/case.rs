@@ -3,7 +3,7 @@
 
 use time::OffsetDateTime;
 
-use crate::audit::Actor;
+use crate::access::UserName;
 use crate::ids::{CustomerId, DecisionId, EvidenceId, KycResultId, NoteId, VerificationId};
 use crate::values::Text;
 use crate::verification::{FailureCodeValue, Outcome};
@@ -17,7 +17,7 @@ pub struct Evidence {
     pub item: String,
     pub reference: Text,
     pub description: Option<Text>,
-    pub added_by: Actor,
+    pub added_by: UserName,
     pub added_at: OffsetDateTime,
 }
 
@@ -30,7 +30,7 @@ pub fn missing_evidence<'a>(checklist: &'a [String], evidence: &[Evidence]) -> V
 pub struct Note {
     pub id: NoteId,
     pub verification_id: VerificationId,
-    pub author: Actor,
+    pub author: UserName,
     pub text: Text,
     pub created_at: OffsetDateTime,
 }
@@ -58,7 +58,7 @@ pub struct Decision {
     pub reason: Text,
     pub failure_codes: Vec<FailureCodeValue>,
     pub evidence: Vec<EvidenceId>,
-    pub decided_by: Actor,
+    pub decided_by: UserName,
     pub decided_at: OffsetDateTime,
 }
 
@@ -113,6 +113,6 @@ pub struct KycResult {
     pub reason_codes: Vec<String>,
     pub questions: Vec<OowQuestion>,
     pub detail: String,
-    pub actor: Actor,
+    pub actor: UserName,
     pub created_at: OffsetDateTime,
 }

@@ -71,4 +71,8 @@ define_id!(
     OutboxId,
     /// One conflict case.
     ConflictId,
+    /// One user who signs in.
+    UserId,
+    /// One four-eyes approval request.
+    ApprovalId,
 );

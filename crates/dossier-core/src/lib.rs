@@ -3,6 +3,8 @@
 //! This crate does no IO: no SQLite, no HTTP, no clock, no randomness. The current time and
 //! new ids are always arguments, so every rule here is testable with plain values.
 
+pub mod access;
+pub mod approval;
 pub mod audit;
 pub mod case;
 pub mod customer;
@@ -16,7 +18,9 @@ pub mod sync;
 pub mod values;
 pub mod verification;
 
-pub use audit::{Actor, AuditEvent, EntityKind};
+pub use access::{Actor, MATRIX, Permission, Role, RoleRequired, UserName};
+pub use approval::{ApprovalKind, ApprovalState, CheckRefusal};
+pub use audit::{AuditEvent, EntityKind};
 pub use case::*;
 pub use customer::*;
 pub use gate::{GateReason, activate_gate, verify_gate};

@@ -412,7 +412,7 @@ pub struct Verification {
     /// When an unfinished verification expires (per method; `None` when there is no deadline).
     pub expires_at: Option<OffsetDateTime>,
     /// Case work: who has it, when it is due, until when it is snoozed.
-    pub assignee: Option<crate::audit::Actor>,
+    pub assignee: Option<crate::access::UserName>,
     pub sla_due_at: Option<OffsetDateTime>,
     pub snoozed_until: Option<time::Date>,
     /// EDD only: the evidence the case must hold before it can pass.

@@ -678,7 +678,7 @@ impl From<&BulkBatch> for EncodedBatch {
                     w.opt_ts(expired_at),
                     w.t_opt(&v.external_reference),
                     w.opt_ts(v.expires_at),
-                    w.opt_text(v.assignee.as_ref().map(Actor::as_str)),
+                    w.opt_text(v.assignee.as_ref().map(UserName::as_str)),
                     w.opt_ts(v.sla_due_at),
                     w.date(v.snoozed_until),
                     w.text(v.checklist.join(",")),

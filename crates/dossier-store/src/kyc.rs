@@ -27,8 +27,8 @@ fn opt_ts(value: Option<String>, table: &'static str, column: &'static str) -> R
     value.map(|v| codec::parse_timestamp(&v, table, column)).transpose()
 }
 
-fn actor(value: String, table: &'static str, column: &'static str) -> Result<Actor> {
-    Actor::parse(&value).or_corrupt(table, column)
+fn actor(value: String, table: &'static str, column: &'static str) -> Result<UserName> {
+    UserName::parse(&value).or_corrupt(table, column)
 }
 
 const VERIFICATION_COLUMNS: &str = "id, customer_id, verification_type, method, state, outcome, failure_codes, \
@@ -150,7 +150,7 @@ impl Tx<'_> {
                 expired_at,
                 v.external_reference.as_ref().map(Text::as_str),
                 v.expires_at.map(codec::timestamp),
-                v.assignee.as_ref().map(Actor::as_str),
+                v.assignee.as_ref().map(UserName::as_str),
                 v.sla_due_at.map(codec::timestamp),
                 v.snoozed_until.map(codec::date),
                 codes_text(v.checklist.iter().map(String::as_str)),

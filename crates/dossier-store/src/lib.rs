@@ -8,6 +8,7 @@
 //! [`Store::write`], one `BEGIN IMMEDIATE` transaction per command, so a change, its audit event
 //! and (later) its outbox row commit together or not at all.
 
+mod approvals;
 mod audit;
 mod bulk;
 mod codec;
@@ -16,18 +17,21 @@ mod encryption;
 mod kyc;
 mod migrations;
 mod outbox;
+mod users;
 
 use std::path::Path;
 use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
+pub use approvals::{ApprovalFilter, ApprovalRow};
 pub use audit::{AuditRecord, AuditRow, ChainCheck, DeviceKeyRow, GENESIS, chain_hash};
 pub use bulk::{BulkBatch, BulkCustomer, BulkLoad, BulkRisk, EncodedBatch, RowCounts};
 pub use encryption::{DatabaseKind, KEY_BYTES, database_kind, encrypt_plain, raw_key_literal};
 pub use kyc::{DashboardStats, Derived, QueueCursor, QueueFilter, QueueRow, QueueSort, VerificationFilter};
 pub use migrations::{MIGRATIONS, schema_version};
 pub use outbox::{Claimed, ConflictRow, NewOutbox, OutboxCount, OutboxRow, ProviderRow};
+pub use users::UserRow;
 
 /// What can go wrong below the domain. Messages never contain row values.
 #[derive(Debug, thiserror::Error)]
@@ -166,6 +170,23 @@ impl Tx<'_> {
                 Err(e)
             }
         }
+    }
+}
+
+impl Tx<'_> {
+    /// Runs `f` inside a savepoint that is always rolled back: `f` sees its own writes and every
+    /// constraint, and the transaction goes on as if it had not run. A four-eyes request is
+    /// validated this way, exactly as its approval would apply it.
+    pub fn rehearse<T, E: From<StoreError>>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
+        let run = |sql: &str| -> Result<()> {
+            self.conn().prepare_cached(sql)?.execute([])?;
+            Ok(())
+        };
+        run("SAVEPOINT rehearsal")?;
+        let value = f(self);
+        run("ROLLBACK TO rehearsal")?;
+        run("RELEASE rehearsal")?;
+        value
     }
 }
 

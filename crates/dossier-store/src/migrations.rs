@@ -15,7 +15,9 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0005_outbox_by_customer.sql", include_str!("../../../migrations/0005_outbox_by_customer.sql")),
     ("0006_dashboard_counts.sql", include_str!("../../../migrations/0006_dashboard_counts.sql")),
     ("0007_audit_chain.sql", include_str!("../../../migrations/0007_audit_chain.sql")),
-    ("0008_device_key.sql", include_str!("../../../migrations/0008_device_key.sql")),
+    ("0008_users.sql", include_str!("../../../migrations/0008_users.sql")),
+    ("0009_approvals.sql", include_str!("../../../migrations/0009_approvals.sql")),
+    ("0010_device_key.sql", include_str!("../../../migrations/0010_device_key.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

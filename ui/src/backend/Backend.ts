@@ -38,6 +38,11 @@ import type { RevealedView } from '../bindings/RevealedView';
 import type { BackupView } from '../bindings/BackupView';
 import type { RestoreView } from '../bindings/RestoreView';
 import type { SessionState } from '../bindings/SessionState';
+import type { ApprovalQuery } from '../bindings/ApprovalQuery';
+import type { ApprovalView } from '../bindings/ApprovalView';
+import type { Submitted } from '../bindings/Submitted';
+import type { PendingApproval } from '../bindings/PendingApproval';
+import type { UserView } from '../bindings/UserView';
 import type { StoredFileView } from '../bindings/StoredFileView';
 import type { SyncProgress } from '../bindings/SyncProgress';
 import type { SyncRunView } from '../bindings/SyncRunView';
@@ -69,9 +74,11 @@ export type Unlisten = () => void;
 export interface Backend {
   /** Locked or not, and whether the data directory must be set up first. Works while locked. */
   sessionState(): Promise<SessionState>;
-  /** A new (or plain) data directory: encrypt it under a new passphrase and unlock it. */
-  setUp(passphrase: string): Promise<AppInfo>;
-  unlock(passphrase: string): Promise<AppInfo>;
+  /** A new (or plain) data directory: encrypt it under a new passphrase, make its first admin
+   *  and sign them in. */
+  setUp(passphrase: string, admin: string, password: string): Promise<AppInfo>;
+  /** Open the data with its passphrase and sign `user` in. */
+  unlock(passphrase: string, user: string, password: string): Promise<AppInfo>;
   /** Closes the data and forgets the key until the next unlock. */
   lock(): Promise<void>;
   appInfo(): Promise<AppInfo>;
@@ -95,20 +102,23 @@ export interface Backend {
   activateCustomer(id: string): Promise<CustomerView>;
   /** One masked number in clear; audited as `pii.revealed`. */
   reveal(id: string, input: RevealInput): Promise<RevealedView>;
-  lifecycle(id: string, action: LifecycleAction, reason: string): Promise<CustomerView>;
+  /** Undoing a rejection waits for a second person: then the pending request comes back. */
+  lifecycle(id: string, action: LifecycleAction, reason: string): Promise<Submitted<CustomerView>>;
 
   listVerifications(query: VerificationQuery): Promise<Page<VerificationView>>;
   getVerification(id: string): Promise<VerificationView>;
   createVerification(input: CreateVerificationInput): Promise<VerificationView>;
   openEdd(customerId: string): Promise<VerificationView>;
   advanceVerification(id: string, input: AdvanceVerificationInput): Promise<VerificationView>;
-  decideVerification(id: string, input: DecideInput): Promise<VerificationView>;
+  /** EDD decisions wait for a second person: then the pending request comes back. */
+  decideVerification(id: string, input: DecideInput): Promise<Submitted<VerificationView>>;
   addEvidence(id: string, input: EvidenceInput): Promise<VerificationView>;
   addNote(id: string, text: string): Promise<VerificationView>;
   assignCase(id: string, assignee: string | null): Promise<VerificationView>;
   snoozeCase(id: string, until: string | null, reason: string | null): Promise<VerificationView>;
 
-  performKyc(customerId: string, input: PerformKycInput): Promise<KycResultsView>;
+  /** A client verification override waits for a second person. */
+  performKyc(customerId: string, input: PerformKycInput): Promise<Submitted<KycResultsView>>;
   kycResults(customerId: string): Promise<KycResultsView>;
   identityStatus(customerId: string): Promise<IdentityStatusView>;
   risk(customerId: string): Promise<RiskView>;
@@ -125,7 +135,20 @@ export interface Backend {
   syncList(query: SyncListQuery): Promise<Page<OutboxView>>;
   syncRun(): Promise<SyncRunView>;
   syncRetry(id: string): Promise<OutboxView>;
-  syncDiscard(id: string, reason: string): Promise<OutboxView>;
+  /** Discarding waits for a second person. */
+  syncDiscard(id: string, reason: string): Promise<Submitted<OutboxView>>;
+
+  listApprovals(query: ApprovalQuery): Promise<Page<ApprovalView>>;
+  approve(id: string, reason: string | null): Promise<ApprovalView>;
+  rejectApproval(id: string, reason: string): Promise<ApprovalView>;
+  withdrawApproval(id: string): Promise<ApprovalView>;
+
+  listUsers(): Promise<UserView[]>;
+  addUser(name: string, roles: string[], password: string): Promise<UserView>;
+  setUserRoles(name: string, roles: string[]): Promise<UserView>;
+  disableUser(name: string): Promise<UserView>;
+  enableUser(name: string): Promise<UserView>;
+  changePassword(name: string | null, password: string): Promise<UserView>;
 
   /** `pick_file`: the OS dialog, then the chosen scan is attached; null when cancelled. */
   openFile(): Promise<StoredFileView | null>;
@@ -193,4 +216,15 @@ export function toBackendError(raw: unknown): BackendError {
     message: 'the desktop backend did not answer as expected',
     reasons: [],
   });
+}
+
+/** The request a command came back with when it waits for a second person, if it does. */
+export function pendingOf<T>(s: Submitted<T>): PendingApproval | null {
+  const p = s as unknown as PendingApproval;
+  return p && typeof p === 'object' && p.status === 202 && 'pending_approval' in p ? p : null;
+}
+
+/** The view a command came back with when it was applied at once. */
+export function appliedOf<T>(s: Submitted<T>): T | null {
+  return pendingOf(s) ? null : (s as T);
 }

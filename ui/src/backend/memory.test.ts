@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import { individualInput } from '../test/fixtures';
+import { pendingOf } from './Backend';
 import { MemoryBackend } from './memory';
 
 describe('in-memory test double', () => {
@@ -33,7 +34,14 @@ describe('in-memory test double', () => {
     await expect(b.openEdd(c.id)).rejects.toMatchObject({ body: { status: 409, code: 'data_exists' } });
     await expect(b.lifecycle(c.id, 'reject', 'x')).rejects.toMatchObject({ body: { code: 'invalid_transition' } });
     for (const item of edd.checklist!.map((i) => i.item)) await b.addEvidence(edd.id, { item, reference: `/f/${item}`, description: null });
-    await b.decideVerification(edd.id, { outcome: 'passed', reason: 'ok', failure_codes: [] });
+    // Four-eyes: the decision waits for a second supervisor, who may not be its maker.
+    const held = pendingOf(await b.decideVerification(edd.id, { outcome: 'passed', reason: 'ok', failure_codes: [] }));
+    expect(held?.pending_approval.kind).toBe('edd_decision');
+    expect((await b.getCustomer(c.id)).edd_status).not.toBe('passed');
+    await expect(b.approve(held!.pending_approval.id, null)).rejects.toMatchObject({ body: { code: 'four_eyes_same_user' } });
+    b.users.push({ name: 'sam', roles: ['supervisor'], active: true, password: 'sam-password-1', created_at: '2026-01-01T00:00:00Z' });
+    await b.unlock('memory passphrase', 'sam', 'sam-password-1');
+    expect((await b.approve(held!.pending_approval.id, 'checked')).state).toBe('approved');
     const after = await b.getCustomer(c.id);
     expect(after.edd_status).toBe('passed');
     expect(after.activity_limits?.tier).toBe('edd');

@@ -46,6 +46,10 @@ import type { StoredFileView } from '../bindings/StoredFileView';
 import type { SyncProgress } from '../bindings/SyncProgress';
 import type { Backend, LifecycleAction, Unlisten, VerifyLevel } from './Backend';
 import type { SessionState } from '../bindings/SessionState';
+import type { ApprovalQuery } from '../bindings/ApprovalQuery';
+import type { ApprovalView } from '../bindings/ApprovalView';
+import type { Submitted } from '../bindings/Submitted';
+import type { UserView } from '../bindings/UserView';
 import type { RevealInput } from '../bindings/RevealInput';
 import type { RevealedView } from '../bindings/RevealedView';
 import type { BackupView } from '../bindings/BackupView';
@@ -226,7 +230,7 @@ export function defaultPolicy(): PolicyDto {
 }
 
 export class MemoryBackend implements Backend {
-  private readonly actor: string;
+  private actor: string;
   private readonly clock: () => Date;
   /** Simulated latency per call (public so the dev seed can run fast, then slow down). */
   latencyMs: number;
@@ -562,6 +566,7 @@ export class MemoryBackend implements Backend {
         verified && tier ? { tier, limits: (this.policy.activity_limits[tier] ?? []).map((l) => ({ ...l })) } : null,
       // The test double talks to no provider.
       provider_statuses: [],
+      pending_approvals: this.approvalList.filter((a) => a.state === 'pending' && a.customer_id === c.id).map(clone),
     };
     if (c.person) view.person = c.person;
     if (c.institution) view.institution = c.institution;
@@ -640,23 +645,33 @@ export class MemoryBackend implements Backend {
     }), true);
   }
 
-  async setUp(passphrase: string): Promise<AppInfo> {
+  async setUp(passphrase: string, admin: string, password: string): Promise<AppInfo> {
     await this.tick(() => {
+      if ([...password].length < 12) {
+        throw invalidInput([{ code: 'password_too_short', message: 'password must have at least 12 characters', field: 'password' }]);
+      }
       if (this.passphrase !== undefined) throw err(409, 'already_initialised', 'this data directory is already set up');
       if ([...passphrase].length < 10) {
         throw invalidInput([{ code: 'passphrase_too_short', message: 'passphrase must be at least 10 characters long', field: 'passphrase' }]);
       }
       this.passphrase = passphrase;
+      this.users = [{ name: admin, roles: ['admin'], active: true, password, created_at: this.nowIso() }];
+      this.actor = admin;
       this.unlocked = true;
     }, true);
     return this.appInfo();
   }
 
-  async unlock(passphrase: string): Promise<AppInfo> {
+  async unlock(passphrase: string, user: string, password: string): Promise<AppInfo> {
     await this.tick(() => {
       if (passphrase !== this.passphrase) {
         throw err(401, 'wrong_passphrase', 'the passphrase does not open this data directory: check it and try again', []);
       }
+      const u = this.users.find((x) => x.name.toLowerCase() === user.toLowerCase());
+      if (this.users.length && (!u || !u.active || u.password !== password)) {
+        throw err(401, 'sign_in_failed', 'the user name or password is wrong, or the user is disabled');
+      }
+      if (u) this.actor = u.name;
       this.unlocked = true;
     }, true);
     return this.appInfo();
@@ -666,6 +681,185 @@ export class MemoryBackend implements Backend {
     await this.tick(() => {
       this.unlocked = false;
     }, true);
+  }
+
+  /** Users as the backend keeps them (passwords in clear: a test double). */
+  users: Array<{ name: string; roles: string[]; active: boolean; password: string; created_at: string }> = [];
+  approvalList: ApprovalView[] = [];
+  private heldRuns = new Map<string, () => Promise<unknown>>();
+
+  private roles(): string[] {
+    return this.users.find((u) => u.name === this.actor)?.roles ?? ['branch_staff', 'officer', 'supervisor', 'admin'];
+  }
+
+  private userView(u: MemoryBackend['users'][number]): UserView {
+    return { id: `user-${u.name}`, name: u.name, roles: [...u.roles] as UserView['roles'], active: u.active, created_at: u.created_at, created_by: 'admin', updated_at: u.created_at, updated_by: 'admin' };
+  }
+
+  private requireRole(roles: string[], permission: string) {
+    if (!this.roles().some((r) => roles.includes(r))) {
+      throw err(403, 'role_required', `this needs the ${permission} permission, which ${roles.join(', ')} hold`);
+    }
+  }
+
+  /** Everything a command can change, to rehearse one and undo it. */
+  private snapshot() {
+    return clone({ customers: this.customers, verifications: this.verifications, decisionLog: this.decisionLog, audit: this.audit, outbox: this.outbox, seq: this.seq, auditSeq: this.auditSeq });
+  }
+
+  private restore(snap: ReturnType<MemoryBackend['snapshot']>) {
+    Object.assign(this, snap);
+  }
+
+  private syncPending() {
+    for (const v of this.verifications) {
+      v.pending_approvals = this.approvalList.filter((a) => a.state === 'pending' && a.entity_id === v.id).map(clone);
+    }
+  }
+
+  /** Four-eyes: the command is rehearsed in full (so a refusal comes now), then held until a
+   *  second supervisor approves it. */
+  private async held<T>(kind: string, entityId: string, customerId: string, command: JsonValue, makerReason: string | null, run: () => Promise<T>): Promise<Submitted<T>> {
+    const snap = this.snapshot();
+    try {
+      await run();
+    } finally {
+      this.restore(snap);
+    }
+    if (this.approvalList.some((a) => a.state === 'pending' && a.kind === kind && a.entity_id === entityId)) {
+      throw err(409, 'approval_pending', 'a request of that kind about this already waits for approval');
+    }
+    const a: ApprovalView = {
+      id: this.nextId(),
+      seq: this.approvalList.length + 1,
+      kind,
+      entity_id: entityId,
+      customer_id: customerId,
+      command,
+      maker: this.actor,
+      maker_reason: makerReason,
+      created_at: this.nowIso(),
+      state: 'pending',
+      checker: null,
+      decided_at: null,
+      checker_reason: null,
+    };
+    this.approvalList.push(a);
+    this.heldRuns.set(a.id, run);
+    this.record('approval.requested', 'customer', customerId, makerReason, { kind, approval_id: a.id });
+    this.syncPending();
+    return { status: 202, pending_approval: clone(a) };
+  }
+
+  private approval(id: string): ApprovalView {
+    const a = this.approvalList.find((x) => x.id === id);
+    if (!a) throw err(404, 'approval_not_found', 'no approval request with that id');
+    if (a.state !== 'pending') throw err(409, 'approval_not_pending', 'the request is decided already');
+    return a;
+  }
+
+  async listApprovals(q: ApprovalQuery): Promise<Page<ApprovalView>> {
+    return this.tick(() => {
+      const items = this.approvalList.filter((a) => (!q.state || a.state === q.state) && (!q.kind || a.kind === q.kind) && (!q.customer_id || a.customer_id === q.customer_id));
+      return { items, next: null };
+    });
+  }
+
+  async approve(id: string, reason: string | null): Promise<ApprovalView> {
+    const a = this.approval(id);
+    this.requireRole(['supervisor'], 'approve');
+    if (a.maker === this.actor) throw err(403, 'four_eyes_same_user', 'a second person must approve: you asked for this one');
+    const checker = this.actor;
+    this.actor = a.maker;
+    try {
+      await this.heldRuns.get(id)!();
+    } finally {
+      this.actor = checker;
+    }
+    Object.assign(a, { state: 'approved', checker, decided_at: this.nowIso(), checker_reason: reason });
+    this.record('approval.approved', 'customer', a.customer_id, reason, { kind: a.kind, approval_id: a.id, maker: a.maker });
+    this.syncPending();
+    return clone(a);
+  }
+
+  async rejectApproval(id: string, reason: string): Promise<ApprovalView> {
+    const a = this.approval(id);
+    this.requireRole(['supervisor'], 'approve');
+    if (a.maker === this.actor) throw err(403, 'four_eyes_same_user', 'a second person must decide: you asked for this one');
+    Object.assign(a, { state: 'rejected', checker: this.actor, decided_at: this.nowIso(), checker_reason: reason });
+    this.record('approval.rejected', 'customer', a.customer_id, reason, { kind: a.kind, approval_id: a.id });
+    this.syncPending();
+    return this.tick(() => a);
+  }
+
+  async withdrawApproval(id: string): Promise<ApprovalView> {
+    const a = this.approval(id);
+    if (a.maker !== this.actor) throw err(403, 'not_the_maker', 'only whoever asked can withdraw a request');
+    Object.assign(a, { state: 'withdrawn', decided_at: this.nowIso() });
+    this.syncPending();
+    return this.tick(() => a);
+  }
+
+  async listUsers(): Promise<UserView[]> {
+    return this.tick(() => {
+      this.requireRole(['admin'], 'manage_users');
+      return this.users.map((u) => this.userView(u));
+    });
+  }
+
+  async addUser(name: string, roles: string[], password: string): Promise<UserView> {
+    return this.tick(() => {
+      this.requireRole(['admin'], 'manage_users');
+      if (this.users.some((u) => u.name.toLowerCase() === name.toLowerCase())) throw err(409, 'user_exists', 'another user has this name');
+      if ([...password].length < 12) throw invalidInput([{ code: 'password_too_short', message: 'password must have at least 12 characters', field: 'password' }]);
+      const u = { name, roles: [...roles], active: true, password, created_at: this.nowIso() };
+      this.users.push(u);
+      this.record('user.add', 'user', `user-${name}`, null, { roles });
+      return this.userView(u);
+    });
+  }
+
+  private user(name: string) {
+    const u = this.users.find((x) => x.name.toLowerCase() === name.toLowerCase());
+    if (!u) throw err(404, 'user_not_found', 'no user with that name');
+    return u;
+  }
+
+  async setUserRoles(name: string, roles: string[]): Promise<UserView> {
+    return this.tick(() => {
+      this.requireRole(['admin'], 'manage_users');
+      const u = this.user(name);
+      u.roles = [...roles];
+      return this.userView(u);
+    });
+  }
+
+  async disableUser(name: string): Promise<UserView> {
+    return this.tick(() => {
+      this.requireRole(['admin'], 'manage_users');
+      const u = this.user(name);
+      if (u.name === this.actor) throw err(403, 'cannot_disable_self', 'you cannot disable yourself');
+      u.active = false;
+      return this.userView(u);
+    });
+  }
+
+  async enableUser(name: string): Promise<UserView> {
+    return this.tick(() => {
+      this.requireRole(['admin'], 'manage_users');
+      const u = this.user(name);
+      u.active = true;
+      return this.userView(u);
+    });
+  }
+
+  async changePassword(name: string | null, password: string): Promise<UserView> {
+    return this.tick(() => {
+      const u = this.user(name ?? this.actor);
+      if (u.name !== this.actor) this.requireRole(['admin'], 'manage_users');
+      u.password = password;
+      return this.userView(u);
+    });
   }
 
   /** Backups written so far, by path: the customers at that moment and the passphrase. */
@@ -710,7 +904,7 @@ export class MemoryBackend implements Backend {
 
   async appInfo(): Promise<AppInfo> {
     return this.tick(
-      () => ({ data_dir: this.dataDir, version: '0.1.0-memory', actor: this.unlocked ? this.actor : '', sandbox_url: null, launched_at_ms: 0 }),
+      () => ({ data_dir: this.dataDir, version: '0.1.0-memory', actor: this.unlocked ? this.actor : '', roles: this.unlocked ? this.roles() : [], sandbox_url: null, launched_at_ms: 0 }),
       true,
     );
   }
@@ -1136,7 +1330,14 @@ export class MemoryBackend implements Backend {
     });
   }
 
-  async lifecycle(id: string, action: LifecycleAction, reason: string) {
+  async lifecycle(id: string, action: LifecycleAction, reason: string): Promise<Submitted<CustomerView>> {
+    if (action === 'undo_rejection') {
+      return this.held('undo_rejection', id, id, { command: 'undo_rejection', customer_id: id, reason }, reason, () => this.applyLifecycle(id, action, reason));
+    }
+    return this.applyLifecycle(id, action, reason);
+  }
+
+  private async applyLifecycle(id: string, action: LifecycleAction, reason: string) {
     return this.change(id, (c) => {
       if (!reason || !reason.trim()) {
         throw invalidInput([{ code: 'required', message: 'reason is required and must not be empty', field: 'reason' }]);
@@ -1216,6 +1417,7 @@ export class MemoryBackend implements Backend {
       snoozed_until: null,
       notes: [],
       decisions: [],
+      pending_approvals: [],
     };
     const minutes = this.policy.verification_deadline_minutes[method];
     if (minutes !== undefined) v.expires_at = new Date(Date.parse(now) + minutes * 60_000).toISOString();
@@ -1312,7 +1514,15 @@ export class MemoryBackend implements Backend {
     });
   }
 
-  async decideVerification(id: string, input: Parameters<Backend['decideVerification']>[1]) {
+  async decideVerification(id: string, input: Parameters<Backend['decideVerification']>[1]): Promise<Submitted<VerificationView>> {
+    const v = this.verifications.find((x) => x.id === id);
+    if (v && v.method === EDD_METHOD) {
+      return this.held('edd_decision', id, v.customer_id, { command: 'edd_decision', verification_id: id, input: clone(input) as unknown as JsonValue }, input.reason, () => this.applyDecide(id, input));
+    }
+    return this.applyDecide(id, input);
+  }
+
+  private async applyDecide(id: string, input: Parameters<Backend['decideVerification']>[1]) {
     return this.tick(() => {
       const v = this.verification(id);
       const f = new Fields();
@@ -1779,7 +1989,12 @@ export class MemoryBackend implements Backend {
     });
   }
 
-  async syncDiscard(id: string, reason: string) {
+  async syncDiscard(id: string, reason: string): Promise<Submitted<OutboxView>> {
+    const m = this.outbox.find((x) => x.id === id);
+    return this.held('sync_discard', id, m?.aggregate_id ?? '', { command: 'sync_discard', outbox_id: id, reason }, reason, () => this.applyDiscard(id, reason));
+  }
+
+  private async applyDiscard(id: string, reason: string) {
     return this.tick(() => {
       const m = this.outbox.find((x) => x.id === id);
       if (!m) throw err(404, 'message_not_found', 'no sync message with that id');

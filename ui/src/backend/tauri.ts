@@ -30,8 +30,8 @@ async function on<E extends keyof Events>(name: E, handler: (payload: Events[E])
 export function createTauriBackend(): Backend {
   return {
     sessionState: () => call('session_state', {}),
-    setUp: (passphrase) => call('set_up', { passphrase }),
-    unlock: (passphrase) => call('unlock', { passphrase }),
+    setUp: (passphrase, admin, password) => call('set_up', { passphrase, admin, password }),
+    unlock: (passphrase, user, password) => call('unlock', { passphrase, user, password }),
     lock: () => call('lock', {}).then(() => undefined),
     appInfo: () => call('app_info', {}),
     reveal: (id, input) => call('reveal', { id, input }),
@@ -82,6 +82,18 @@ export function createTauriBackend(): Backend {
     syncRun: () => call('sync_run', {}),
     syncRetry: (id) => call('sync_retry', { id }),
     syncDiscard: (id, reason) => call('sync_discard', { id, reason }),
+
+    listApprovals: (query) => call('list_approvals', { query }),
+    approve: (id, reason) => call('approve', { id, reason }),
+    rejectApproval: (id, reason) => call('reject_approval', { id, reason }),
+    withdrawApproval: (id) => call('withdraw_approval', { id }),
+
+    listUsers: () => call('list_users', {}),
+    addUser: (name, roles, password) => call('add_user', { name, roles, password }),
+    setUserRoles: (name, roles) => call('set_user_roles', { name, roles }),
+    disableUser: (name) => call('disable_user', { name }),
+    enableUser: (name) => call('enable_user', { name }),
+    changePassword: (name, password) => call('change_password', { name, password }),
 
     openFile: () => call('pick_file', {}),
     attachFile: (path) => call('attach_file', { path }),

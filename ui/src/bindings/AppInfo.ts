@@ -5,9 +5,14 @@
  */
 export type AppInfo = { data_dir: string, version: string, 
 /**
- * Who acts; empty while locked.
+ * Who is signed in; empty while locked.
  */
 actor: string, 
+/**
+ * Their roles (`branch_staff`, `officer`, `supervisor`, `admin`): the window offers only
+ * what they may do (the backend checks regardless).
+ */
+roles: Array<string>, 
 /**
  * The loopback address of the in-process sandbox providers, when they run.
  */

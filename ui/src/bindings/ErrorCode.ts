@@ -50,6 +50,15 @@ export type ErrorCode =
   | 'malformed_row'
   | 'duplicate_column'
   | 'output_unwritable'
+  | 'invalid_user_name'
+  | 'password_too_short'
+  | 'password_mismatch'
+  | 'sign_in_required'
+  | 'sign_in_failed'
+  | 'role_required'
+  | 'cannot_disable_self'
+  | 'four_eyes_same_user'
+  | 'not_the_maker'
   | 'domain_rule_violation'
   | 'primary_address_missing'
   | 'identity_document_missing'
@@ -86,9 +95,9 @@ export type ErrorCode =
   | 'locked'
   | 'document_not_found'
   | 'tax_detail_not_found'
-  | 'not_initialised'
+  | 'user_not_found'
+  | 'approval_not_found'
   | 'not_encrypted'
-  | 'already_initialised'
   | 'data_dir_in_use'
   | 'conflict'
   | 'database_too_new'
@@ -97,6 +106,13 @@ export type ErrorCode =
   | 'contact_exists'
   | 'control_exists'
   | 'data_dir_not_empty'
+  | 'not_initialised'
+  | 'already_initialised'
+  | 'user_exists'
+  | 'user_unchanged'
+  | 'last_admin'
+  | 'approval_pending'
+  | 'approval_not_pending'
   | 'audit_chain_broken'
   | 'audit_export_invalid'
   | 'event_hash_mismatch'
@@ -187,6 +203,15 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   malformed_row: { status: null, kind: 'reason', meaning: "a CSV row that cannot be read: wrong number of cells, bad quoting or not UTF-8" },
   duplicate_column: { status: null, kind: 'reason', meaning: "a CSV header that names a column twice" },
   output_unwritable: { status: null, kind: 'reason', meaning: "the --out file could not be created" },
+  invalid_user_name: { status: null, kind: 'reason', meaning: "a user name: 1-64 letters, digits and . _ - @, starting with a letter or digit" },
+  password_too_short: { status: null, kind: 'reason', meaning: "a password shorter than the minimum" },
+  password_mismatch: { status: null, kind: 'reason', meaning: "the password typed twice differs" },
+  sign_in_required: { status: 401, kind: 'both', meaning: "say who you are: --user or DOSSIER_USER, and the password" },
+  sign_in_failed: { status: 401, kind: 'both', meaning: "the user name or password is wrong, or the user is disabled" },
+  role_required: { status: 403, kind: 'both', meaning: "the user's roles do not allow this: the message names the roles that do" },
+  cannot_disable_self: { status: 403, kind: 'both', meaning: "an admin cannot disable their own account" },
+  four_eyes_same_user: { status: 403, kind: 'both', meaning: "a second person must decide a four-eyes request: not its maker" },
+  not_the_maker: { status: 403, kind: 'both', meaning: "only the maker of a request can withdraw it" },
   domain_rule_violation: { status: 403, kind: 'error', meaning: "a gate refused the action: the reasons list every rule not met" },
   primary_address_missing: { status: null, kind: 'reason', meaning: "no primary physical address" },
   identity_document_missing: { status: null, kind: 'reason', meaning: "no valid identity document" },
@@ -223,9 +248,9 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   locked: { status: 401, kind: 'error', meaning: "the desktop app is locked: unlock it to go on" },
   document_not_found: { status: 404, kind: 'both', meaning: "no identity document with that id on this customer" },
   tax_detail_not_found: { status: 404, kind: 'both', meaning: "no tax detail with that id on this customer" },
-  not_initialised: { status: 409, kind: 'error', meaning: "the data directory has not been set up: run dossier init" },
+  user_not_found: { status: 404, kind: 'both', meaning: "no user with that name" },
+  approval_not_found: { status: 404, kind: 'both', meaning: "no approval request with that id" },
   not_encrypted: { status: 409, kind: 'error', meaning: "the data directory is from before encryption: dossier init encrypts it" },
-  already_initialised: { status: 409, kind: 'error', meaning: "the data directory is set up already" },
   data_dir_in_use: { status: 409, kind: 'error', meaning: "the data directory is open in the desktop app: lock or close it first" },
   conflict: { status: 409, kind: 'error', meaning: "the change conflicts with existing data: reload and retry" },
   database_too_new: { status: 409, kind: 'error', meaning: "the database was written by a newer Dossier" },
@@ -234,6 +259,13 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   contact_exists: { status: 409, kind: 'both', meaning: "the customer already has that contact" },
   control_exists: { status: 409, kind: 'both', meaning: "a control of that type is already in place" },
   data_dir_not_empty: { status: 409, kind: 'both', meaning: "the data directory already has customers" },
+  not_initialised: { status: 409, kind: 'both', meaning: "the data directory is not set up (no key, or no users yet): run dossier init --admin NAME" },
+  already_initialised: { status: 409, kind: 'both', meaning: "the data directory is set up already (it has a key and users)" },
+  user_exists: { status: 409, kind: 'both', meaning: "a user with that name exists (letter case aside)" },
+  user_unchanged: { status: 409, kind: 'both', meaning: "the user is already as asked" },
+  last_admin: { status: 409, kind: 'both', meaning: "the change would leave no active admin" },
+  approval_pending: { status: 409, kind: 'both', meaning: "a request of that kind about that entity already waits for approval" },
+  approval_not_pending: { status: 409, kind: 'both', meaning: "the request is already approved, rejected or withdrawn" },
   audit_chain_broken: { status: 409, kind: 'both', meaning: "an audit event no longer matches the hash chain: the trail was changed" },
   audit_export_invalid: { status: 409, kind: 'error', meaning: "a signed audit export was changed after it was signed: the reason names the first line at fault" },
   event_hash_mismatch: { status: null, kind: 'reason', meaning: "an event line of an audit export does not match its own hash" },

@@ -3,6 +3,8 @@
 import type { AddressInput } from './AddressInput';
 import type { AdvanceVerificationInput } from './AdvanceVerificationInput';
 import type { AppInfo } from './AppInfo';
+import type { ApprovalQuery } from './ApprovalQuery';
+import type { ApprovalView } from './ApprovalView';
 import type { AuditEventView } from './AuditEventView';
 import type { BackupView } from './BackupView';
 import type { ContactInput } from './ContactInput';
@@ -33,10 +35,12 @@ import type { RevealedView } from './RevealedView';
 import type { RiskView } from './RiskView';
 import type { SessionState } from './SessionState';
 import type { StoredFileView } from './StoredFileView';
+import type { Submitted } from './Submitted';
 import type { SyncProgress } from './SyncProgress';
 import type { SyncRunView } from './SyncRunView';
 import type { SyncStatusView } from './SyncStatusView';
 import type { TaxDetailInput } from './TaxDetailInput';
+import type { UserView } from './UserView';
 import type { VerificationQuery } from './VerificationQuery';
 import type { VerificationView } from './VerificationView';
 import type { VerifyContactInput } from './VerifyContactInput';
@@ -45,10 +49,10 @@ import type { VerifyContactInput } from './VerifyContactInput';
 export interface Commands {
   /** Whether the app is locked, and whether the data directory needs setting up first. */
   session_state: { args: Record<string, never>; result: SessionState };
-  /** Sets up a new data directory (or encrypts one from before encryption) under a new passphrase, and unlocks it. */
-  set_up: { args: { passphrase: string }; result: AppInfo };
-  /** Unlocks the data directory with its passphrase. A wrong one is 401 `wrong_passphrase`. */
-  unlock: { args: { passphrase: string }; result: AppInfo };
+  /** Sets a data directory up (a new data key under a new passphrase, or the encryption of one from before encryption) with its first admin, and signs the admin in. The admin's name and password are checked before anything is written. A directory that has its key but no user yet takes its existing passphrase and gets its admin. */
+  set_up: { args: { passphrase: string; admin: string; password: string }; result: AppInfo };
+  /** Opens the data directory with its passphrase and signs `user` in. A wrong passphrase is 401 `wrong_passphrase`; a wrong name or password 401 `sign_in_failed`; a directory with no user yet 409 `not_initialised` (set it up). */
+  unlock: { args: { passphrase: string; user: string; password: string }; result: AppInfo };
   /** Locks the app: closes the data, forgets the key, stops the sandbox providers. */
   lock: { args: Record<string, never>; result: null };
   /** Where the data lives, the version, who is acting, and the sandbox's address. */
@@ -66,18 +70,18 @@ export interface Commands {
   verify_contact: { args: { id: string; input: VerifyContactInput }; result: CustomerView };
   verify_customer: { args: { id: string; level: string; note?: string | null }; result: CustomerView };
   activate_customer: { args: { id: string }; result: CustomerView };
-  lifecycle: { args: { id: string; action: string; reason: string }; result: CustomerView };
+  lifecycle: { args: { id: string; action: string; reason: string }; result: Submitted<CustomerView> };
   list_verifications: { args: { query: VerificationQuery }; result: Page<VerificationView> };
   get_verification: { args: { id: string }; result: VerificationView };
   create_verification: { args: { input: CreateVerificationInput }; result: VerificationView };
   open_edd: { args: { id: string }; result: VerificationView };
   advance_verification: { args: { id: string; input: AdvanceVerificationInput }; result: VerificationView };
-  decide_verification: { args: { id: string; input: DecideInput }; result: VerificationView };
+  decide_verification: { args: { id: string; input: DecideInput }; result: Submitted<VerificationView> };
   add_evidence: { args: { id: string; input: EvidenceInput }; result: VerificationView };
   add_note: { args: { id: string; text: string }; result: VerificationView };
   assign_case: { args: { id: string; assignee?: string | null }; result: VerificationView };
   snooze_case: { args: { id: string; until?: string | null; reason?: string | null }; result: VerificationView };
-  perform_kyc: { args: { id: string; input: PerformKycInput }; result: KycResultsView };
+  perform_kyc: { args: { id: string; input: PerformKycInput }; result: Submitted<KycResultsView> };
   kyc_results: { args: { id: string }; result: KycResultsView };
   identity_status: { args: { id: string }; result: IdentityStatusView };
   risk: { args: { id: string }; result: RiskView };
@@ -91,13 +95,33 @@ export interface Commands {
   sync_status: { args: Record<string, never>; result: SyncStatusView };
   sync_list: { args: { status?: string | null; customer?: string | null; limit?: number | null; after?: string | null }; result: Page<OutboxView> };
   sync_retry: { args: { id: string }; result: OutboxView };
-  sync_discard: { args: { id: string; reason: string }; result: OutboxView };
+  sync_discard: { args: { id: string; reason: string }; result: Submitted<OutboxView> };
   /** Copies a scan (PNG, JPEG, GIF, WebP or PDF) into the data directory; returns its reference. */
   attach_file: { args: { path: string }; result: StoredFileView };
   /** A stored scan's bytes (base64) for a preview, by its `file:` reference. */
   read_file: { args: { reference: string }; result: FileContentView };
   /** Drains the outbox on its own thread (the worker runs its own runtime) and reports progress as `sync-progress` events for the progress bar. */
   sync_run: { args: Record<string, never>; result: SyncRunView };
+  /** Four-eyes requests, oldest first, filtered by state, kind or customer. */
+  list_approvals: { args: { query: ApprovalQuery }; result: Page<ApprovalView> };
+  /** Approves another user's request (supervisors): the held command is applied now. */
+  approve: { args: { id: string; reason?: string | null }; result: ApprovalView };
+  /** Rejects another user's request (supervisors): nothing is applied. */
+  reject_approval: { args: { id: string; reason: string }; result: ApprovalView };
+  /** Withdraws one's own request. */
+  withdraw_approval: { args: { id: string }; result: ApprovalView };
+  /** Every user with their roles (admins). */
+  list_users: { args: Record<string, never>; result: Array<UserView> };
+  /** Adds a user with roles and a first password (admins). */
+  add_user: { args: { name: string; roles: Array<string>; password: string }; result: UserView };
+  /** Replaces a user's roles (admins). */
+  set_user_roles: { args: { name: string; roles: Array<string> }; result: UserView };
+  /** Stops a user from signing in (admins; not oneself, not the last admin). */
+  disable_user: { args: { name: string }; result: UserView };
+  /** Lets a disabled user sign in again (admins). */
+  enable_user: { args: { name: string }; result: UserView };
+  /** Changes one's own password, or (admins) another user's. */
+  change_password: { args: { name?: string | null; password: string }; result: UserView };
   /** One masked tax id or document number in clear; the audit trail records who saw which (`pii.revealed`), never the value. */
   reveal: { args: { id: string; input: RevealInput }; result: RevealedView };
   /** Writes a backup to `path`, or to where the system's save dialog says when `path` is null; `null` when the dialog is cancelled. The app keeps working meanwhile. */
@@ -159,6 +183,16 @@ export const COMMAND_NAMES: readonly CommandName[] = [
   'attach_file',
   'read_file',
   'sync_run',
+  'list_approvals',
+  'approve',
+  'reject_approval',
+  'withdraw_approval',
+  'list_users',
+  'add_user',
+  'set_user_roles',
+  'disable_user',
+  'enable_user',
+  'change_password',
   'reveal',
   'backup',
   'restore_backup',

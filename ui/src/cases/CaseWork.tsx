@@ -4,7 +4,7 @@
 import { useMemo, useState } from 'react';
 
 import type { BackendError } from '../backend/Backend';
-import { toBackendError } from '../backend/Backend';
+import { pendingOf, toBackendError } from '../backend/Backend';
 import { useAppInfo, useBackend } from '../backend/context';
 import {
   COMPLIANCE_CHECK_OUTCOMES,
@@ -15,7 +15,9 @@ import {
   humanize,
 } from '../backend/vocab';
 import type { StoredFileView } from '../bindings/StoredFileView';
+import type { Submitted } from '../bindings/Submitted';
 import type { VerificationView } from '../bindings/VerificationView';
+import { PendingBanner } from '../approvals/PendingBanner';
 import { Dialog } from '../components/Dialog';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { AttachError, ScanThumb, ScanViewer, scanName, shortReference } from '../components/Scan';
@@ -42,14 +44,23 @@ export function caseTitle(v: VerificationView): string {
 /** Runs one command on the case and hands back the new view; errors stay beside the control. */
 function useCaseCommand(onChange: (v: VerificationView) => void) {
   const toast = useToast();
+  const backend = useBackend();
   const [busy, setBusy] = useState<string | null>(null);
   const [error, setError] = useState<{ where: string; error: BackendError } | null>(null);
-  const run = async (where: string, work: () => Promise<VerificationView>, done: string): Promise<boolean> => {
+  const run = async (where: string, work: () => Promise<Submitted<VerificationView>>, done: string): Promise<boolean> => {
     setBusy(where);
     setError(null);
     try {
-      const v = await work();
-      onChange(v);
+      const submitted = await work();
+      const pending = pendingOf(submitted);
+      if (pending) {
+        // Held for a second person: show the case as it is, with its pending request.
+        onChange(await backend.getVerification(pending.pending_approval.entity_id));
+        notifyChanged();
+        toast.show('Sent for approval: another supervisor must approve it');
+        return true;
+      }
+      onChange(submitted as VerificationView);
       notifyChanged();
       toast.show(done);
       return true;
@@ -81,6 +92,7 @@ export function CaseWork({ v, onChange }: { v: VerificationView; onChange: (v: V
 
   return (
     <div className="stack" data-testid="case-work" data-case-id={v.id} data-state={v.state}>
+      <PendingBanner approvals={v.pending_approvals ?? []} testId="case-pending-approvals" />
       <div className="panel">
         <div className="panel-title">
           <h2>{caseTitle(v)}</h2>

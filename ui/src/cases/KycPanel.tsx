@@ -3,7 +3,7 @@
 import { useState } from 'react';
 
 import type { BackendError } from '../backend/Backend';
-import { toBackendError } from '../backend/Backend';
+import { appliedOf, toBackendError } from '../backend/Backend';
 import { useBackend } from '../backend/context';
 import { humanize } from '../backend/vocab';
 import type { PerformKycInput } from '../bindings/PerformKycInput';
@@ -34,10 +34,15 @@ export function KycPanel({ customerId, onDone }: { customerId: string; onDone?: 
     setBusy(where);
     setError(null);
     try {
-      const view = await backend.performKyc(customerId, input);
-      results.set(view);
+      const submitted = await backend.performKyc(customerId, input);
+      const view = appliedOf(submitted);
+      if (view) {
+        results.set(view);
+        toast.show(done);
+      } else {
+        toast.show('Sent for approval: another supervisor must approve the override');
+      }
       notifyChanged();
-      toast.show(done);
       onDone?.();
       return true;
     } catch (e) {

@@ -5,7 +5,7 @@ import { useEffect, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
 
 import type { BackendError, LifecycleAction, VerifyLevel } from '../backend/Backend';
-import { toBackendError } from '../backend/Backend';
+import { appliedOf, toBackendError } from '../backend/Backend';
 import { useBackend } from '../backend/context';
 import { EDD_METHOD, IDENTITY_DETAIL_LABELS, OPEN_VERIFICATION_STATES, VERIFICATION_METHODS, VERIFICATION_TYPES, humanize } from '../backend/vocab';
 import type { CustomerView } from '../bindings/CustomerView';
@@ -25,6 +25,7 @@ import { notifyChanged } from '../lib/events';
 import { useAsync } from '../lib/useAsync';
 import { useKeysetList } from '../lib/useKeysetList';
 import { Masked } from '../components/Masked';
+import { PendingBanner } from '../approvals/PendingBanner';
 import { GateChecklist } from '../onboarding/GateChecklist';
 import { href, navigate } from '../shell/router';
 import { CustomerFixList, ExpiryNote } from './CustomerFixList';
@@ -173,6 +174,7 @@ export function CustomerPage({ id, tab }: { id: string; tab: string }) {
         </div>
       </div>
       <ErrorBanner error={actionError} testId="customer-action-error" onDismiss={() => setActionError(null)} />
+      <PendingBanner approvals={c.pending_approvals} testId="customer-pending-approvals" />
       {refusal && tab !== 'overview' && <ErrorBanner error={refusal.error} testId="customer-refusal" onDismiss={() => setRefusal(null)} />}
       <Tabs tabs={TABS} active={tab} hrefFor={(t) => href('customers', c.id, t)} label="Customer sections" />
       <div data-testid={`customer-tab-${tab}`}>
@@ -193,9 +195,15 @@ export function CustomerPage({ id, tab }: { id: string; tab: string }) {
           testId="lifecycle-dialog"
           onClose={() => setLifecycle(null)}
           onConfirm={async (reason) => {
-            const view = await backend.lifecycle(c.id, lifecycle, reason);
-            changed(view);
-            toast.show(`${LIFECYCLE[lifecycle].label}: done`);
+            const submitted = await backend.lifecycle(c.id, lifecycle, reason);
+            const view = appliedOf(submitted);
+            if (view) {
+              changed(view);
+              toast.show(`${LIFECYCLE[lifecycle].label}: done`);
+            } else {
+              changed(await backend.getCustomer(c.id));
+              toast.show('Sent for approval: another supervisor must approve it');
+            }
           }}
         />
       )}

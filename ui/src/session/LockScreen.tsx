@@ -27,6 +27,8 @@ export function LockScreen({
   const setUp = session.directory === 'new' || session.directory === 'plain';
   const [passphrase, setPassphrase] = useState('');
   const [again, setAgain] = useState('');
+  const [user, setUser] = useState('');
+  const [password, setPassword] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<BackendError | null>(null);
   const [mismatch, setMismatch] = useState(false);
@@ -41,9 +43,10 @@ export function LockScreen({
     setMismatch(false);
     setBusy(true);
     try {
-      const info = setUp ? await backend.setUp(passphrase) : await backend.unlock(passphrase);
+      const info = setUp ? await backend.setUp(passphrase, user.trim(), password) : await backend.unlock(passphrase, user.trim(), password);
       setPassphrase('');
       setAgain('');
+      setPassword('');
       onUnlocked(info);
     } catch (raw) {
       setError(toBackendError(raw));
@@ -60,14 +63,14 @@ export function LockScreen({
           <span className="brand-mark" aria-hidden="true" /> Dossier
         </div>
         <h1 id="lock-title" className="lock-title">
-          {setUp ? 'Set up Dossier' : 'Dossier is locked'}
+          {setUp ? 'Set up Dossier' : 'Sign in to Dossier'}
         </h1>
         <p className="lock-text">
           {session.directory === 'plain'
             ? 'This data was written by an earlier version without encryption. Choose a passphrase: Dossier encrypts everything with it before going on.'
             : setUp
               ? 'Choose the passphrase that encrypts everything Dossier keeps on this computer. It cannot be recovered: keep it somewhere safe.'
-              : 'Enter the passphrase to open the data on this computer.'}
+              : 'The passphrase opens the data on this computer; your name and password say who you are.'}
         </p>
         {notice && (
           <div className="lock-notice" role="status" data-testid="lock-notice">
@@ -103,6 +106,27 @@ export function LockScreen({
             />
           </label>
         )}
+        <label className="field">
+          <span className="field-label">{setUp ? 'First admin’s user name' : 'User name'}</span>
+          <input
+            autoComplete="username"
+            value={user}
+            onChange={(e) => setUser(e.target.value)}
+            data-testid="lock-user"
+          />
+        </label>
+        <label className="field">
+          <span className="field-label">{setUp ? 'Their password' : 'Password'}</span>
+          <input
+            type="password"
+            autoComplete={setUp ? 'new-password' : 'current-password'}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+            aria-invalid={error?.code === 'sign_in_failed' ? 'true' : undefined}
+            data-testid="lock-password"
+          />
+          {setUp && <span className="field-hint">At least 12 characters. The admin adds everyone else in Settings.</span>}
+        </label>
         {mismatch && (
           <div className="field-error" role="alert" data-testid="lock-error">
             The two passphrases differ: type the same one twice.
@@ -112,11 +136,13 @@ export function LockScreen({
           <div className="field-error" role="alert" data-testid="lock-error">
             {error.code === 'wrong_passphrase'
               ? 'That passphrase does not open this data. Check it and try again.'
-              : (error.body.reasons[0]?.message ?? codeWords(error.code) ?? error.message)}
+              : error.code === 'sign_in_failed'
+                ? 'The user name or password is wrong, or the user is disabled.'
+                : (error.body.reasons[0]?.message ?? codeWords(error.code) ?? error.message)}
           </div>
         )}
-        <button type="submit" className="btn btn-primary lock-submit" disabled={busy || !passphrase || short} data-testid="lock-submit">
-          {busy ? (setUp ? 'Encrypting…' : 'Unlocking…') : setUp ? 'Encrypt and open' : 'Unlock'}
+        <button type="submit" className="btn btn-primary lock-submit" disabled={busy || !passphrase || short || !user.trim() || !password} data-testid="lock-submit">
+          {busy ? (setUp ? 'Encrypting…' : 'Signing in…') : setUp ? 'Encrypt and open' : 'Sign in'}
         </button>
       </form>
     </div>

@@ -26,28 +26,37 @@ describe('lock screen', () => {
     expect((screen.getByTestId('lock-submit') as HTMLButtonElement).disabled).toBe(true);
     type('lock-passphrase', 'counter one passphrase');
     type('lock-passphrase-again', 'counter one passphrose');
+    type('lock-user', 'admin');
+    type('lock-password', 'the first admin password');
     fireEvent.click(screen.getByTestId('lock-submit'));
     expect((await screen.findByTestId('lock-error')).textContent).toContain('differ');
     await expect(backend.dashboard()).rejects.toMatchObject({ body: { code: 'locked' } });
     type('lock-passphrase-again', 'counter one passphrase');
+    type('lock-user', 'admin');
+    type('lock-password', 'the first admin password');
     fireEvent.click(screen.getByTestId('lock-submit'));
     expect(await screen.findByTestId('page-dashboard')).toBeTruthy();
+    expect(backend.users.map((u) => [u.name, u.roles])).toEqual([['admin', ['admin']]]);
     expect(screen.queryByTestId('lock-screen')).toBeNull();
   });
 
   it('opens only with the right passphrase, and locks with the Lock button', async () => {
     const backend = new MemoryBackend({ locked: { passphrase: 'the right passphrase' } });
     render(<App backend={backend} />);
-    expect(await screen.findByText('Dossier is locked')).toBeTruthy();
+    expect(await screen.findByText('Sign in to Dossier')).toBeTruthy();
     expect(screen.queryByTestId('page-dashboard')).toBeNull();
     type('lock-passphrase', 'a wrong passphrase');
+    type('lock-user', 'kim');
+    type('lock-password', 'kim password 1');
     fireEvent.click(screen.getByTestId('lock-submit'));
     expect((await screen.findByTestId('lock-error')).textContent).toContain('does not open');
     type('lock-passphrase', 'the right passphrase');
+    type('lock-user', 'kim');
+    type('lock-password', 'kim password 1');
     fireEvent.click(screen.getByTestId('lock-submit'));
     expect(await screen.findByTestId('page-dashboard')).toBeTruthy();
     fireEvent.click(screen.getByTestId('lock-now'));
-    expect(await screen.findByText('Dossier is locked')).toBeTruthy();
+    expect(await screen.findByText('Sign in to Dossier')).toBeTruthy();
     expect(screen.queryByTestId('page-dashboard')).toBeNull();
     await expect(backend.listQueue({ state: null, verification_state: null, verification_method: null, edd: null, risk: null, identity_status: null, refresh_due_before: null, assignee: null, sla_breached: false, sort: null, limit: 10, after: null })).rejects.toMatchObject({ body: { code: 'locked' } });
   });
@@ -56,8 +65,10 @@ describe('lock screen', () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     const backend = new MemoryBackend({ locked: { passphrase: 'the right passphrase', idleLockSeconds: 60 } });
     render(<App backend={backend} />);
-    await screen.findByText('Dossier is locked');
+    await screen.findByText('Sign in to Dossier');
     type('lock-passphrase', 'the right passphrase');
+    type('lock-user', 'kim');
+    type('lock-password', 'kim password 1');
     fireEvent.click(screen.getByTestId('lock-submit'));
     await screen.findByTestId('page-dashboard');
     await backend.createCustomer(individualInput('IDLE-1')).catch(() => undefined);
@@ -72,7 +83,7 @@ describe('lock screen', () => {
     await act(async () => {
       vi.advanceTimersByTime(61_000);
     });
-    await waitFor(() => expect(screen.getByText('Dossier is locked')).toBeTruthy());
+    await waitFor(() => expect(screen.getByText('Sign in to Dossier')).toBeTruthy());
   });
 });
 
@@ -81,8 +92,10 @@ describe('backup and restore', () => {
     window.location.hash = '#/settings';
     const backend = new MemoryBackend({ locked: { passphrase: 'the right passphrase' } });
     render(<App backend={backend} />);
-    await screen.findByText('Dossier is locked');
+    await screen.findByText('Sign in to Dossier');
     type('lock-passphrase', 'the right passphrase');
+    type('lock-user', 'kim');
+    type('lock-password', 'kim password 1');
     fireEvent.click(screen.getByTestId('lock-submit'));
     await backend.createCustomer(individualInput('BACKED-1'));
     await screen.findByTestId('settings-backup');
@@ -96,6 +109,8 @@ describe('backup and restore', () => {
     fireEvent.click(await screen.findByTestId('restore-confirm-yes'));
     expect((await screen.findByTestId('lock-notice')).textContent).toContain('Restored the backup');
     type('lock-passphrase', 'the right passphrase');
+    type('lock-user', 'kim');
+    type('lock-password', 'kim password 1');
     fireEvent.click(screen.getByTestId('lock-submit'));
     await screen.findByTestId('settings-backup');
     expect(backend.customers.map((c) => c.ref_id)).toEqual(['BACKED-1']);

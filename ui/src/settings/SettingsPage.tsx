@@ -19,6 +19,7 @@ import { DateTime, Money } from '../components/Values';
 import { notifyChanged } from '../lib/events';
 import { useAsync } from '../lib/useAsync';
 import { BackupPanel } from './BackupPanel';
+import { UsersPanel } from './UsersPanel';
 
 export function SettingsPage() {
   const info = useAppInfo();
@@ -35,11 +36,15 @@ export function SettingsPage() {
             {info ? info.data_dir : '…'}
           </dd>
           <dt>Signed in as</dt>
-          <dd data-testid="settings-actor">{info?.actor ?? '…'}</dd>
+          <dd data-testid="settings-actor">
+            {info?.actor ?? '…'}
+            {info && info.roles.length > 0 && <span className="faint"> ({info.roles.join(', ')})</span>}
+          </dd>
           <dt>Version</dt>
           <dd data-testid="settings-version">{info?.version ?? '…'}</dd>
         </dl>
       </div>
+      <UsersPanel />
       <BackupPanel />
       <Providers />
       <PolicyEditor />

@@ -13,6 +13,7 @@ const NAV: Array<{ id: string; label: string; path: string }> = [
   { id: 'customers', label: 'Customers', path: 'customers' },
   { id: 'onboard', label: 'Onboard', path: 'onboard' },
   { id: 'cases', label: 'Cases', path: 'cases' },
+  { id: 'approvals', label: 'Approvals', path: 'approvals' },
   { id: 'sync', label: 'Sync', path: 'sync' },
   { id: 'settings', label: 'Settings', path: 'settings' },
 ];
@@ -28,9 +29,14 @@ export function Layout({ section, children, testDouble }: { section: string; chi
   const lock = useLock();
   const [status, setStatus] = useState<SyncStatusView | null>(null);
   const [queueCount, setQueueCount] = useState<string | null>(null);
+  const [approvalCount, setApprovalCount] = useState<string | null>(null);
 
   const refresh = useCallback(() => {
     backend.syncStatus().then(setStatus).catch(() => undefined);
+    backend
+      .listApprovals({ state: 'pending', kind: null, customer_id: null, limit: 100, after: null })
+      .then((p) => setApprovalCount(p.next ? '100+' : String(p.items.length)))
+      .catch(() => undefined);
     if (info) {
       backend
         .listQueue({
@@ -71,7 +77,13 @@ export function Layout({ section, children, testDouble }: { section: string; chi
         </div>
         {NAV.map((n) => {
           const badge =
-            n.id === 'queue' ? queueCount : n.id === 'sync' && attention > 0 ? String(attention) : null;
+            n.id === 'queue'
+              ? queueCount
+              : n.id === 'approvals'
+                ? approvalCount
+                : n.id === 'sync' && attention > 0
+                  ? String(attention)
+                  : null;
           return (
             <a
               key={n.id}
@@ -83,9 +95,9 @@ export function Layout({ section, children, testDouble }: { section: string; chi
               <span>{n.label}</span>
               {badge !== null && badge !== '0' && (
                 <span
-                  className={`badge${n.id === 'sync' ? ' badge-amber' : ''}`}
+                  className={`badge${n.id === 'sync' || n.id === 'approvals' ? ' badge-amber' : ''}`}
                   data-testid={`nav-badge-${n.id}`}
-                  aria-label={n.id === 'sync' ? `${badge} need attention` : `${badge} in your queue`}
+                  aria-label={n.id === 'sync' ? `${badge} need attention` : n.id === 'approvals' ? `${badge} waiting for approval` : `${badge} in your queue`}
                 >
                   {badge}
                 </span>
@@ -99,8 +111,13 @@ export function Layout({ section, children, testDouble }: { section: string; chi
               In-memory test double: nothing is saved.
             </div>
           )}
-          <button type="button" className="btn btn-small btn-ghost lock-now" onClick={() => lock()} title="Lock Dossier (it also locks itself when left idle)" data-testid="lock-now">
-            Lock
+          {info?.actor && (
+            <div className="signed-in" data-testid="signed-in-as">
+              {info.actor}
+            </div>
+          )}
+          <button type="button" className="btn btn-small btn-ghost lock-now" onClick={() => lock()} title="Lock Dossier, or let someone else sign in (it also locks itself when left idle)" data-testid="lock-now">
+            Lock · switch user
           </button>
           {info ? `v${info.version}` : ''}
         </div>

@@ -5,7 +5,7 @@ import { createColumnHelper } from '@tanstack/react-table';
 import { useEffect, useRef, useState } from 'react';
 
 import type { BackendError } from '../backend/Backend';
-import { toBackendError } from '../backend/Backend';
+import { appliedOf, toBackendError } from '../backend/Backend';
 import { useBackend } from '../backend/context';
 import { OUTBOX_STATUSES, humanize } from '../backend/vocab';
 import type { OutboxView } from '../bindings/OutboxView';
@@ -252,11 +252,11 @@ export function SyncPage() {
           testId="discard-dialog"
           onClose={() => setDiscarding(null)}
           onConfirm={async (reason) => {
-            const updated = await backend.syncDiscard(discarding.id, reason);
-            list.replace((x) => x.id === discarding.id, updated);
+            const updated = appliedOf(await backend.syncDiscard(discarding.id, reason));
+            if (updated) list.replace((x) => x.id === discarding.id, updated);
             status.reload();
             notifyChanged();
-            toast.show('Message discarded');
+            toast.show(updated ? 'Message discarded' : 'Sent for approval: another supervisor must approve the discard');
           }}
         />
       )}

@@ -166,9 +166,11 @@ impl Dossier {
     /// `progress` hears (customers written, total) after each batch.
     pub fn generate(
         &mut self,
+        actor: &Actor,
         options: &GenerateOptions,
         mut progress: impl FnMut(u64, u64),
     ) -> Result<GenerateReport> {
+        actor.require(Permission::DevTools)?;
         let started = std::time::Instant::now();
         if !(1..=MAX_CUSTOMERS).contains(&options.customers) {
             return Err(Error::invalid_input(vec![Reason::field(
@@ -229,7 +231,8 @@ impl Dossier {
     /// Recomputes every customer's derived columns (risk, identity status, EDD status, next
     /// KYC refresh) and latest risk assessment exactly as the app does after a change, and lists
     /// the customers whose stored values differ. Writes nothing.
-    pub fn check_derived(&self) -> Result<DerivedCheckReport> {
+    pub fn check_derived(&self, actor: &Actor) -> Result<DerivedCheckReport> {
+        actor.require(Permission::DevTools)?;
         const PAGE: usize = 1_000;
         const LISTED: usize = 100;
         let mut report = DerivedCheckReport { customers_checked: 0, mismatched: 0, mismatches: Vec::new() };

@@ -28,17 +28,18 @@ pub(crate) struct World {
     pub ids: SeededIds,
     pub policy: Policy,
     pub now: OffsetDateTime,
-    staff: Vec<Actor>,
-    officers: Vec<Actor>,
+    staff: Vec<UserName>,
+    officers: Vec<UserName>,
     /// Provider results read back by the sync worker.
-    sync: Actor,
+    sync: UserName,
     /// The hourly `maintenance tick`.
-    scheduler: Actor,
+    scheduler: UserName,
 }
 
 impl World {
     pub fn new(rng: ChaCha8Rng, ids: SeededIds, policy: Policy, now: OffsetDateTime) -> Self {
-        let actors = |names: &[&str]| names.iter().map(|n| Actor::parse(n).expect("fixed actor names parse")).collect();
+        let actors =
+            |names: &[&str]| names.iter().map(|n| UserName::parse(n).expect("fixed actor names parse")).collect();
         Self {
             rng,
             ids,
@@ -46,8 +47,8 @@ impl World {
             now,
             staff: actors(STAFF),
             officers: actors(OFFICERS),
-            sync: Actor::parse("sync").expect("fixed actor name"),
-            scheduler: Actor::parse("scheduler").expect("fixed actor name"),
+            sync: UserName::parse("sync").expect("fixed actor name"),
+            scheduler: UserName::parse("scheduler").expect("fixed actor name"),
         }
     }
 
@@ -90,12 +91,12 @@ impl World {
         Duration::seconds(self.rng.random_range(lo..hi))
     }
 
-    pub(super) fn staff(&mut self) -> Actor {
+    pub(super) fn staff(&mut self) -> UserName {
         let i = self.rng.random_range(0..self.staff.len());
         self.staff[i].clone()
     }
 
-    pub(super) fn officer(&mut self) -> Actor {
+    pub(super) fn officer(&mut self) -> UserName {
         let i = self.rng.random_range(0..self.officers.len());
         self.officers[i].clone()
     }
@@ -276,7 +277,7 @@ struct Story<'w> {
     /// When the last step happened.
     clock: OffsetDateTime,
     /// The clerk who captured the customer.
-    staff: Actor,
+    staff: UserName,
 }
 
 /// Later, independent processes of an onboarded customer, started in time order.
@@ -444,7 +445,14 @@ impl Story<'_> {
 
     // -- records ------------------------------------------------------------------------------
 
-    fn event(&mut self, actor: &Actor, action: &'static str, reason: Option<Text>, summary: Value, at: OffsetDateTime) {
+    fn event(
+        &mut self,
+        actor: &UserName,
+        action: &'static str,
+        reason: Option<Text>,
+        summary: Value,
+        at: OffsetDateTime,
+    ) {
         self.events.push(AuditEvent {
             id: AuditEventId::from_uuid(self.w.ids.at(at)),
             at,
@@ -460,7 +468,7 @@ impl Story<'_> {
     fn verification_event(
         &mut self,
         i: usize,
-        actor: &Actor,
+        actor: &UserName,
         action: &'static str,
         reason: Option<Text>,
         mut summary: Value,
@@ -552,7 +560,7 @@ impl Story<'_> {
         Some(())
     }
 
-    fn lifecycle(&mut self, action: CustomerAction, reason: &str, actor: &Actor, by: Duration) -> Option<()> {
+    fn lifecycle(&mut self, action: CustomerAction, reason: &str, actor: &UserName, by: Duration) -> Option<()> {
         let audit_action = match action {
             CustomerAction::Reject => "customer.reject",
             CustomerAction::Withdraw => "customer.withdraw",
@@ -634,7 +642,7 @@ impl Story<'_> {
         &mut self,
         verification_type: VerificationType,
         method: VerificationMethod,
-        actor: &Actor,
+        actor: &UserName,
         by: Duration,
     ) -> Option<usize> {
         let edd = method == VerificationMethod::EnhancedDueDiligence;
@@ -682,7 +690,7 @@ impl Story<'_> {
         i: usize,
         step: VerificationStep,
         checks: Vec<ComplianceCheck>,
-        actor: &Actor,
+        actor: &UserName,
         by: Duration,
     ) -> Option<()> {
         let t = self.after(by)?;
@@ -748,7 +756,7 @@ impl Story<'_> {
 
     /// What a completed verification does (`Env::after_completion`): its compliance decision,
     /// and for KYC the refresh date and the policy's effect on a pending customer.
-    fn after_completion(&mut self, i: usize, actor: &Actor, now: OffsetDateTime) -> Value {
+    fn after_completion(&mut self, i: usize, actor: &UserName, now: OffsetDateTime) -> Value {
         let v = &self.verifications[i];
         let Some(outcome) = v.state.outcome() else { return json!({}) };
         let codes = v.state.failure_codes().to_vec();
