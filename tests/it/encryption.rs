@@ -356,3 +356,28 @@ fn copy_dir(from: &Path, to: &Path) {
         std::fs::copy(&file, &target).unwrap();
     }
 }
+
+#[test]
+fn a_key_is_remembered_only_where_a_keyring_answers_and_a_refusal_changes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("data");
+    crate::cli::init_binary(&dir, "clerk", &["branch_staff"]);
+    let key_file = std::fs::read(dir.join("key.json")).unwrap();
+    // Kept out of any keyring this machine may have, as on a server with none.
+    let key = |args: &[&str], passphrase: &str| {
+        let out = std::process::Command::new(binary())
+            .arg("--data-dir")
+            .arg(&dir)
+            .args(args)
+            .env("DOSSIER_CREDENTIALS", "file")
+            .env("DOSSIER_PASSPHRASE", passphrase)
+            .output()
+            .unwrap();
+        (out.status.code().unwrap(), serde_json::from_slice::<Value>(&out.stdout).unwrap())
+    };
+    let (code, body) = key(&["key", "remember"], "not the passphrase");
+    assert_eq!((code, body["code"].as_str()), (7, Some("wrong_passphrase")), "the passphrase proves it first");
+    let (code, body) = key(&["key", "remember"], TEST_PASSPHRASE);
+    assert_eq!((code, body["code"].as_str()), (1, Some("keyring_unavailable")), "{body}");
+    assert_eq!(std::fs::read(dir.join("key.json")).unwrap(), key_file, "nothing changed");
+}

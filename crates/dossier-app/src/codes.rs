@@ -195,6 +195,7 @@ pub const CODES: &[CodeDoc] = &[
     e("key_file_unreadable", 500, "the data directory's key file is missing or damaged: restore a backup"),
     e("encryption_failed", 500, "data could not be encrypted"),
     e("randomness_unavailable", 500, "the system's random number generator failed"),
+    e("keyring_unavailable", 500, "no OS keyring answers on this computer: use the passphrase"),
     e("backup_failed", 500, "a backup or restore could not read or write its files"),
     e("credentials_unavailable", 500, "provider credentials could not be read or stored"),
     e("sync_failed", 500, "the sync run stopped: the message says why"),

@@ -308,6 +308,52 @@ pub(crate) fn unlock(dir: &Path, passphrase: &Passphrase) -> Result<(DataKey, Ke
     Ok((DataKey(Zeroizing::new(bytes)), file.state))
 }
 
+/// Where the OS keyring keeps a remembered data key: one entry per data directory.
+const KEYRING_SERVICE: &str = "dossier-data-key";
+
+fn keyring_entry(dir: &Path) -> Option<keyring::Entry> {
+    // `DOSSIER_CREDENTIALS=file` keeps Dossier out of the keyring (shared machines, tests).
+    if std::env::var("DOSSIER_CREDENTIALS").is_ok_and(|v| v == "file") {
+        return None;
+    }
+    let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    keyring::Entry::new(KEYRING_SERVICE, &dir.display().to_string()).ok()
+}
+
+fn keyring_unavailable() -> Error {
+    Error::Unexpected(Problem::new(
+        "keyring_unavailable",
+        "no OS keyring answers on this computer (or it refused): keep using the passphrase",
+    ))
+}
+
+/// Remembers the data key of `dir` in the OS keyring (macOS Keychain, Windows Credential
+/// Manager, a Secret Service on Linux), so this user account on this computer opens it without
+/// the passphrase; `passphrase` must open it. The passphrase keeps working.
+pub fn remember_in_keyring(dir: &Path, passphrase: &Passphrase) -> Result<()> {
+    let (key, _) = unlock(dir, passphrase)?;
+    let entry = keyring_entry(dir).ok_or_else(keyring_unavailable)?;
+    let hex = Zeroizing::new(hex::encode(key.bytes()));
+    entry.set_password(&hex).map_err(|_| keyring_unavailable())
+}
+
+/// Forgets a remembered data key; `true` when there was one.
+pub fn forget_in_keyring(dir: &Path) -> Result<bool> {
+    match keyring_entry(dir).map(|e| e.delete_credential()) {
+        Some(Ok(())) => Ok(true),
+        Some(Err(keyring::Error::NoEntry)) | None => Ok(false),
+        Some(Err(_)) => Err(keyring_unavailable()),
+    }
+}
+
+/// The data key of `dir` when the OS keyring remembers it (see [`remember_in_keyring`]).
+pub fn from_keyring(dir: &Path) -> Option<DataKey> {
+    let hex = Zeroizing::new(keyring_entry(dir)?.get_password().ok()?);
+    let bytes = Zeroizing::new(hex::decode(hex.as_str()).ok()?);
+    let key: [u8; KEY_BYTES] = bytes.as_slice().try_into().ok()?;
+    Some(DataKey::from_bytes(key))
+}
+
 /// The data key of `dir`, for tools that open the database file directly (tests; a recovery with
 /// the `sqlcipher` shell). Never print it.
 pub fn unlock_data_key(dir: &Path, passphrase: &Passphrase) -> Result<DataKey> {

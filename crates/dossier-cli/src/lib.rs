@@ -149,6 +149,11 @@ enum KeyCommand {
     /// Replace the passphrase (current: DOSSIER_PASSPHRASE or a prompt; new:
     /// DOSSIER_NEW_PASSPHRASE or a prompt).
     Change,
+    /// Remember the data key in the OS keyring, so this account on this computer needs no
+    /// passphrase (it must be given once more, to prove it).
+    Remember,
+    /// Forget a remembered data key.
+    Forget,
 }
 
 #[derive(Subcommand, Debug)]
@@ -900,6 +905,15 @@ impl Context {
         if std::io::stdin().is_terminal() { rpassword::prompt_password(prompt).ok() } else { None }
     }
 
+    /// The passphrase when the environment (or the test map) gives one; never prompts.
+    fn given_passphrase(&self) -> Option<Passphrase> {
+        match &self.secrets {
+            Some(map) => map.get("DOSSIER_PASSPHRASE").cloned(),
+            None => std::env::var("DOSSIER_PASSPHRASE").ok(),
+        }
+        .map(Passphrase::new)
+    }
+
     /// The passphrase of an existing data directory.
     fn passphrase(&self) -> Result<Passphrase, Error> {
         self.secret("DOSSIER_PASSPHRASE", "Passphrase: ").map(Passphrase::new).ok_or_else(|| {
@@ -1123,6 +1137,14 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
             let passphrase = ctx.passphrase()?;
             return json(dossier_app::backup::restore(&data_dir, file, &passphrase, ctx.clock.now())?);
         }
+        Command::Key(KeyCommand::Remember) => {
+            let passphrase = ctx.passphrase()?;
+            dossier_app::keys::remember_in_keyring(&data_dir, &passphrase)?;
+            return json(serde_json::json!({ "remembered": true }));
+        }
+        Command::Key(KeyCommand::Forget) => {
+            return json(serde_json::json!({ "forgotten": dossier_app::keys::forget_in_keyring(&data_dir)? }));
+        }
         Command::Key(KeyCommand::Change) => {
             let old = ctx.passphrase()?;
             let new = ctx.new_passphrase("DOSSIER_NEW_PASSPHRASE")?;
@@ -1132,13 +1154,29 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
         _ => {}
     }
     dossier_app::check_openable(&data_dir)?;
-    let passphrase = ctx.passphrase()?;
-    let mut app = Dossier::open_with(
-        &data_dir,
-        dossier_app::Unlock::Passphrase(&passphrase),
-        ctx.clock.clone(),
-        ctx.ids.clone(),
-    )?;
+    let mut app = match ctx.given_passphrase() {
+        Some(passphrase) => Dossier::open_with(
+            &data_dir,
+            dossier_app::Unlock::Passphrase(&passphrase),
+            ctx.clock.clone(),
+            ctx.ids.clone(),
+        )?,
+        // No passphrase given: a key the OS keyring remembers for this directory, else ask.
+        None => match dossier_app::keys::from_keyring(&data_dir).and_then(|key| {
+            Dossier::open_with(&data_dir, dossier_app::Unlock::Key(&key), ctx.clock.clone(), ctx.ids.clone()).ok()
+        }) {
+            Some(app) => app,
+            None => {
+                let passphrase = ctx.passphrase()?;
+                Dossier::open_with(
+                    &data_dir,
+                    dossier_app::Unlock::Passphrase(&passphrase),
+                    ctx.clock.clone(),
+                    ctx.ids.clone(),
+                )?
+            }
+        },
+    };
     if !app.is_initialised()? {
         return Err(dossier_app::not_initialised());
     }

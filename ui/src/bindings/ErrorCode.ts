@@ -139,6 +139,7 @@ export type ErrorCode =
   | 'key_file_unreadable'
   | 'encryption_failed'
   | 'randomness_unavailable'
+  | 'keyring_unavailable'
   | 'backup_failed'
   | 'credentials_unavailable'
   | 'sync_failed'
@@ -292,6 +293,7 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   key_file_unreadable: { status: 500, kind: 'error', meaning: "the data directory's key file is missing or damaged: restore a backup" },
   encryption_failed: { status: 500, kind: 'error', meaning: "data could not be encrypted" },
   randomness_unavailable: { status: 500, kind: 'error', meaning: "the system's random number generator failed" },
+  keyring_unavailable: { status: 500, kind: 'error', meaning: "no OS keyring answers on this computer: use the passphrase" },
   backup_failed: { status: 500, kind: 'error', meaning: "a backup or restore could not read or write its files" },
   credentials_unavailable: { status: 500, kind: 'error', meaning: "provider credentials could not be read or stored" },
   sync_failed: { status: 500, kind: 'error', meaning: "the sync run stopped: the message says why" },
