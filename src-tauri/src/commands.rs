@@ -530,6 +530,7 @@ commands! {
             }
         };
         let Some(source) = source else { return Ok(None) };
+        with(&desk, |_, actor| dossier_app::backup::may_restore(actor))?;
         let session = desk.session().take();
         let dir = desk.data_dir.clone();
         let passphrase = dossier_app::Passphrase::new(passphrase);

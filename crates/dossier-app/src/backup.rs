@@ -255,6 +255,14 @@ pub(crate) fn finish_interrupted_restore(data_dir: &Path) {
     }
 }
 
+/// Whether `actor` may replace the data with a backup from a signed-in session (the desktop): the
+/// same permission as making one. (The CLI's `restore` needs only the backup's passphrase: the
+/// data directory it restores into may have no users yet.)
+pub fn may_restore(actor: &dossier_core::Actor) -> Result<()> {
+    actor.require(dossier_core::Permission::Backup)?;
+    Ok(())
+}
+
 /// Restores the backup `file` into `data_dir` (which may be new, or hold data that the backup
 /// replaces) after checking all of it; `passphrase` is the one the backup was made under. See
 /// the module docs.

@@ -5,7 +5,7 @@ import { useState } from 'react';
 
 import type { BackendError } from '../backend/Backend';
 import { toBackendError } from '../backend/Backend';
-import { useBackend } from '../backend/context';
+import { useAppInfo, useBackend } from '../backend/context';
 import { ErrorBanner } from '../components/ErrorBanner';
 import { useToast } from '../components/Toast';
 import { useLock } from '../session/lock';
@@ -16,7 +16,13 @@ function size(bytes: number): string {
   return `${Math.max(1, Math.round(bytes / 1024))} kB`;
 }
 
+/** Shown to admins (backups carry everything; the backend refuses everyone else regardless). */
 export function BackupPanel() {
+  const info = useAppInfo();
+  return info?.roles.includes('admin') ? <Backups /> : null;
+}
+
+function Backups() {
   const backend = useBackend();
   const toast = useToast();
   const lock = useLock();
