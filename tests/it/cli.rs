@@ -206,6 +206,8 @@ pub(crate) fn run_binary(dir: &Path, args: &[&str], stdin: Option<&str>, user: &
         .env("DOSSIER_PASSWORD", PASSWORD)
         .env("DOSSIER_NEW_PASSWORD", PASSWORD)
         .env("DOSSIER_PASSPHRASE", crate::support::TEST_PASSPHRASE)
+        // Tests keep out of any OS keyring the machine may have.
+        .env("DOSSIER_CREDENTIALS", "file")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -5,11 +5,9 @@
 //! of every value; a leak is named by value label and place, never printed.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 
 use serde_json::Value;
 
-use crate::cli::binary;
 use crate::support::fixture;
 
 /// The seeded values: a label and every form the value may take.
@@ -89,32 +87,8 @@ impl Dossier {
     }
 
     fn run_as(&self, user: &str, args: &[&str], stdin: Option<&str>) -> Run {
-        let mut command = Command::new(binary());
-        command.env_remove("DOSSIER_USER");
-        if !user.is_empty() {
-            command.env("DOSSIER_USER", user);
-        }
-        let mut child = command
-            .arg("--data-dir")
-            .arg(&self.data)
-            .args(args)
-            .env_remove("DOSSIER_DATA_DIR")
-            .env("DOSSIER_PASSWORD", crate::support::PASSWORD)
-            .env("DOSSIER_NEW_PASSWORD", crate::support::PASSWORD)
-            .env("DOSSIER_CREDENTIALS", "file")
-            .env("DOSSIER_PASSPHRASE", crate::support::TEST_PASSPHRASE)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        if let Some(text) = stdin {
-            std::io::Write::write_all(&mut child.stdin.take().unwrap(), text.as_bytes()).unwrap();
-        }
-        drop(child.stdin.take());
-        let out = child.wait_with_output().unwrap();
-        let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
-        Run { code: out.status.code().unwrap(), stdout: text(out.stdout), stderr: text(out.stderr) }
+        let (code, stdout, stderr) = crate::cli::run_binary(&self.data, args, stdin, user);
+        Run { code, stdout, stderr }
     }
 
     /// Runs a command that must succeed and returns its JSON; its stderr is scanned.

@@ -10,6 +10,14 @@ import { individualInput } from '../test/fixtures';
 
 const type = (testId: string, value: string) => fireEvent.change(screen.getByTestId(testId), { target: { value } });
 
+/** Signs kim in on the lock screen with the right passphrase. */
+const signIn = () => {
+  type('lock-passphrase', 'the right passphrase');
+  type('lock-user', 'kim');
+  type('lock-password', 'kim password 1');
+  fireEvent.click(screen.getByTestId('lock-submit'));
+};
+
 describe('lock screen', () => {
   beforeEach(() => {
     window.location.hash = '';
@@ -50,10 +58,7 @@ describe('lock screen', () => {
     type('lock-password', 'kim password 1');
     fireEvent.click(screen.getByTestId('lock-submit'));
     expect((await screen.findByTestId('lock-error')).textContent).toContain('does not open');
-    type('lock-passphrase', 'the right passphrase');
-    type('lock-user', 'kim');
-    type('lock-password', 'kim password 1');
-    fireEvent.click(screen.getByTestId('lock-submit'));
+    signIn();
     expect(await screen.findByTestId('page-dashboard')).toBeTruthy();
     fireEvent.click(screen.getByTestId('lock-now'));
     expect(await screen.findByText('Sign in to Dossier')).toBeTruthy();
@@ -66,10 +71,7 @@ describe('lock screen', () => {
     const backend = new MemoryBackend({ locked: { passphrase: 'the right passphrase', idleLockSeconds: 60 } });
     render(<App backend={backend} />);
     await screen.findByText('Sign in to Dossier');
-    type('lock-passphrase', 'the right passphrase');
-    type('lock-user', 'kim');
-    type('lock-password', 'kim password 1');
-    fireEvent.click(screen.getByTestId('lock-submit'));
+    signIn();
     await screen.findByTestId('page-dashboard');
     await backend.createCustomer(individualInput('IDLE-1')).catch(() => undefined);
     // Activity every 40 s keeps it open past the idle time.
@@ -93,10 +95,7 @@ describe('backup and restore', () => {
     const backend = new MemoryBackend({ locked: { passphrase: 'the right passphrase' } });
     render(<App backend={backend} />);
     await screen.findByText('Sign in to Dossier');
-    type('lock-passphrase', 'the right passphrase');
-    type('lock-user', 'kim');
-    type('lock-password', 'kim password 1');
-    fireEvent.click(screen.getByTestId('lock-submit'));
+    signIn();
     await backend.createCustomer(individualInput('BACKED-1'));
     await screen.findByTestId('settings-backup');
     type('backup-path', '/media/usb/one.backup');
@@ -108,10 +107,7 @@ describe('backup and restore', () => {
     fireEvent.click(screen.getByTestId('restore-start'));
     fireEvent.click(await screen.findByTestId('restore-confirm-yes'));
     expect((await screen.findByTestId('lock-notice')).textContent).toContain('Restored the backup');
-    type('lock-passphrase', 'the right passphrase');
-    type('lock-user', 'kim');
-    type('lock-password', 'kim password 1');
-    fireEvent.click(screen.getByTestId('lock-submit'));
+    signIn();
     await screen.findByTestId('settings-backup');
     expect(backend.customers.map((c) => c.ref_id)).toEqual(['BACKED-1']);
   });
