@@ -107,8 +107,18 @@ fn a_damaged_or_changed_backup_or_a_wrong_passphrase_replaces_nothing() {
     let dir = target.data_dir().to_path_buf();
     drop(target.app);
     let before = snapshot(&dir);
-    let parent_before: Vec<_> =
-        std::fs::read_dir(dir.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    // The directory's siblings a restore would make (other tests share the parent).
+    let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+    let siblings = move |parent: &Path| -> Vec<String> {
+        let mut found: Vec<String> = std::fs::read_dir(parent)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n != &name && n.contains(name.as_str()))
+            .collect();
+        found.sort();
+        found
+    };
+    let parent_before = siblings(dir.parent().unwrap());
 
     let attempt = |bytes: &[u8], pass: &str| {
         let path = tmp.path().join("attempt.backup");
@@ -116,9 +126,7 @@ fn a_damaged_or_changed_backup_or_a_wrong_passphrase_replaces_nothing() {
         let e =
             dossier_app::backup::restore(&dir, &path, &dossier_app::Passphrase::new(pass.into()), now()).unwrap_err();
         assert_eq!(snapshot(&dir), before, "the data directory is untouched");
-        let parent_now: Vec<_> =
-            std::fs::read_dir(dir.parent().unwrap()).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(parent_now, parent_before, "no staging directory is left behind");
+        assert_eq!(siblings(dir.parent().unwrap()), parent_before, "no staging directory is left behind");
         (e.status(), e.code().to_owned())
     };
     assert_eq!(attempt(&good, "not the passphrase"), (401, "wrong_passphrase".into()));
