@@ -6,6 +6,7 @@
 //! and (later) its outbox row commit together or not at all.
 
 mod audit;
+mod bench;
 mod bulk;
 mod codec;
 mod customers;
@@ -19,6 +20,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use audit::{AuditRow, ChainCheck, GENESIS, chain_hash};
+pub use bench::RawBench;
 pub use bulk::{BulkBatch, BulkCustomer, BulkLoad, BulkRisk, EncodedBatch, RowCounts};
 pub use kyc::{DashboardStats, Derived, QueueCursor, QueueFilter, QueueRow, QueueSort, VerificationFilter};
 pub use migrations::{MIGRATIONS, schema_version};
