@@ -3,6 +3,7 @@
 
 mod audit;
 mod bad_input;
+mod bench;
 mod cli;
 mod codes;
 mod customers;

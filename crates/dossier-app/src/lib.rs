@@ -5,6 +5,7 @@
 //! layout `customer_csv.rs`.
 
 mod audit;
+pub mod bench;
 pub mod codes;
 mod convert;
 mod credentials;

@@ -9,6 +9,7 @@
 //! events later than the customer being made wait in a queue until no earlier one can come.
 //! Proportions and choices: docs/generator.md.
 
+mod prospects;
 mod request;
 mod seeded;
 mod story;
@@ -28,6 +29,7 @@ use crate::derived::{assess_customer, factors_json, verified_on_after};
 use crate::dto::{DerivedCheckReport, DerivedMismatch, GenerateReport};
 use crate::error::{Error, Problem, Reason, Result};
 use crate::{Dossier, policy};
+pub(crate) use prospects::write_prospects;
 use story::{PoolPerson, World};
 
 /// The most customers one run makes.
