@@ -194,6 +194,9 @@ impl Dossier {
         // Two batches in memory at most: one being written while the next is made and encoded.
         let (send, receive) = mpsc::sync_channel::<Result<EncodedBatch>>(0);
         let rows = std::thread::scope(|scope| -> Result<_> {
+            // The writer owns the receiver, so that a write that fails drops it on the way out:
+            // the maker's next send then fails and its thread ends, and the scope can join it.
+            let receive = receive;
             // The thread owns the sender: when it ends, the writer's loop ends.
             scope.spawn(move || {
                 let mut generator = Generator::new(options, policy, now);
