@@ -54,11 +54,12 @@ bench: deps-rust
 	$(CARGO) bench --locked -p dossier-core -p dossier-app --bench domain --bench app -- \
 	  --warm-up-time 0.5 --measurement-time 1 --noplot 2>&1 | tee $(BENCH_DIR)/criterion.txt | grep -E '^[a-z].*time:|^ +time:|^[a-z]+/'
 	@rm -f $(BENCH_DIR)/dev-bench-*.json
-	@# Each size in its own data directory under target/ (1 M customers take about 6 GB), removed after.
+	@# Each size in its own data directory under target/ (1 M customers take about 6 GB), removed after;
+	@# the bench's sandbox providers need no secret, so the OS keyring is left alone.
 	@for n in $(BENCH_SIZES); do \
 	  rm -rf $(BENCH_DIR)/data-$$n; \
 	  echo "dossier dev bench --customers $$n"; \
-	  target/release/dossier --data-dir $(BENCH_DIR)/data-$$n dev bench --customers $$n --json > $(BENCH_DIR)/dev-bench-$$n.json \
+	  DOSSIER_CREDENTIALS=file target/release/dossier --data-dir $(BENCH_DIR)/data-$$n dev bench --customers $$n --json > $(BENCH_DIR)/dev-bench-$$n.json \
 	    || { cat $(BENCH_DIR)/dev-bench-$$n.json >&2; rm -rf $(BENCH_DIR)/data-$$n; exit 1; }; \
 	  rm -rf $(BENCH_DIR)/data-$$n; \
 	done
