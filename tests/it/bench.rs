@@ -65,6 +65,12 @@ fn a_tiny_bench_reports_every_figure_make_bench_reads() {
     assert_eq!(report["simulator_failed"], 0, "the replayed messages are new to the simulator: {report}");
     let workloads: Vec<&str> = report["rss_mb"].as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(workloads, ["commands", "drain", "generate", "import", "queue", "simulator"]);
+    let dossiers = ["commands", "drain", "generate", "import", "queue"].map(|w| report["rss_mb"][w].as_f64().unwrap());
+    assert_eq!(
+        number(&report, "peak_rss_mb"),
+        dossiers.into_iter().fold(0.0, f64::max),
+        "the capacity run is not Dossier's"
+    );
 
     // The data directory keeps what the run made, and none of the raw baselines' tables.
     assert!(data.join("bench-import.csv").exists());

@@ -134,6 +134,12 @@ fn tick(us: f64) -> String {
     }
 }
 
+/// A percentile of timed runs, or a dash when nothing was timed (a filter with one page has
+/// no next pages).
+fn latency(l: &Latency, pick: fn(&Latency) -> f64) -> String {
+    if l.samples == 0 { "–".to_owned() } else { micros(pick(l)) }
+}
+
 fn percent(share: f64) -> String {
     format!("{:.1} %", share * 100.0)
 }
@@ -251,7 +257,7 @@ fn report(runs: &[Run], chart: &str, criterion: &[(String, String)]) -> String {
         "database bytes per customer",
         runs.iter().map(|r| thousands(r.db_bytes_per_customer as u64)).collect(),
     );
-    row(&mut md, "peak RSS", runs.iter().map(|r| format!("{:.0} MB", r.peak_rss_mb)).collect());
+    row(&mut md, "peak RSS of Dossier's workloads", runs.iter().map(|r| format!("{:.0} MB", r.peak_rss_mb)).collect());
 
     let _ = writeln!(md, "\n![p99 latency by number of customers]({chart})\n");
 
@@ -336,16 +342,22 @@ fn report(runs: &[Run], chart: &str, criterion: &[(String, String)]) -> String {
                 "| {} | {} | {} | {} | {} | {} | {} |",
                 q.filter,
                 q.all.samples,
-                micros(q.all.p50_us),
-                micros(q.all.p99_us),
-                micros(q.first_page.p99_us),
-                micros(q.next_pages.p99_us),
-                micros(q.deep_pages.p99_us)
+                latency(&q.all, |l| l.p50_us),
+                latency(&q.all, |l| l.p99_us),
+                latency(&q.first_page, |l| l.p99_us),
+                latency(&q.next_pages, |l| l.p99_us),
+                latency(&q.deep_pages, |l| l.p99_us)
             );
         }
+        let _ = writeln!(
+            md,
+            "\nA filter stops after the first round of pages that ends past 4 s, so slow filters have fewer pages."
+        );
         let _ = writeln!(md, "\n| workload | peak RSS |\n|---|---|");
         for (workload, mb) in &r.rss_mb {
-            let _ = writeln!(md, "| {workload} | {mb:.0} MB |");
+            let name =
+                if workload == "simulator" { "simulator capacity run (the bench's, not Dossier's)" } else { workload };
+            let _ = writeln!(md, "| {name} | {mb:.0} MB |");
         }
         md.push('\n');
     }
