@@ -11,7 +11,7 @@ APT_PACKAGES := build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libg
 	libjavascriptcoregtk-4.1-dev libdbus-1-dev xvfb xauth webkit2gtk-driver nodejs npm python3 python3-venv
 TAURI_DRIVER := $(HOME)/.cargo/bin/tauri-driver
 
-.PHONY: run demo test e2e check lint fmt build ui desktop deps deps-system deps-rust deps-ui clean
+.PHONY: run demo test e2e bench check lint fmt build ui desktop deps deps-system deps-rust deps-ui clean
 
 ## run: build what is missing and start the desktop app (DATA_DIR=… to choose the data directory,
 ## DEMO=1 to load a demo data set first into an empty one)
@@ -41,6 +41,29 @@ test: deps ui build lint
 e2e: deps ui deps-e2e
 	$(CARGO) build --locked -p dossier-desktop -p dossier-cli
 	xvfb-run -a -s "-screen 0 1440x900x24" node --test --test-concurrency=1 --test-force-exit e2e/
+
+## bench: measure whole workloads with `dossier dev bench` at each of BENCH_SIZES customers (default 10 k,
+## 100 k and 1 M) and the criterion micro-benchmarks in quick mode; writes target/bench/report.md with
+## latency.svg and prints where each budget of DESIGN.md holds (docs/performance.md)
+BENCH_SIZES ?= 10000 100000 1000000
+BENCH_DIR := target/bench
+bench: deps-rust
+	$(CARGO) build --release --locked -p dossier-cli -p dossier-bench
+	$(CARGO) bench --locked -p dossier-core -p dossier-app --bench domain --bench app --no-run
+	@mkdir -p $(BENCH_DIR)
+	$(CARGO) bench --locked -p dossier-core -p dossier-app --bench domain --bench app -- \
+	  --warm-up-time 0.5 --measurement-time 1 --noplot 2>&1 | tee $(BENCH_DIR)/criterion.txt | grep -E '^[a-z].*time:|^ +time:|^[a-z]+/'
+	@rm -f $(BENCH_DIR)/dev-bench-*.json
+	@# Each size in its own data directory under target/ (1 M customers take about 6 GB), removed after;
+	@# the bench's sandbox providers need no secret, so the OS keyring is left alone.
+	@for n in $(BENCH_SIZES); do \
+	  rm -rf $(BENCH_DIR)/data-$$n; \
+	  echo "dossier dev bench --customers $$n"; \
+	  DOSSIER_CREDENTIALS=file target/release/dossier --data-dir $(BENCH_DIR)/data-$$n dev bench --customers $$n --json > $(BENCH_DIR)/dev-bench-$$n.json \
+	    || { cat $(BENCH_DIR)/dev-bench-$$n.json >&2; rm -rf $(BENCH_DIR)/data-$$n; exit 1; }; \
+	  rm -rf $(BENCH_DIR)/data-$$n; \
+	done
+	target/release/dossier-bench $(BENCH_DIR) $(BENCH_DIR)/dev-bench-*.json
 
 ## cybrid-sdk: Cybrid's official Python client against the simulator, unchanged
 cybrid-sdk: deps

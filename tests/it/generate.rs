@@ -184,6 +184,29 @@ fn a_data_directory_with_customers_is_refused_and_left_untouched() {
     assert!(body["rows"]["audit_events"].as_u64() > Some(25) && body["elapsed_s"].is_number(), "{body}");
 }
 
+/// Regression: a write that failed (a full disk, say) while the next batch was being made left
+/// both threads waiting for each other forever; it must come back as an error.
+#[test]
+fn a_failed_write_ends_the_run_with_an_error_instead_of_hanging() {
+    let t = TestApp::new();
+    let conn = crate::support::open_db(t.db_path()).unwrap();
+    conn.execute_batch(
+        "CREATE TRIGGER refuse_a_customer BEFORE INSERT ON customers WHEN NEW.ref_id LIKE '%-0000010'
+         BEGIN SELECT RAISE(ABORT, 'no space left'); END;",
+    )
+    .unwrap();
+    let (done, outcome) = std::sync::mpsc::channel();
+    let TestApp { dir, mut app, actor, .. } = t;
+    std::thread::spawn(move || {
+        // One more customer than a batch holds: the maker is still sending when the write fails.
+        let result = app.generate(&actor, &GenerateOptions { customers: 5_001, seed: 1, now: None }, |_, _| {});
+        let _ = done.send(result.map(|_| ()).map_err(|e| e.code().to_owned()));
+    });
+    let result = outcome.recv_timeout(std::time::Duration::from_secs(120)).expect("the generator returned");
+    assert_eq!(result, Err("storage_error".to_owned()));
+    drop(dir);
+}
+
 #[test]
 fn generated_data_is_what_the_app_would_have_written() {
     let mut t = TestApp::new();

@@ -6,6 +6,7 @@ mod audit;
 mod audit_export;
 mod backup;
 mod bad_input;
+mod bench;
 mod cli;
 mod codes;
 mod customers;

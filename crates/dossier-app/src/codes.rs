@@ -201,6 +201,7 @@ pub const CODES: &[CodeDoc] = &[
     e("sync_failed", 500, "the sync run stopped: the message says why"),
     e("sync_unavailable", 500, "the sync worker could not start"),
     e("export_failed", 500, "the export could not be written: the message says why"),
+    e("bench_failed", 500, "`dev bench` could not finish a workload: the message says which"),
     r("invalid_faults", "simulator faults out of range"),
     r("invalid_count", "a count out of range"),
 ];

@@ -8,6 +8,7 @@ pub mod approvals;
 mod audit;
 pub mod audit_export;
 pub mod backup;
+pub mod bench;
 pub mod codes;
 mod convert;
 mod credentials;

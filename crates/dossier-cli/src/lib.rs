@@ -229,6 +229,26 @@ enum DevCommand {
     },
     /// Recompute every customer's derived columns as the app does and list differences.
     CheckDerived,
+    /// Measure whole workloads on N generated customers, each next to raw SQLite (docs/performance.md).
+    Bench {
+        /// How many customers to generate first (1 to 10,000,000).
+        #[arg(long, value_name = "N")]
+        customers: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Timed runs of each command (verify, activate, open EDD, decide EDD).
+        #[arg(long, value_name = "N", default_value_t = 1000)]
+        samples: usize,
+        /// Rows of the CSV file imported (the customers the commands then use).
+        #[arg(long, value_name = "N", default_value_t = 10_000)]
+        import_rows: usize,
+        /// Timed pages per work-queue filter.
+        #[arg(long, value_name = "N", default_value_t = 60)]
+        queue_pages: usize,
+        /// Print the figures as one JSON object (what every command prints; accepted for scripts).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -1111,6 +1131,29 @@ fn serve_sim(port: u16, faults: &str, seed: u64) -> Result<Output, Error> {
     json(serde_json::json!({"stopped": true}))
 }
 
+/// `dev bench`: in the data directory given (which must be empty, and is kept), or else in a
+/// fresh temporary one removed afterwards, never in the platform's data directory.
+fn bench(data_dir: Option<&Path>, options: &dossier_app::bench::BenchOptions, ctx: &Context) -> Result<Output, Error> {
+    let unavailable = |e: std::io::Error| {
+        Error::Unexpected(dossier_app::error::Problem::new(
+            "data_dir_unavailable",
+            format!("could not create a temporary data directory: {}", e.kind()),
+        ))
+    };
+    let temporary = match data_dir {
+        Some(_) => None,
+        None => Some(tempfile::Builder::new().prefix("dossier-bench-").tempdir().map_err(unavailable)?),
+    };
+    let dir = data_dir.or(temporary.as_ref().map(|t| t.path())).expect("one of the two is set");
+    let progress = std::io::stderr().is_terminal() && !ctx.quiet_progress;
+    let report = dossier_app::bench::run(dir, options, |step| {
+        if progress {
+            eprintln!("bench: {step}");
+        }
+    })?;
+    json(report)
+}
+
 fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Error> {
     if let Command::Sim { port, faults, seed } = &cli.command {
         return serve_sim(*port, faults, *seed);
@@ -1118,6 +1161,18 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
     // Checking a signed export needs no data directory, and makes none.
     if let Command::Audit(AuditCommand::Verify { export: Some(file) }) = &cli.command {
         return verify_export(file, cli.data_dir.as_deref(), ctx);
+    }
+    if let Command::Dev(DevCommand::Bench { customers, seed, samples, import_rows, queue_pages, json: _ }) =
+        &cli.command
+    {
+        let options = dossier_app::bench::BenchOptions {
+            customers: *customers,
+            seed: *seed,
+            samples: *samples,
+            import_rows: *import_rows,
+            queue_pages: *queue_pages,
+        };
+        return bench(cli.data_dir.as_deref(), &options, ctx);
     }
     // The template needs no data directory.
     if let Command::Import(ImportCommand::Template { what: TemplateArg::Customers }) = &cli.command {
@@ -1265,6 +1320,7 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
             unreachable!("checked before the data directory is opened")
         }
         Command::Audit(AuditCommand::Key) => json(app.device_key(actor)?),
+        Command::Dev(DevCommand::Bench { .. }) => unreachable!("run before the data directory is opened"),
         Command::Audit(AuditCommand::Verify { export: None }) => {
             let progress = std::io::stderr().is_terminal() && !ctx.quiet_progress;
             json(app.audit_verify(actor, |n| {

@@ -4,6 +4,7 @@
 //! [`OutboxPort`] and records what happened.
 
 mod adapters;
+pub mod bench;
 mod client;
 mod error;
 mod worker;

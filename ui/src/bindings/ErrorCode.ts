@@ -145,6 +145,7 @@ export type ErrorCode =
   | 'sync_failed'
   | 'sync_unavailable'
   | 'export_failed'
+  | 'bench_failed'
   | 'invalid_faults'
   | 'invalid_count'
 ;
@@ -299,6 +300,7 @@ export const ERROR_CODES: Record<ErrorCode, ErrorCodeDoc> = {
   sync_failed: { status: 500, kind: 'error', meaning: "the sync run stopped: the message says why" },
   sync_unavailable: { status: 500, kind: 'error', meaning: "the sync worker could not start" },
   export_failed: { status: 500, kind: 'error', meaning: "the export could not be written: the message says why" },
+  bench_failed: { status: 500, kind: 'error', meaning: "`dev bench` could not finish a workload: the message says which" },
   invalid_faults: { status: null, kind: 'reason', meaning: "simulator faults out of range" },
   invalid_count: { status: null, kind: 'reason', meaning: "a count out of range" },
 };

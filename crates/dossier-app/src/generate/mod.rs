@@ -9,6 +9,7 @@
 //! events later than the customer being made wait in a queue until no earlier one can come.
 //! Proportions and choices: docs/generator.md.
 
+mod prospects;
 mod request;
 mod seeded;
 mod story;
@@ -28,6 +29,7 @@ use crate::derived::{assess_customer, factors_json, verified_on_after};
 use crate::dto::{DerivedCheckReport, DerivedMismatch, GenerateReport};
 use crate::error::{Error, Problem, Reason, Result};
 use crate::{Dossier, policy};
+pub(crate) use prospects::write_prospects;
 use story::{PoolPerson, World};
 
 /// The most customers one run makes.
@@ -194,6 +196,9 @@ impl Dossier {
         // Two batches in memory at most: one being written while the next is made and encoded.
         let (send, receive) = mpsc::sync_channel::<Result<EncodedBatch>>(0);
         let rows = std::thread::scope(|scope| -> Result<_> {
+            // The writer owns the receiver, so that a write that fails drops it on the way out:
+            // the maker's next send then fails and its thread ends, and the scope can join it.
+            let receive = receive;
             // The thread owns the sender: when it ends, the writer's loop ends.
             scope.spawn(move || {
                 let mut generator = Generator::new(options, policy, now);

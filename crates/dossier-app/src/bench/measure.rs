@@ -1,0 +1,94 @@
+//! What `dossier dev bench` measures with: latency samples summarised by percentile, and the
+//! process's peak resident memory per workload, read from Linux's `/proc/self/status`.
+
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+/// Timed runs of one kind of work.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Samples {
+    micros: Vec<f64>,
+}
+
+impl Samples {
+    pub fn push(&mut self, d: Duration) {
+        self.micros.push(d.as_secs_f64() * 1e6);
+    }
+
+    /// Runs `f`, and keeps its time when it succeeds.
+    pub fn time<T, E>(&mut self, f: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        let started = Instant::now();
+        let value = f()?;
+        self.push(started.elapsed());
+        Ok(value)
+    }
+
+    pub fn extend(&mut self, other: &Samples) {
+        self.micros.extend_from_slice(&other.micros);
+    }
+
+    pub fn len(&self) -> usize {
+        self.micros.len()
+    }
+
+    pub fn summary(&self) -> Latency {
+        let mut sorted = self.micros.clone();
+        sorted.sort_by(f64::total_cmp);
+        let round = |x: f64| (x * 10.0).round() / 10.0;
+        Latency {
+            samples: sorted.len(),
+            p50_us: round(percentile(&sorted, 50.0)),
+            p99_us: round(percentile(&sorted, 99.0)),
+            max_us: round(sorted.last().copied().unwrap_or(0.0)),
+        }
+    }
+}
+
+/// The nearest-rank percentile of sorted values (0 when there are none).
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// A summary of timed runs, in microseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Latency {
+    pub samples: usize,
+    pub p50_us: f64,
+    pub p99_us: f64,
+    pub max_us: f64,
+}
+
+/// Peak resident memory of this process, in MB, from `VmHWM` (`None` off Linux).
+pub(crate) fn peak_rss_mb() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    Some((kb / 1024.0 * 10.0).round() / 10.0)
+}
+
+/// Resets the peak to the current resident size, so the next [`peak_rss_mb`] is the peak of
+/// what runs in between. Returns false where the kernel does not allow it (then peaks add up).
+pub(crate) fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let mut s = Samples::default();
+        for us in 1..=200u64 {
+            s.push(Duration::from_micros(us));
+        }
+        let l = s.summary();
+        assert_eq!((l.samples, l.p50_us, l.p99_us, l.max_us), (200, 100.0, 198.0, 200.0));
+        assert_eq!(Samples::default().summary(), Latency::default());
+    }
+}

@@ -1,0 +1,685 @@
+//! `dossier dev bench`: whole workloads measured in one run on one generated data directory,
+//! each next to what SQLite (or the simulator) does with the same data and no rules, so the
+//! ratios hold on any machine (docs/performance.md says what each figure means):
+//!
+//! 1. generate N customers (`dossier dev generate`), and measure the database's size;
+//! 2. import a CSV file of new, complete customers (`import customers`) next to a raw bulk
+//!    insert of the same rows into a plain table like `customers`;
+//! 3. take those customers through verify, activate, open EDD and decide EDD (each gate,
+//!    transition, audit event and outbox message committed) next to a raw one-row commit;
+//! 4. read work-queue pages for every filter the queue offers (first pages, pages after the
+//!    first by cursor, pages deep in the queue) next to raw keyset pages of the same columns;
+//! 5. drain the outbox those steps filled to the loopback simulator with the real sync worker,
+//!    next to the simulator's capacity for the same messages sent in a tight loop;
+//!
+//! with the process's peak memory for each. Providers point at the built-in sandbox, served by
+//! this process on loopback with its records in memory.
+
+mod measure;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use dossier_core::*;
+use dossier_store::{RawBench, StoreError};
+use dossier_sync::{Adapters, Delivery, ProviderConfig, RunOptions};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::dto::{DecideInput, EvidenceInput, QueueQuery};
+use crate::error::{Error, Problem, Reason, Result};
+use crate::generate::GenerateOptions;
+use crate::import::ImportOptions;
+use crate::sync::ProviderInput;
+use crate::{Dossier, policy};
+pub use measure::Latency;
+use measure::{Samples, peak_rss_mb, reset_peak_rss};
+
+/// Ref ids of the imported customers: `BENCH-0000001` and on.
+const REF_PREFIX: &str = "BENCH-";
+/// Rows per work-queue page, as the desktop app asks for.
+const PAGE: usize = 50;
+/// The longest the simulator's capacity is measured for.
+const REPLAY_CAP: Duration = Duration::from_secs(30);
+/// The longest one work-queue filter is sampled for (a page under way is finished): a filter
+/// whose pages take seconds at a million customers would otherwise hold the run for minutes.
+const QUEUE_FILTER_CAP: Duration = Duration::from_secs(4);
+/// The name the bench acts under, in the audit trail.
+const ACTOR: &str = "bench";
+/// The passphrase of the scratch data directory a bench run sets up (it holds only synthetic
+/// data; open it with this to look around after a run).
+pub const SCRATCH_PASSPHRASE: &str = "dossier bench scratch directory";
+
+/// What to measure, and how many times.
+#[derive(Debug, Clone)]
+pub struct BenchOptions {
+    /// Customers to generate first.
+    pub customers: u64,
+    pub seed: u64,
+    /// Timed runs of each command (verify, activate, open EDD, decide EDD); at most
+    /// `import_rows`, since the commands work on the imported customers.
+    pub samples: usize,
+    /// Rows of the CSV file imported into the generated customers.
+    pub import_rows: usize,
+    /// Timed pages per work-queue filter: a third first pages, a third following the cursor
+    /// from there, a third from cursors deep in the queue; fewer when the filter has fewer
+    /// pages, or when its pages are so slow that they use up its four seconds.
+    pub queue_pages: usize,
+}
+
+impl Default for BenchOptions {
+    fn default() -> Self {
+        Self { customers: 10_000, seed: 1, samples: 1_000, import_rows: 10_000, queue_pages: 60 }
+    }
+}
+
+/// Everything `dev bench` prints (docs/performance.md). Times in microseconds, rates per second,
+/// memory in MB.
+#[derive(Debug, Clone, Serialize)]
+pub struct BenchReport {
+    pub customers: u64,
+    pub seed: u64,
+    /// CPUs the machine offers this process.
+    pub cpus: usize,
+    pub generate_s: f64,
+    /// The database's size right after generation, and per customer.
+    pub db_bytes: u64,
+    pub db_bytes_per_customer: f64,
+
+    /// Every command sample together (verify, activate, open EDD, decide EDD).
+    pub command_p50_us: f64,
+    pub command_p99_us: f64,
+    pub raw_commit_p50_us: f64,
+    pub raw_commit_p99_us: f64,
+    pub commands: BTreeMap<&'static str, Latency>,
+    /// Commands refused (by their gate, or otherwise) and so not timed.
+    pub commands_refused: BTreeMap<&'static str, usize>,
+    pub raw_commit: Latency,
+
+    /// Every queue page sample together.
+    pub queue_page_p50_us: f64,
+    pub queue_page_p99_us: f64,
+    pub raw_keyset_p50_us: f64,
+    pub raw_keyset_p99_us: f64,
+    pub queue: Vec<QueueFigures>,
+    pub raw_keyset: Latency,
+
+    pub import_rows: u64,
+    pub import_created: u64,
+    pub import_s: f64,
+    pub import_rows_per_s: f64,
+    pub raw_insert_rows_per_s: f64,
+
+    /// Outbox messages the sync worker delivered, and how fast.
+    pub drain_ops: usize,
+    pub drain_ops_per_s: f64,
+    /// Messages that failed for good during the drain (0 on a healthy run).
+    pub drain_needs_attention: usize,
+    /// Provider results read back at the end of the drain.
+    pub drain_reconciled: usize,
+    /// The same create messages sent again by a tight loop of the same adapters, no database.
+    pub simulator_ops: usize,
+    pub simulator_ops_per_s: f64,
+    /// Replayed messages the simulator refused (0 on a healthy run).
+    pub simulator_failed: usize,
+
+    /// The highest peak of Dossier's workloads (generate, import, commands, queue, drain).
+    pub peak_rss_mb: f64,
+    /// Each workload's peak resident memory; `simulator` is the capacity run, whose replayed
+    /// messages and simulator records are the bench's, not Dossier's.
+    pub rss_mb: BTreeMap<&'static str, f64>,
+    /// False where peaks could not be reset between workloads: then each is the peak so far.
+    pub rss_per_workload: bool,
+    pub elapsed_s: f64,
+}
+
+/// One work-queue filter's pages.
+#[derive(Debug, Clone, Serialize)]
+pub struct QueueFigures {
+    pub filter: &'static str,
+    pub first_page: Latency,
+    pub next_pages: Latency,
+    pub deep_pages: Latency,
+    pub all: Latency,
+}
+
+fn invalid(field: &str, message: String) -> Error {
+    Error::invalid_input(vec![Reason::field(field, "invalid_count", message)])
+}
+
+fn failed(message: impl Into<String>) -> Error {
+    Error::Unexpected(Problem::new("bench_failed", message))
+}
+
+fn store(e: StoreError) -> Error {
+    Error::from(e)
+}
+
+fn rate(n: f64, d: Duration) -> f64 {
+    (n / d.as_secs_f64().max(1e-9)).round()
+}
+
+/// The peaks of memory, workload by workload.
+struct Memory {
+    per_workload: bool,
+    peaks: BTreeMap<&'static str, f64>,
+}
+
+impl Memory {
+    fn start(&mut self) {
+        self.per_workload &= reset_peak_rss();
+    }
+
+    fn end(&mut self, workload: &'static str) {
+        self.peaks.insert(workload, peak_rss_mb().unwrap_or(0.0));
+    }
+}
+
+/// The sandbox served by this process for the run, records in memory only.
+struct Simulator {
+    url: String,
+    runtime: tokio::runtime::Runtime,
+    handle: Option<dossier_sim::SimHandle>,
+}
+
+impl Simulator {
+    fn start() -> Result<Self> {
+        // One thread, as the sandbox the desktop app hosts.
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("dossier-bench-sim")
+            .enable_all()
+            .build()
+            .map_err(|e| failed(format!("could not start the simulator: {}", e.kind())))?;
+        let handle = runtime
+            .block_on(dossier_sim::spawn(dossier_sim::SimConfig::default()))
+            .map_err(|e| failed(format!("could not start the simulator: {}", e.kind())))?;
+        Ok(Self { url: handle.url.clone(), runtime, handle: Some(handle) })
+    }
+
+    /// How the sync worker reaches each provider of the sandbox: its address under the
+    /// provider's prefix and the sandbox's published credentials, as the app configures it.
+    fn configs(&self) -> Vec<ProviderConfig> {
+        Provider::ALL
+            .iter()
+            .map(|p| ProviderConfig {
+                provider: *p,
+                base_url: format!("{}/{}", self.url, p.as_str()),
+                client_id: dossier_sim::SANDBOX_CLIENT_ID.to_owned(),
+                client_secret: dossier_sim::SANDBOX_CLIENT_SECRET.to_owned(),
+                tenant: match p {
+                    Provider::Mbanq => Some(dossier_sim::MBANQ_TENANT.to_owned()),
+                    Provider::Qolo => Some(dossier_sim::QOLO_SDD_PROGRAM.to_owned()),
+                    _ => None,
+                },
+            })
+            .collect()
+    }
+}
+
+impl Drop for Simulator {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            self.runtime.block_on(handle.shutdown());
+        }
+    }
+}
+
+fn check(options: &BenchOptions) -> Result<()> {
+    let max = crate::generate::MAX_CUSTOMERS;
+    if !(1..=max).contains(&options.customers) {
+        return Err(invalid("customers", format!("customers must be from 1 to {max}")));
+    }
+    if !(1..=1_000_000).contains(&options.import_rows) {
+        return Err(invalid("import_rows", "import_rows must be from 1 to 1000000".into()));
+    }
+    if !(1..=options.import_rows).contains(&options.samples) {
+        return Err(invalid(
+            "samples",
+            "samples must be from 1 to import_rows (the commands use those customers)".into(),
+        ));
+    }
+    if !(3..=100_000).contains(&options.queue_pages) {
+        return Err(invalid("queue_pages", "queue_pages must be from 3 to 100000".into()));
+    }
+    Ok(())
+}
+
+/// Runs every workload on `data_dir`, which must hold no customer yet (409 `data_dir_not_empty`
+/// otherwise, nothing written). The directory keeps what the run made. `progress` hears the
+/// name of each step as it starts.
+pub fn run(data_dir: &Path, options: &BenchOptions, mut progress: impl FnMut(&str)) -> Result<BenchReport> {
+    check(options)?;
+    let started = Instant::now();
+    // The bench acts as a process with every role (it adds no user), on a scratch directory it
+    // sets up with a fixed passphrase: what it measures includes the encryption at rest.
+    let name =
+        dossier_core::UserName::parse(ACTOR).map_err(|_| invalid("actor", "the bench's name is invalid".into()))?;
+    let actor = Actor::new(name, dossier_core::Role::ALL);
+    let passphrase = crate::Passphrase::new(SCRATCH_PASSPHRASE.to_owned());
+    let (clock, ids) = (std::sync::Arc::new(crate::SystemClock), std::sync::Arc::new(crate::UuidV7));
+    let mut app = match crate::directory_state(data_dir)? {
+        crate::DirectoryState::New => Dossier::init(data_dir, &passphrase, crate::KdfParams::default(), clock, ids)?,
+        // A directory a run set up before: refused below when it has customers.
+        _ => Dossier::open_with(data_dir, crate::Unlock::Passphrase(&passphrase), clock, ids)?,
+    };
+    let mut memory = Memory { per_workload: true, peaks: BTreeMap::new() };
+
+    progress(&format!("generating {} customers", options.customers));
+    memory.start();
+    let generate = GenerateOptions { customers: options.customers, seed: options.seed, now: None };
+    let generated = app.generate(&actor, &generate, |_, _| {})?;
+    memory.end("generate");
+    let mut raw = RawBench::open(&Dossier::database_path(data_dir), app.data_key().bytes()).map_err(store)?;
+    let db_bytes = raw.database_bytes().map_err(store)?;
+
+    // Every provider on the sandbox, so each command writes its outbox messages.
+    let simulator = Simulator::start()?;
+    app.set_sandbox_url(Some(simulator.url.clone()));
+    for p in Provider::ALL {
+        let input = ProviderInput {
+            name: Some(p.as_str().to_owned()),
+            base_url: Some(crate::sandbox::SANDBOX.to_owned()),
+            ..Default::default()
+        };
+        app.set_provider(&actor, &input)?;
+    }
+
+    progress(&format!("importing {} rows", options.import_rows));
+    let import = import(&mut app, &mut raw, &actor, data_dir, options, &mut memory)?;
+
+    progress(&format!("running each command {} times", options.samples));
+    memory.start();
+    let commands = commands(&mut app, &mut raw, &actor, options)?;
+    memory.end("commands");
+
+    progress("reading work-queue pages");
+    memory.start();
+    let queue = queue(&app, &actor, &raw, options)?;
+    memory.end("queue");
+
+    progress("draining the outbox to the simulator");
+    memory.start();
+    let drain_started = Instant::now();
+    let drained = app.sync_run(&actor, None, true, |_| {})?;
+    let drain_time = drain_started.elapsed();
+    memory.end("drain");
+
+    progress("measuring the simulator's capacity");
+    memory.start();
+    let deliveries = replay_deliveries(&app, drained.delivered)?;
+    let adapters =
+        Adapters::new(simulator.configs()).map_err(|e| failed(format!("could not reach the simulator: {e}")))?;
+    let replay = dossier_sync::bench::replay(Arc::new(adapters), deliveries, RunOptions::default().batch, REPLAY_CAP)
+        .map_err(|e| failed(format!("the capacity run failed: {e}")))?;
+    memory.end("simulator");
+    drop(simulator);
+    raw.finish().map_err(store)?;
+
+    let command_all = commands.samples.values().fold(Samples::default(), |mut all, s| {
+        all.extend(s);
+        all
+    });
+    let (command_all, raw_commit) = (command_all.summary(), commands.raw.summary());
+    let queue_all = queue.all.summary();
+    let raw_keyset = queue.raw.summary();
+    // The capacity run is the bench's own machinery, not Dossier's work.
+    let peak_rss_mb =
+        memory.peaks.iter().filter(|(workload, _)| **workload != "simulator").map(|(_, mb)| *mb).fold(0.0, f64::max);
+    Ok(BenchReport {
+        customers: options.customers,
+        seed: options.seed,
+        cpus: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        generate_s: generated.elapsed_s,
+        db_bytes,
+        db_bytes_per_customer: (db_bytes as f64 / options.customers as f64).round(),
+        command_p50_us: command_all.p50_us,
+        command_p99_us: command_all.p99_us,
+        raw_commit_p50_us: raw_commit.p50_us,
+        raw_commit_p99_us: raw_commit.p99_us,
+        commands: commands.samples.iter().map(|(k, s)| (*k, s.summary())).collect(),
+        commands_refused: commands.refused,
+        raw_commit,
+        queue_page_p50_us: queue_all.p50_us,
+        queue_page_p99_us: queue_all.p99_us,
+        raw_keyset_p50_us: raw_keyset.p50_us,
+        raw_keyset_p99_us: raw_keyset.p99_us,
+        queue: queue.filters,
+        raw_keyset,
+        import_rows: import.rows,
+        import_created: import.created,
+        import_s: (import.elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
+        import_rows_per_s: rate(import.rows as f64, import.elapsed),
+        raw_insert_rows_per_s: rate(import.rows as f64, import.raw_elapsed),
+        drain_ops: drained.delivered,
+        drain_ops_per_s: rate(drained.delivered as f64, drain_time),
+        drain_needs_attention: drained.needs_attention,
+        drain_reconciled: drained.reconciled,
+        simulator_ops: replay.delivered,
+        simulator_ops_per_s: rate(replay.delivered as f64, replay.elapsed),
+        simulator_failed: replay.failed,
+        peak_rss_mb,
+        rss_mb: memory.peaks,
+        rss_per_workload: memory.per_workload,
+        elapsed_s: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
+    })
+}
+
+struct ImportFigures {
+    rows: u64,
+    created: u64,
+    elapsed: Duration,
+    raw_elapsed: Duration,
+}
+
+/// Writes the prospects' file, imports it through the app, then inserts the same rows raw.
+fn import(
+    app: &mut Dossier,
+    raw: &mut RawBench,
+    actor: &Actor,
+    data_dir: &Path,
+    options: &BenchOptions,
+    memory: &mut Memory,
+) -> Result<ImportFigures> {
+    let path = data_dir.join("bench-import.csv");
+    let io = |e: std::io::Error| failed(format!("could not use the import file: {}", e.kind()));
+    let policy = app.read(|_, tx| policy::load(tx))?;
+    let file = std::fs::File::create(&path).map_err(io)?;
+    let now = app.env.clock.now();
+    crate::generate::write_prospects(
+        std::io::BufWriter::new(file),
+        options.seed,
+        options.import_rows,
+        REF_PREFIX,
+        policy,
+        now,
+    )?;
+
+    memory.start();
+    let file = std::fs::File::open(&path).map_err(io)?;
+    let started = Instant::now();
+    let report = app.import_customers(actor, file, &ImportOptions::default(), |_| {})?;
+    let elapsed = started.elapsed();
+    memory.end("import");
+
+    let mut reader = csv::Reader::from_path(&path).map_err(|_| failed("could not read the import file back"))?;
+    let rows = reader
+        .records()
+        .map(|r| r.map(|r| r.iter().map(str::to_owned).collect::<Vec<_>>()))
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|_| failed("could not read the import file back"))?;
+    raw.prepare_bulk(crate::CUSTOMER_COLUMNS.len()).map_err(store)?;
+    let started = Instant::now();
+    raw.bulk_insert(&rows).map_err(store)?;
+    let raw_elapsed = started.elapsed();
+    Ok(ImportFigures { rows: report.rows, created: report.created, elapsed, raw_elapsed })
+}
+
+struct CommandFigures {
+    samples: BTreeMap<&'static str, Samples>,
+    refused: BTreeMap<&'static str, usize>,
+    raw: Samples,
+}
+
+impl CommandFigures {
+    /// Times one command; a refusal is counted, not timed. Each timed command is followed by a
+    /// timed raw commit, so both see the same machine at the same moment.
+    fn run<T>(&mut self, raw: &mut RawBench, name: &'static str, f: impl FnOnce() -> Result<T>) -> Result<Option<T>> {
+        let started = Instant::now();
+        match f() {
+            Ok(value) => {
+                self.samples.entry(name).or_default().push(started.elapsed());
+                let now = time::OffsetDateTime::now_utc();
+                self.raw.time(|| raw.commit_one(now)).map_err(store)?;
+                Ok(Some(value))
+            }
+            Err(e) if e.status() < 500 => {
+                *self.refused.entry(name).or_default() += 1;
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Verify, activate, open EDD and decide EDD, each on `samples` of the imported customers.
+fn commands(app: &mut Dossier, raw: &mut RawBench, actor: &Actor, options: &BenchOptions) -> Result<CommandFigures> {
+    let mut figures = CommandFigures { samples: BTreeMap::new(), refused: BTreeMap::new(), raw: Samples::default() };
+    for name in ["verify", "activate", "open_edd", "decide_edd"] {
+        figures.samples.insert(name, Samples::default());
+    }
+    let imported: Vec<String> = app.read(|_, tx| {
+        let mut ids = Vec::new();
+        for i in 1..=options.import_rows {
+            let Ok(ref_id) = RefId::parse(&format!("{REF_PREFIX}{i:07}")) else { continue };
+            if let Some(id) = tx.customer_id_by_ref(&ref_id)? {
+                ids.push(id.to_string());
+            }
+        }
+        Ok(ids)
+    })?;
+
+    // Full verification where the customer qualifies, else partial (a foreign business with no
+    // EIN, say): both are the verify command.
+    let mut verified = Vec::new();
+    for id in &imported {
+        if verified.len() == options.samples {
+            break;
+        }
+        let done = match figures.run(raw, "verify", || app.verify(actor, id, "full", None))? {
+            Some(v) => Some(v),
+            None => figures.run(raw, "verify", || app.verify(actor, id, "partial", None))?,
+        };
+        if done.is_some() {
+            verified.push(id.clone());
+        }
+    }
+    let mut active = Vec::new();
+    for id in &verified {
+        if figures.run(raw, "activate", || app.activate(actor, id))?.is_some() {
+            active.push(id.clone());
+        }
+    }
+    let mut cases = Vec::new();
+    for id in &active {
+        if let Some(case) = figures.run(raw, "open_edd", || app.open_edd(actor, id))? {
+            cases.push(case);
+        }
+    }
+    for case in &cases {
+        for item in case.checklist.iter().flatten() {
+            let input = EvidenceInput {
+                item: Some(item.item.clone()),
+                reference: Some(format!("scans/bench/{}.pdf", item.item)),
+                description: None,
+            };
+            app.add_evidence(actor, &case.id, &input)?;
+        }
+    }
+    let decision = DecideInput {
+        outcome: Some("passed".into()),
+        reason: Some("every checklist item has evidence".into()),
+        failure_codes: Vec::new(),
+    };
+    for case in &cases {
+        figures.run(raw, "decide_edd", || app.decide_verification(actor, &case.id, &decision))?;
+    }
+    if figures.samples.values().any(|s| s.len() == 0) {
+        return Err(failed(format!(
+            "a command was refused every time (refusals: {:?}): the bench's customers do not fit its steps",
+            figures.refused
+        )));
+    }
+    Ok(figures)
+}
+
+struct QueueRun {
+    filters: Vec<QueueFigures>,
+    all: Samples,
+    raw: Samples,
+}
+
+/// The filters of the work queue, one representative value each, and two combinations.
+fn queue_filters(today: time::Date) -> Vec<(&'static str, QueueQuery)> {
+    let q = QueueQuery::default;
+    let due = format_date(today + time::Duration::days(30));
+    vec![
+        ("none (newest first)", q()),
+        ("sort=oldest", QueueQuery { sort: Some("oldest".into()), ..q() }),
+        ("state=active", QueueQuery { state: Some("active".into()), ..q() }),
+        ("state=pending", QueueQuery { state: Some("pending".into()), ..q() }),
+        ("risk=HIGH", QueueQuery { risk: Some("HIGH".into()), ..q() }),
+        ("identity_status=PENDING", QueueQuery { identity_status: Some("PENDING".into()), ..q() }),
+        ("edd=in_progress", QueueQuery { edd: Some("in_progress".into()), ..q() }),
+        ("verification_state=reviewing", QueueQuery { verification_state: Some("reviewing".into()), ..q() }),
+        (
+            "verification_method=enhanced_due_diligence",
+            QueueQuery { verification_method: Some("enhanced_due_diligence".into()), ..q() },
+        ),
+        ("assignee=olivia", QueueQuery { assignee: Some("olivia".into()), ..q() }),
+        ("sla_breached", QueueQuery { sla_breached: true, ..q() }),
+        (
+            "refresh_due_before=+30d sort=refresh_due",
+            QueueQuery { refresh_due_before: Some(due), sort: Some("refresh_due".into()), ..q() },
+        ),
+        ("search=ann", QueueQuery { search: Some("ann".into()), ..q() }),
+        (
+            "state=rejected verification_state=completed",
+            QueueQuery { state: Some("rejected".into()), verification_state: Some("completed".into()), ..q() },
+        ),
+    ]
+}
+
+/// Reads pages of every filter: first pages, the pages after them by cursor, and pages from
+/// cursors halfway and nine tenths into the queue, in rounds of one of each. After each page a
+/// raw keyset page is read at a like place: the top, the next page, or the same depth.
+fn queue(app: &Dossier, actor: &Actor, raw: &RawBench, options: &BenchOptions) -> Result<QueueRun> {
+    let mut run = QueueRun { filters: Vec::new(), all: Samples::default(), raw: Samples::default() };
+    let total = raw.customers().map_err(store)?;
+    let depths = [total / 2, total * 9 / 10];
+    let deep_ids: Vec<CustomerId> =
+        depths.iter().filter_map(|d| raw.customer_at(*d).transpose()).collect::<Result<_, _>>().map_err(store)?;
+    let deep_due: Vec<(time::Date, CustomerId)> =
+        depths.iter().filter_map(|d| raw.refresh_due_at(d / 2).transpose()).collect::<Result<_, _>>().map_err(store)?;
+    let oldest_ids: Vec<CustomerId> = depths
+        .iter()
+        .filter_map(|d| raw.customer_at(total.saturating_sub(d + 1)).transpose())
+        .collect::<Result<_, _>>()
+        .map_err(store)?;
+    let third = options.queue_pages / 3;
+    let mut turn = 0usize;
+    let mut raw_page = |run: &mut QueueRun, before: Option<CustomerId>| -> Result<Option<CustomerId>> {
+        // Alternately over the primary key and over the (state, id) index.
+        turn += 1;
+        let state = turn.is_multiple_of(2).then_some("active");
+        let ids = run.raw.time(|| raw.keyset_page(state, before, PAGE + 1)).map_err(store)?;
+        Ok(ids.get(PAGE - 1).copied())
+    };
+    let today = app.env.today();
+    let deep_n = options.queue_pages - 2 * third;
+    for (name, query) in queue_filters(today) {
+        let mut first = Samples::default();
+        let mut next = Samples::default();
+        let mut deep = Samples::default();
+        let page = |after: Option<String>| {
+            let q = QueueQuery { limit: Some(PAGE), after, ..query.clone() };
+            app.queue(actor, &q)
+        };
+        // Where each walk stands: the app's cursor and the raw one; `None` once a walk has
+        // reached the end of its queue.
+        let mut walk: Option<(Option<String>, Option<CustomerId>)> = None;
+        let mut deep_walks: Vec<(Option<String>, Option<CustomerId>)> = match query.sort.as_deref() {
+            Some("refresh_due") => deep_due.iter().map(|(due, id)| format!("{}|{id}", format_date(*due))).collect(),
+            Some("oldest") => oldest_ids.iter().map(ToString::to_string).collect(),
+            _ => deep_ids.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        }
+        .into_iter()
+        .zip(&deep_ids)
+        .map(|(app_cursor, raw_cursor)| (Some(app_cursor), Some(*raw_cursor)))
+        .collect();
+        // Rounds of one first page, one next page and one deep page, so that the time cap, when
+        // a filter is slow, cuts each kind alike.
+        let started = Instant::now();
+        for round in 0..third.max(deep_n) {
+            if round > 0 && started.elapsed() > QUEUE_FILTER_CAP {
+                break;
+            }
+            if round < third {
+                let next_cursor = first.time(|| page(None))?.next;
+                let raw_next = raw_page(&mut run, None)?;
+                if walk.is_none() {
+                    walk = Some((next_cursor, raw_next));
+                }
+                if let Some((Some(after), raw_cursor)) = walk.take() {
+                    let app_cursor = next.time(|| page(Some(after)))?.next;
+                    let raw_cursor = raw_page(&mut run, raw_cursor)?;
+                    walk = Some((app_cursor, raw_cursor));
+                } else {
+                    walk = Some((None, None));
+                }
+            }
+            if round < deep_n && !deep_walks.is_empty() {
+                let i = round % deep_walks.len();
+                if let (Some(after), raw_cursor) = deep_walks[i].clone() {
+                    let app_cursor = deep.time(|| page(Some(after)))?.next;
+                    let raw_cursor = raw_page(&mut run, raw_cursor)?;
+                    deep_walks[i] = (app_cursor, raw_cursor);
+                }
+            }
+        }
+        let mut all = Samples::default();
+        for s in [&first, &next, &deep] {
+            all.extend(s);
+        }
+        run.all.extend(&all);
+        run.filters.push(QueueFigures {
+            filter: name,
+            first_page: first.summary(),
+            next_pages: next.summary(),
+            deep_pages: deep.summary(),
+            all: all.summary(),
+        });
+    }
+    Ok(run)
+}
+
+/// The create messages the drain delivered (at most `limit`), made new again: a fresh local id
+/// and a suffixed ref id, so each provider creates a record rather than finding one.
+fn replay_deliveries(app: &Dossier, limit: usize) -> Result<Vec<Delivery>> {
+    let mut out = Vec::new();
+    let mut after = None;
+    while out.len() < limit {
+        let rows = app.read(|_, tx| Ok(tx.list_outbox(Some(OutboxStatus::Done), None, after, 500)?))?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.seq);
+        for row in rows.into_iter().filter(|r| r.operation == Operation::CustomerCreate) {
+            let mut payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
+            // Providers keep ref ids and document numbers unique.
+            if let Some(ref_id) = payload["ref_id"].as_str() {
+                payload["ref_id"] = Value::String(format!("{ref_id}-R"));
+            }
+            for doc in payload["documents"].as_array_mut().into_iter().flatten() {
+                if let Some(number) = doc["number"].as_str() {
+                    doc["number"] = Value::String(format!("{number}R"));
+                }
+            }
+            let aggregate_id = app.env.ids.next_id();
+            out.push(Delivery {
+                seq: row.seq,
+                provider: row.provider,
+                operation: row.operation,
+                aggregate_id,
+                subject_id: None,
+                payload,
+                idempotency_key: format!("{}:{}:replay-{}", row.provider, row.operation, row.id),
+                maybe_sent: false,
+                customer_remote_id: None,
+                mapped_siblings: Vec::new(),
+            });
+        }
+    }
+    out.truncate(limit);
+    Ok(out)
+}
