@@ -65,6 +65,12 @@ fn a_tiny_bench_reports_every_figure_make_bench_reads() {
     assert_eq!(report["simulator_failed"], 0, "the replayed messages are new to the simulator: {report}");
     let workloads: Vec<&str> = report["rss_mb"].as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(workloads, ["commands", "drain", "generate", "import", "queue", "simulator"]);
+    let rises = report["rss_growth_mb"].as_object().unwrap();
+    assert_eq!(rises.keys().map(String::as_str).collect::<Vec<_>>(), workloads);
+    for (workload, rise) in rises {
+        let rise = rise.as_f64().unwrap();
+        assert!(rise >= 0.0 && rise <= number(&report["rss_mb"], workload), "{workload} rose {rise} MB: {report}");
+    }
     let dossiers = ["commands", "drain", "generate", "import", "queue"].map(|w| report["rss_mb"][w].as_f64().unwrap());
     assert_eq!(
         number(&report, "peak_rss_mb"),

@@ -41,6 +41,8 @@ struct Run {
     simulator_ops_per_s: f64,
     peak_rss_mb: f64,
     rss_mb: BTreeMap<String, f64>,
+    #[serde(default)]
+    rss_growth_mb: BTreeMap<String, f64>,
     elapsed_s: f64,
 }
 
@@ -105,8 +107,8 @@ const BUDGETS: &[Budget] = &[
         judge: |r| Verdict {
             holds: None,
             shown: format!(
-                "{} MB for {} messages (one backlog size per run: compare runs)",
-                r.rss_mb.get("drain").copied().unwrap_or(0.0),
+                "rose {} MB draining {} messages (one backlog size per run: compare runs with other --import-rows)",
+                r.rss_growth_mb.get("drain").copied().unwrap_or(0.0),
                 r.drain_ops + r.drain_needs_attention
             ),
         },
@@ -353,11 +355,12 @@ fn report(runs: &[Run], chart: &str, criterion: &[(String, String)]) -> String {
             md,
             "\nA filter stops after the first round of pages that ends past 4 s, so slow filters have fewer pages."
         );
-        let _ = writeln!(md, "\n| workload | peak RSS |\n|---|---|");
+        let _ = writeln!(md, "\n| workload | peak RSS | rise during the workload |\n|---|---|---|");
         for (workload, mb) in &r.rss_mb {
             let name =
                 if workload == "simulator" { "simulator capacity run (the bench's, not Dossier's)" } else { workload };
-            let _ = writeln!(md, "| {name} | {mb:.0} MB |");
+            let rise = r.rss_growth_mb.get(workload).map_or("–".to_owned(), |g| format!("{g:.0} MB"));
+            let _ = writeln!(md, "| {name} | {mb:.0} MB | {rise} |");
         }
         md.push('\n');
     }

@@ -63,12 +63,22 @@ pub struct Latency {
     pub max_us: f64,
 }
 
-/// Peak resident memory of this process, in MB, from `VmHWM` (`None` off Linux).
-pub(crate) fn peak_rss_mb() -> Option<f64> {
+/// A memory figure of this process from `/proc/self/status`, in MB (`None` off Linux).
+fn status_mb(field: &str) -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
-    let kb: f64 = line.trim_start_matches("VmHWM:").trim().trim_end_matches("kB").trim().parse().ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    let kb: f64 = line.trim_start_matches(field).trim().trim_end_matches("kB").trim().parse().ok()?;
     Some((kb / 1024.0 * 10.0).round() / 10.0)
+}
+
+/// Peak resident memory of this process, in MB, from `VmHWM`.
+pub(crate) fn peak_rss_mb() -> Option<f64> {
+    status_mb("VmHWM:")
+}
+
+/// Resident memory of this process now, in MB, from `VmRSS`.
+pub(crate) fn rss_mb() -> Option<f64> {
+    status_mb("VmRSS:")
 }
 
 /// Resets the peak to the current resident size, so the next [`peak_rss_mb`] is the peak of

@@ -35,7 +35,7 @@ use crate::import::ImportOptions;
 use crate::sync::ProviderInput;
 use crate::{Dossier, policy};
 pub use measure::Latency;
-use measure::{Samples, peak_rss_mb, reset_peak_rss};
+use measure::{Samples, peak_rss_mb, reset_peak_rss, rss_mb};
 
 /// Ref ids of the imported customers: `BENCH-0000001` and on.
 const REF_PREFIX: &str = "BENCH-";
@@ -128,8 +128,11 @@ pub struct BenchReport {
     /// The highest peak of Dossier's workloads (generate, import, commands, queue, drain).
     pub peak_rss_mb: f64,
     /// Each workload's peak resident memory; `simulator` is the capacity run, whose replayed
-    /// messages and simulator records are the bench's, not Dossier's.
+    /// messages and simulator records are the bench's, not Dossier's. A peak includes what
+    /// earlier workloads left allocated.
     pub rss_mb: BTreeMap<&'static str, f64>,
+    /// How far each workload's peak rose above the resident memory it started with.
+    pub rss_growth_mb: BTreeMap<&'static str, f64>,
     /// False where peaks could not be reset between workloads: then each is the peak so far.
     pub rss_per_workload: bool,
     pub elapsed_s: f64,
@@ -161,19 +164,24 @@ fn rate(n: f64, d: Duration) -> f64 {
     (n / d.as_secs_f64().max(1e-9)).round()
 }
 
-/// The peaks of memory, workload by workload.
+/// The peaks of memory, workload by workload, and how far each rose above where it started.
 struct Memory {
     per_workload: bool,
+    started_at: f64,
     peaks: BTreeMap<&'static str, f64>,
+    growth: BTreeMap<&'static str, f64>,
 }
 
 impl Memory {
     fn start(&mut self) {
         self.per_workload &= reset_peak_rss();
+        self.started_at = rss_mb().unwrap_or(0.0);
     }
 
     fn end(&mut self, workload: &'static str) {
-        self.peaks.insert(workload, peak_rss_mb().unwrap_or(0.0));
+        let peak = peak_rss_mb().unwrap_or(0.0);
+        self.peaks.insert(workload, peak);
+        self.growth.insert(workload, ((peak - self.started_at).max(0.0) * 10.0).round() / 10.0);
     }
 }
 
@@ -265,7 +273,7 @@ pub fn run(data_dir: &Path, options: &BenchOptions, mut progress: impl FnMut(&st
         // A directory a run set up before: refused below when it has customers.
         _ => Dossier::open_with(data_dir, crate::Unlock::Passphrase(&passphrase), clock, ids)?,
     };
-    let mut memory = Memory { per_workload: true, peaks: BTreeMap::new() };
+    let mut memory = Memory { per_workload: true, started_at: 0.0, peaks: BTreeMap::new(), growth: BTreeMap::new() };
 
     progress(&format!("generating {} customers", options.customers));
     memory.start();
@@ -362,6 +370,7 @@ pub fn run(data_dir: &Path, options: &BenchOptions, mut progress: impl FnMut(&st
         simulator_failed: replay.failed,
         peak_rss_mb,
         rss_mb: memory.peaks,
+        rss_growth_mb: memory.growth,
         rss_per_workload: memory.per_workload,
         elapsed_s: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
     })
