@@ -65,6 +65,9 @@ pub struct QueueFilter {
     pub search: Vec<String>,
 }
 
+/// The states of an open case, as SQL (the partial indexes of open cases say the same).
+const OPEN_STATES: &str = "('storing', 'waiting', 'pending', 'reviewing')";
+
 /// An FTS5 query where every word must match by prefix: each is quoted (a double quote doubled),
 /// so no input can be read as query syntax.
 fn fts_prefix_query(words: &[String]) -> String {
@@ -688,7 +691,14 @@ impl Tx<'_> {
     }
 
     /// A page of the work queue. Every filter is served by an index (see the migrations), and
-    /// pages are keyset-based on the sort key and the id.
+    /// pages are keyset-based on the sort key and the id. A page reads about as many index
+    /// entries as it shows, whatever the size of the match, by walking one index in the page's
+    /// order and checking the other filters on the way:
+    /// - a search walks the full-text index in the order customers were added (their row
+    ///   order, which is their id order: ids are time-ordered and given at creation);
+    /// - a verification filter with no selective customer filter walks a verification index in
+    ///   customer order (one row per customer);
+    /// - anything else walks a customer index, probing each customer's few verifications.
     pub fn queue(
         &self,
         f: &QueueFilter,
@@ -696,109 +706,7 @@ impl Tx<'_> {
         after: Option<&QueueCursor>,
         limit: usize,
     ) -> Result<Vec<QueueRow>> {
-        let mut sql = String::from(
-            "SELECT c.id, c.kind, c.ref_id, c.display_name, c.state, c.verification_level, c.risk_rating,
-                c.identity_status, c.edd_status, c.kyc_refresh_due_on, c.created_at, c.updated_at
-             FROM customers c WHERE 1 = 1",
-        );
-        let mut args: Vec<Value> = Vec::new();
-        let bind = |args: &mut Vec<Value>, v: Value| {
-            args.push(v);
-            format!("?{}", args.len())
-        };
-        for (column, value) in [
-            ("c.state", &f.state),
-            ("c.risk_rating", &f.risk),
-            ("c.identity_status", &f.identity_status),
-            ("c.edd_status", &f.edd_status),
-        ] {
-            if let Some(v) = value {
-                let p = bind(&mut args, Value::Text(v.clone()));
-                sql.push_str(&format!(" AND {column} = {p}"));
-            }
-        }
-        if let Some(d) = f.refresh_due_before {
-            let p = bind(&mut args, Value::Text(codec::date(d)));
-            sql.push_str(&format!(" AND c.kyc_refresh_due_on < {p}"));
-        }
-        if !f.search.is_empty() {
-            let p = bind(&mut args, Value::Text(fts_prefix_query(&f.search)));
-            sql.push_str(&format!(
-                " AND c.rowid IN (SELECT rowid FROM customer_search WHERE customer_search MATCH {p})"
-            ));
-        }
-        let mut v_clauses = Vec::new();
-        if let Some(s) = &f.verification_state {
-            v_clauses.push(format!("v.state = {}", bind(&mut args, Value::Text(s.clone()))));
-        }
-        if let Some(m) = &f.verification_method {
-            v_clauses.push(format!("v.method = {}", bind(&mut args, Value::Text(m.clone()))));
-        }
-        if let Some(a) = &f.assignee {
-            v_clauses.push(format!("v.assignee = {}", bind(&mut args, Value::Text(a.clone()))));
-        }
-        if let Some(now) = f.sla_breached_at {
-            v_clauses.push("v.state IN ('storing', 'waiting', 'pending', 'reviewing')".to_owned());
-            v_clauses.push(format!("v.sla_due_at < {}", bind(&mut args, Value::Text(codec::timestamp(now)))));
-        }
-        if !v_clauses.is_empty() {
-            if let Some(today) = f.today {
-                let p = bind(&mut args, Value::Text(codec::date(today)));
-                v_clauses.push(format!("(v.snoozed_until IS NULL OR v.snoozed_until <= {p})"));
-            }
-            // With no other verification filter, "SLA breached" reads the partial index of open
-            // cases by due time; without statistics the planner would pick the state index.
-            let sla_only = f.sla_breached_at.is_some()
-                && f.verification_state.is_none()
-                && f.verification_method.is_none()
-                && f.assignee.is_none();
-            let hint = if sla_only { " INDEXED BY identity_verifications_open_by_sla" } else { "" };
-            // With a filter on the customer too, walk those customers and probe each one's few
-            // verifications; otherwise the list of matching verifications (a million completed
-            // ones, say) would be built first only to keep the handful of customers asked for.
-            let customer_filtered = f.state.is_some()
-                || f.risk.is_some()
-                || f.identity_status.is_some()
-                || f.edd_status.is_some()
-                || !f.search.is_empty();
-            if customer_filtered && !sla_only {
-                sql.push_str(&format!(
-                    " AND EXISTS (SELECT 1 FROM identity_verifications v INDEXED BY identity_verifications_by_customer \
-                     WHERE v.customer_id = c.id AND {})",
-                    v_clauses.join(" AND ")
-                ));
-            } else {
-                sql.push_str(&format!(
-                    " AND c.id IN (SELECT v.customer_id FROM identity_verifications v{hint} WHERE {})",
-                    v_clauses.join(" AND ")
-                ));
-            }
-        }
-        match (sort, after) {
-            (QueueSort::Newest, Some(c)) => {
-                let p = bind(&mut args, Value::Blob(c.id.as_bytes().to_vec()));
-                sql.push_str(&format!(" AND c.id < {p}"));
-            }
-            (QueueSort::Oldest, Some(c)) => {
-                let p = bind(&mut args, Value::Blob(c.id.as_bytes().to_vec()));
-                sql.push_str(&format!(" AND c.id > {p}"));
-            }
-            (QueueSort::RefreshDue, Some(c)) => {
-                let due = bind(&mut args, Value::Text(c.refresh_due_on.map(codec::date).unwrap_or_default()));
-                let id = bind(&mut args, Value::Blob(c.id.as_bytes().to_vec()));
-                sql.push_str(&format!(
-                    " AND (c.kyc_refresh_due_on > {due} OR (c.kyc_refresh_due_on = {due} AND c.id > {id}))"
-                ));
-            }
-            (_, None) => {}
-        }
-        sql.push_str(match sort {
-            QueueSort::Newest => " ORDER BY c.id DESC",
-            QueueSort::Oldest => " ORDER BY c.id ASC",
-            QueueSort::RefreshDue => " AND c.kyc_refresh_due_on IS NOT NULL ORDER BY c.kyc_refresh_due_on, c.id",
-        });
-        let p = bind(&mut args, Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-        sql.push_str(&format!(" LIMIT {p}"));
+        let (sql, args) = queue_sql(f, sort, after, limit);
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
         const T: &str = "customers";
@@ -823,6 +731,164 @@ impl Tx<'_> {
         }
         Ok(out)
     }
+
+    /// The query plan of a work-queue page (SQLite's `EXPLAIN QUERY PLAN`, one line per step):
+    /// tests check that every filter and sort walks an index and sorts nothing.
+    pub fn queue_plan(
+        &self,
+        f: &QueueFilter,
+        sort: QueueSort,
+        after: Option<&QueueCursor>,
+        limit: usize,
+    ) -> Result<Vec<String>> {
+        let (sql, args) = queue_sql(f, sort, after, limit);
+        let mut stmt = self.conn().prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| r.get::<_, String>(3))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+}
+
+/// The SQL of a work-queue page and its arguments (see [`Tx::queue`]).
+fn queue_sql(f: &QueueFilter, sort: QueueSort, after: Option<&QueueCursor>, limit: usize) -> (String, Vec<Value>) {
+    let mut args: Vec<Value> = Vec::new();
+    let bind = |args: &mut Vec<Value>, v: Value| {
+        args.push(v);
+        format!("?{}", args.len())
+    };
+    let mut where_ = Vec::new();
+    for (column, value) in [
+        ("c.state", &f.state),
+        ("c.risk_rating", &f.risk),
+        ("c.identity_status", &f.identity_status),
+        ("c.edd_status", &f.edd_status),
+    ] {
+        if let Some(v) = value {
+            let p = bind(&mut args, Value::Text(v.clone()));
+            where_.push(format!("{column} = {p}"));
+        }
+    }
+    if let Some(d) = f.refresh_due_before {
+        let p = bind(&mut args, Value::Text(codec::date(d)));
+        where_.push(format!("c.kyc_refresh_due_on < {p}"));
+    }
+    let customer_filtered = !where_.is_empty();
+    let mut v_clauses = Vec::new();
+    if let Some(a) = &f.assignee {
+        v_clauses.push(format!("v.assignee = {}", bind(&mut args, Value::Text(a.clone()))));
+    }
+    if let Some(s) = &f.verification_state {
+        v_clauses.push(format!("v.state = {}", bind(&mut args, Value::Text(s.clone()))));
+    }
+    if let Some(m) = &f.verification_method {
+        v_clauses.push(format!("v.method = {}", bind(&mut args, Value::Text(m.clone()))));
+    }
+    if let Some(now) = f.sla_breached_at {
+        v_clauses.push(format!("v.state IN {OPEN_STATES}"));
+        v_clauses.push(format!("v.sla_due_at < {}", bind(&mut args, Value::Text(codec::timestamp(now)))));
+    }
+    if !v_clauses.is_empty() {
+        if let Some(today) = f.today {
+            let p = bind(&mut args, Value::Text(codec::date(today)));
+            v_clauses.push(format!("(v.snoozed_until IS NULL OR v.snoozed_until <= {p})"));
+        }
+    }
+    let search = (!f.search.is_empty()).then(|| bind(&mut args, Value::Text(fts_prefix_query(&f.search))));
+    let by_id = matches!(sort, QueueSort::Newest | QueueSort::Oldest);
+    let (cmp, dir) = if sort == QueueSort::Oldest { (">", "ASC") } else { ("<", "DESC") };
+    // The verification index to walk in customer order, when that is the walk: the most
+    // selective filter first. Open cases (assigned, breaching, or in an open state) are
+    // few, so they lead even beside a customer filter; "completed" or a method alone do
+    // not, beside one.
+    let open_state = f.verification_state.as_deref().is_some_and(|s| s != "completed" && s != "expired");
+    let v_index = if f.assignee.is_some() {
+        Some("identity_verifications_by_assignee")
+    } else if f.sla_breached_at.is_some() && f.verification_state.is_none() && f.verification_method.is_none() {
+        Some("identity_verifications_open_by_customer")
+    } else if f.verification_state.is_some() && (open_state || !customer_filtered) {
+        Some("identity_verifications_by_state")
+    } else if f.verification_method.is_some() && !customer_filtered {
+        Some("identity_verifications_by_method")
+    } else if f.sla_breached_at.is_some() {
+        Some("identity_verifications_open_by_customer")
+    } else {
+        None
+    };
+    let exists_v = |where_: &mut Vec<String>| {
+        if !v_clauses.is_empty() {
+            where_.push(format!(
+                "EXISTS (SELECT 1 FROM identity_verifications v INDEXED BY identity_verifications_by_customer \
+                     WHERE v.customer_id = c.id AND {})",
+                v_clauses.join(" AND ")
+            ));
+        }
+    };
+    let mut sql = String::from(
+        "SELECT c.id, c.kind, c.ref_id, c.display_name, c.state, c.verification_level, c.risk_rating,
+                c.identity_status, c.edd_status, c.kyc_refresh_due_on, c.created_at, c.updated_at",
+    );
+    let order;
+    match (&search, v_index) {
+        (Some(query), _) if by_id => {
+            // The cursor's customer by id gives the row to continue from.
+            sql.push_str(" FROM customer_search s CROSS JOIN customers c ON c.rowid = s.rowid");
+            where_.push(format!("s.customer_search MATCH {query}"));
+            if let Some(c) = after {
+                let p = bind(&mut args, Value::Blob(c.id.as_bytes().to_vec()));
+                where_.push(format!("s.rowid {cmp} (SELECT rowid FROM customers WHERE id = {p})"));
+            }
+            exists_v(&mut where_);
+            order = format!(" ORDER BY s.rowid {dir}");
+        }
+        (None, Some(index)) if by_id => {
+            sql.push_str(&format!(
+                " FROM identity_verifications v INDEXED BY {index} CROSS JOIN customers c ON c.id = v.customer_id"
+            ));
+            where_.extend(v_clauses.iter().cloned());
+            if let Some(c) = after {
+                let p = bind(&mut args, Value::Blob(c.id.as_bytes().to_vec()));
+                where_.push(format!("v.customer_id {cmp} {p}"));
+            }
+            order = format!(" GROUP BY v.customer_id ORDER BY v.customer_id {dir}");
+        }
+        _ => {
+            sql.push_str(" FROM customers c");
+            if let Some(query) = &search {
+                where_.push(format!(
+                    "c.rowid IN (SELECT rowid FROM customer_search WHERE customer_search MATCH {query})"
+                ));
+            }
+            exists_v(&mut where_);
+            match (sort, after) {
+                (QueueSort::Newest | QueueSort::Oldest, Some(c)) => {
+                    let p = bind(&mut args, Value::Blob(c.id.as_bytes().to_vec()));
+                    where_.push(format!("c.id {cmp} {p}"));
+                }
+                (QueueSort::RefreshDue, Some(c)) => {
+                    let due = bind(&mut args, Value::Text(c.refresh_due_on.map(codec::date).unwrap_or_default()));
+                    let id = bind(&mut args, Value::Blob(c.id.as_bytes().to_vec()));
+                    where_.push(format!(
+                        "(c.kyc_refresh_due_on > {due} OR (c.kyc_refresh_due_on = {due} AND c.id > {id}))"
+                    ));
+                }
+                (_, None) => {}
+            }
+            order = match sort {
+                QueueSort::RefreshDue => {
+                    where_.push("c.kyc_refresh_due_on IS NOT NULL".to_owned());
+                    " ORDER BY c.kyc_refresh_due_on, c.id".to_owned()
+                }
+                _ => format!(" ORDER BY c.id {dir}"),
+            };
+        }
+    }
+    if !where_.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&where_.join(" AND "));
+    }
+    sql.push_str(&order);
+    let p = bind(&mut args, Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
+    sql.push_str(&format!(" LIMIT {p}"));
+    (sql, args)
 }
 
 /// The dashboard's numbers, each from one indexed query.
