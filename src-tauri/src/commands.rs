@@ -149,11 +149,15 @@ async fn open_session(
 ) -> Answer<AppInfo> {
     let dir = desk.data_dir.clone();
     // Off the async runtime: the sandbox host starts (and later stops) a runtime of its own.
-    let session =
-        tauri::async_runtime::spawn_blocking(move || open(&dir).map(|(app, actor)| crate::Session::start(app, actor)))
-            .await
-            .map_err(|_| internal("unlocking stopped unexpectedly"))?
-            .map_err(|e| e.body())?;
+    // The desktop keeps its handle open: checkpoints run in the background, off every command.
+    let session = tauri::async_runtime::spawn_blocking(move || {
+        let (mut app, actor) = open(&dir)?;
+        app.checkpoint_in_background()?;
+        Ok::<_, dossier_app::Error>(crate::Session::start(app, actor))
+    })
+    .await
+    .map_err(|_| internal("unlocking stopped unexpectedly"))?
+    .map_err(|e| e.body())?;
     let replaced = desk.session().replace(session);
     if let Some(old) = replaced {
         let _ = tauri::async_runtime::spawn_blocking(move || drop(old)).await;

@@ -144,8 +144,10 @@ impl Env {
         change(self, tx, customer)?;
         tx.touch_customer(id, self.clock.now())?;
         let policy = crate::policy::load(tx)?;
-        self.refresh_derived(tx, &policy, id)?;
-        self.customer_view(tx, &policy, id)
+        // Read back once as changed: derived values and the view both start from it.
+        let customer = load(tx, id)?;
+        let derived = self.refresh_derived_of(tx, &policy, &customer)?;
+        self.customer_view_of(tx, &policy, &customer, &derived)
     }
 
     /// A lifecycle action in the caller's transaction (see [`Dossier::lifecycle`]).
@@ -195,12 +197,25 @@ impl Env {
     pub(crate) fn customer_view(&self, tx: &Tx<'_>, policy: &Policy, id: CustomerId) -> Result<CustomerView> {
         let customer = load(tx, id)?;
         let derived = tx.derived(id)?;
-        let mut view = convert::customer_view(&customer, self.today());
+        self.customer_view_of(tx, policy, &customer, &derived)
+    }
+
+    /// [`Env::customer_view`] of a customer and its derived values already in hand, exactly as
+    /// stored.
+    pub(crate) fn customer_view_of(
+        &self,
+        tx: &Tx<'_>,
+        policy: &Policy,
+        customer: &Customer,
+        derived: &dossier_store::Derived,
+    ) -> Result<CustomerView> {
+        let id = customer.id;
+        let mut view = convert::customer_view(customer, self.today());
         view.risk_rating = derived.risk_rating.as_str();
         view.identity_status = derived.identity_status.as_str();
         view.edd_status = derived.edd_status.as_str();
         view.kyc_refresh_due_on = derived.kyc_refresh_due_on.map(format_date);
-        view.activity_limits = crate::kyc::limits_view(&customer, &derived, policy);
+        view.activity_limits = crate::kyc::limits_view(customer, derived, policy);
         view.provider_statuses = tx
             .provider_statuses_of(id)?
             .into_iter()

@@ -437,7 +437,8 @@ impl Dossier {
             )?;
             let action = if v.is_edd() { "edd.open" } else { "verification.create" };
             env.audit_verification(tx, actor, action, &v, None, json!({"type": vtype.as_str(), "state": "storing"}))?;
-            env.refresh_derived(tx, &policy, customer_id)?;
+            // The customer itself is as loaded: only its verifications changed.
+            env.refresh_derived_of(tx, &policy, &customer)?;
             env.verification_view(tx, &v)
         })
     }

@@ -56,6 +56,9 @@ pub use users::{MIN_PASSWORD_CHARS, Password, UserView, check_new_admin, not_ini
 pub const DATABASE_FILE: &str = "dossier.db";
 
 /// An open Dossier data directory.
+/// How often [`Dossier::checkpoint_in_background`] checkpoints.
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
 pub struct Dossier {
     store: Store,
     /// The data key: the database is opened with it; scans and the sandbox's records are
@@ -65,6 +68,9 @@ pub struct Dossier {
     data_dir: PathBuf,
     /// The address of the sandbox this process hosts, when it hosts one.
     sandbox_url: Option<String>,
+    /// Checkpoints in the background, for a long-running process (see
+    /// [`Dossier::checkpoint_in_background`]).
+    checkpointer: Option<dossier_store::Checkpointer>,
 }
 
 /// Where time and ids come from; kept apart from the store so a write can borrow both.
@@ -140,7 +146,14 @@ impl Dossier {
             encryption::finish(data_dir, &key)?;
         }
         let store = Store::open(&Self::database_path(data_dir), key.bytes())?;
-        Ok(Self { store, key, env: Env { clock, ids }, data_dir: data_dir.to_path_buf(), sandbox_url: None })
+        Ok(Self {
+            store,
+            key,
+            env: Env { clock, ids },
+            data_dir: data_dir.to_path_buf(),
+            sandbox_url: None,
+            checkpointer: None,
+        })
     }
 
     /// Replaces the passphrase of `data_dir`'s key; `old` must open it. Changes nothing else.
@@ -163,6 +176,20 @@ impl Dossier {
 
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// For a process that keeps this handle open (the desktop): the write-ahead log is folded
+    /// back into the database by a thread of its own, every second, instead of by whichever
+    /// command's commit takes the log past a thousand pages — so no command waits for it.
+    /// A process that runs one command and exits (the CLI) keeps SQLite's default.
+    pub fn checkpoint_in_background(&mut self) -> Result<()> {
+        if self.checkpointer.is_none() {
+            let path = Self::database_path(&self.data_dir);
+            let checkpointer = dossier_store::Checkpointer::start(&path, self.key.bytes(), CHECKPOINT_EVERY)?;
+            self.store.set_auto_checkpoint(false)?;
+            self.checkpointer = Some(checkpointer);
+        }
+        Ok(())
     }
 
     /// Tells this handle the address of the sandbox the process hosts (see [`sandbox`]).

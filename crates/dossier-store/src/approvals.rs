@@ -105,14 +105,16 @@ impl Tx<'_> {
         limit: usize,
     ) -> Result<Vec<ApprovalRow>> {
         let mut sql = format!("SELECT {COLUMNS} FROM approvals WHERE seq > ?1");
+        if let Some(s) = filter.state {
+            // Written out, not bound: the partial indexes of pending requests apply only to a
+            // query that says `state = 'pending'` itself. The value is one of a closed set.
+            sql.push_str(&format!(" AND state = '{}'", s.as_str()));
+        }
         let mut args = vec![Value::Integer(after.unwrap_or(0))];
         let mut and = |column: &str, value: Value, args: &mut Vec<Value>| {
             args.push(value);
             sql.push_str(&format!(" AND {column} = ?{}", args.len()));
         };
-        if let Some(s) = filter.state {
-            and("state", Value::Text(s.as_str().to_owned()), &mut args);
-        }
         if let Some(k) = filter.kind {
             and("kind", Value::Text(k.as_str().to_owned()), &mut args);
         }
@@ -122,8 +124,7 @@ impl Tx<'_> {
         if let Some(e) = filter.entity {
             and("entity_id", Value::Blob(e.as_bytes().to_vec()), &mut args);
         }
-        args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-        sql.push_str(&format!(" ORDER BY seq LIMIT ?{}", args.len()));
+        sql.push_str(&format!(" ORDER BY seq{}", codec::limit(limit)));
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
         let mut out = Vec::new();

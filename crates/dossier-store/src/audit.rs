@@ -278,8 +278,7 @@ impl Tx<'_> {
             args.push(Value::Integer(after));
             sql.push_str(&format!(" AND a.seq > ?{}", args.len()));
         }
-        args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-        sql.push_str(&format!(" ORDER BY a.seq LIMIT ?{}", args.len()));
+        sql.push_str(&format!(" ORDER BY a.seq{}", codec::limit(limit)));
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
         let mut out = Vec::new();
@@ -350,8 +349,7 @@ impl Tx<'_> {
             args.push(Value::Integer(after));
             sql.push_str(&format!(" AND seq > ?{}", args.len()));
         }
-        args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-        sql.push_str(&format!(" ORDER BY seq LIMIT ?{}", args.len()));
+        sql.push_str(&format!(" ORDER BY seq{}", codec::limit(limit)));
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args), |r| {
             Ok((

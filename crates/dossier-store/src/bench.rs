@@ -69,16 +69,17 @@ impl RawBench {
         limit: usize,
     ) -> Result<Vec<CustomerId>> {
         use rusqlite::types::Value;
-        let limit = Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX));
         let before = before.map(|id| Value::Blob(id.as_bytes().to_vec()));
         let state = state.map(|s| Value::Text(s.to_owned()));
         let (filter, args) = match (state, before) {
-            (None, None) => ("", vec![limit]),
-            (None, Some(b)) => ("WHERE id < ?2", vec![limit, b]),
-            (Some(s), None) => ("WHERE state = ?2", vec![limit, s]),
-            (Some(s), Some(b)) => ("WHERE state = ?2 AND id < ?3", vec![limit, s, b]),
+            (None, None) => ("", vec![]),
+            (None, Some(b)) => ("WHERE id < ?1", vec![b]),
+            (Some(s), None) => ("WHERE state = ?1", vec![s]),
+            (Some(s), Some(b)) => ("WHERE state = ?1 AND id < ?2", vec![s, b]),
         };
-        let sql = format!("SELECT {PAGE_COLUMNS} FROM customers {filter} ORDER BY id DESC LIMIT ?1");
+        // The limit written out, as the app's queries do (crate::codec::limit).
+        let sql =
+            format!("SELECT {PAGE_COLUMNS} FROM customers {filter} ORDER BY id DESC{}", crate::codec::limit(limit));
         let mut stmt = self.conn.prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
         let mut out = Vec::new();

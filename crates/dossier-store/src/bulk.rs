@@ -115,7 +115,7 @@ impl Drop for BulkLoad<'_> {
 
 fn restore(conn: &rusqlite::Connection) -> Result<()> {
     conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "cache_size", -2_000)?;
+    conn.pragma_update(None, "cache_size", -crate::CACHE_KIB)?;
     Ok(())
 }
 

@@ -49,3 +49,11 @@ impl<T> OrCorrupt<T> for Option<T> {
         self.ok_or(StoreError::Corrupt { table, column })
     }
 }
+
+/// A `LIMIT` clause with the number written out. Bound as a parameter instead, it makes SQLite
+/// prepare the statement again on every run (the planner reads the bound limit), which cost a
+/// tenth of a command's time; a page size is one of a few numbers, so the statement cache still
+/// holds each query once per size.
+pub(crate) fn limit(n: usize) -> String {
+    format!(" LIMIT {n}")
+}

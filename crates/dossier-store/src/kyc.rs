@@ -334,8 +334,7 @@ impl Tx<'_> {
             args.push(Value::Blob(a.as_bytes().to_vec()));
             sql.push_str(&format!(" AND id < ?{}", args.len()));
         }
-        args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-        sql.push_str(&format!(" ORDER BY id DESC LIMIT ?{}", args.len()));
+        sql.push_str(&format!(" ORDER BY id DESC{}", codec::limit(limit)));
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
         let mut out = Vec::new();
@@ -786,11 +785,9 @@ fn queue_sql(f: &QueueFilter, sort: QueueSort, after: Option<&QueueCursor>, limi
         v_clauses.push(format!("v.state IN {OPEN_STATES}"));
         v_clauses.push(format!("v.sla_due_at < {}", bind(&mut args, Value::Text(codec::timestamp(now)))));
     }
-    if !v_clauses.is_empty() {
-        if let Some(today) = f.today {
-            let p = bind(&mut args, Value::Text(codec::date(today)));
-            v_clauses.push(format!("(v.snoozed_until IS NULL OR v.snoozed_until <= {p})"));
-        }
+    if let Some(today) = f.today.filter(|_| !v_clauses.is_empty()) {
+        let p = bind(&mut args, Value::Text(codec::date(today)));
+        v_clauses.push(format!("(v.snoozed_until IS NULL OR v.snoozed_until <= {p})"));
     }
     let search = (!f.search.is_empty()).then(|| bind(&mut args, Value::Text(fts_prefix_query(&f.search))));
     let by_id = matches!(sort, QueueSort::Newest | QueueSort::Oldest);
@@ -826,10 +823,10 @@ fn queue_sql(f: &QueueFilter, sort: QueueSort, after: Option<&QueueCursor>, limi
         "SELECT c.id, c.kind, c.ref_id, c.display_name, c.state, c.verification_level, c.risk_rating,
                 c.identity_status, c.edd_status, c.kyc_refresh_due_on, c.created_at, c.updated_at",
     );
-    let order;
-    match (&search, v_index) {
+    let order = match (&search, v_index) {
         (Some(query), _) if by_id => {
-            // The cursor's customer by id gives the row to continue from.
+            // CROSS JOIN keeps the walk outermost; the cursor's customer gives the row to
+            // continue from.
             sql.push_str(" FROM customer_search s CROSS JOIN customers c ON c.rowid = s.rowid");
             where_.push(format!("s.customer_search MATCH {query}"));
             if let Some(c) = after {
@@ -837,7 +834,7 @@ fn queue_sql(f: &QueueFilter, sort: QueueSort, after: Option<&QueueCursor>, limi
                 where_.push(format!("s.rowid {cmp} (SELECT rowid FROM customers WHERE id = {p})"));
             }
             exists_v(&mut where_);
-            order = format!(" ORDER BY s.rowid {dir}");
+            format!(" ORDER BY s.rowid {dir}")
         }
         (None, Some(index)) if by_id => {
             sql.push_str(&format!(
@@ -848,7 +845,7 @@ fn queue_sql(f: &QueueFilter, sort: QueueSort, after: Option<&QueueCursor>, limi
                 let p = bind(&mut args, Value::Blob(c.id.as_bytes().to_vec()));
                 where_.push(format!("v.customer_id {cmp} {p}"));
             }
-            order = format!(" GROUP BY v.customer_id ORDER BY v.customer_id {dir}");
+            format!(" GROUP BY v.customer_id ORDER BY v.customer_id {dir}")
         }
         _ => {
             sql.push_str(" FROM customers c");
@@ -872,22 +869,21 @@ fn queue_sql(f: &QueueFilter, sort: QueueSort, after: Option<&QueueCursor>, limi
                 }
                 (_, None) => {}
             }
-            order = match sort {
+            match sort {
                 QueueSort::RefreshDue => {
                     where_.push("c.kyc_refresh_due_on IS NOT NULL".to_owned());
                     " ORDER BY c.kyc_refresh_due_on, c.id".to_owned()
                 }
                 _ => format!(" ORDER BY c.id {dir}"),
-            };
+            }
         }
-    }
+    };
     if !where_.is_empty() {
         sql.push_str(" WHERE ");
         sql.push_str(&where_.join(" AND "));
     }
     sql.push_str(&order);
-    let p = bind(&mut args, Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-    sql.push_str(&format!(" LIMIT {p}"));
+    sql.push_str(&codec::limit(limit));
     (sql, args)
 }
 
@@ -943,11 +939,12 @@ impl Tx<'_> {
             stats.queue_age.push((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?));
         }
         drop(rows);
-        let mut stmt = self.conn().prepare_cached(
+        let mut stmt = self.conn().prepare_cached(&format!(
             "SELECT id FROM identity_verifications INDEXED BY identity_verifications_open_by_sla
-             WHERE state IN ('storing', 'waiting', 'pending', 'reviewing') ORDER BY sla_due_at LIMIT ?1",
-        )?;
-        let ids = stmt.query_map([i64::try_from(oldest).unwrap_or(i64::MAX)], |r| r.get::<_, Vec<u8>>(0))?;
+             WHERE state IN {OPEN_STATES} ORDER BY sla_due_at{}",
+            codec::limit(oldest)
+        ))?;
+        let ids = stmt.query_map([], |r| r.get::<_, Vec<u8>>(0))?;
         for id in ids {
             stats.oldest_cases.push(VerificationId::from_bytes(id_from(id?, "identity_verifications", "id")?));
         }

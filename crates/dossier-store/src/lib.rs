@@ -12,6 +12,7 @@ mod approvals;
 mod audit;
 mod bench;
 mod bulk;
+mod checkpoint;
 mod codec;
 mod customers;
 mod encryption;
@@ -29,6 +30,7 @@ pub use approvals::{ApprovalFilter, ApprovalRow};
 pub use audit::{AuditRecord, AuditRow, ChainCheck, DeviceKeyRow, GENESIS, chain_hash};
 pub use bench::RawBench;
 pub use bulk::{BulkBatch, BulkCustomer, BulkLoad, BulkRisk, EncodedBatch, RowCounts};
+pub use checkpoint::Checkpointer;
 pub use encryption::{DatabaseKind, KEY_BYTES, database_kind, encrypt_plain, raw_key_literal};
 pub use kyc::{DashboardStats, Derived, QueueCursor, QueueFilter, QueueRow, QueueSort, VerificationFilter};
 pub use migrations::{MIGRATIONS, schema_version};
@@ -90,6 +92,14 @@ impl Store {
             store.write(|tx| tx.seal_audit_chain())?;
         }
         Ok(store)
+    }
+
+    /// Whether this connection folds the write-ahead log back into the database on the commit
+    /// that takes it past a thousand pages (SQLite's default, on). A process that runs a
+    /// [`Checkpointer`] turns it off, so no command waits for a checkpoint.
+    pub fn set_auto_checkpoint(&self, on: bool) -> Result<()> {
+        self.conn.pragma_update(None, "wal_autocheckpoint", if on { 1000 } else { 0 })?;
+        Ok(())
     }
 
     /// Writes a consistent copy of the whole database to `path` (a new file), encrypted with the
@@ -192,6 +202,11 @@ impl Tx<'_> {
     }
 }
 
+/// The page cache of a connection, in KiB. Every page read from the file is decrypted and its
+/// HMAC checked, so a page kept here saves that work on every later command; the cache fills
+/// only as pages are read.
+pub(crate) const CACHE_KIB: i64 = 32 * 1024;
+
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -201,6 +216,7 @@ fn configure(conn: &Connection) -> Result<()> {
     // every savepoint) and temporary b-trees stay in memory instead of spilling to files in
     // /var/tmp: it made bulk imports a quarter faster, and they are small and short-lived.
     conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
     conn.set_prepared_statement_cache_capacity(128);
     Ok(())
 }

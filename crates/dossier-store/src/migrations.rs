@@ -18,7 +18,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0008_users.sql", include_str!("../../../migrations/0008_users.sql")),
     ("0009_approvals.sql", include_str!("../../../migrations/0009_approvals.sql")),
     ("0010_device_key.sql", include_str!("../../../migrations/0010_device_key.sql")),
-    ("0011_queue_by_customer.sql", include_str!("../../../migrations/0011_queue_by_customer.sql")),
+    ("0011_walk_in_page_order.sql", include_str!("../../../migrations/0011_walk_in_page_order.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -154,8 +154,7 @@ impl Tx<'_> {
             args.push(Value::Text(p.as_str().to_owned()));
             sql.push_str(&format!(" AND o.provider = ?{}", args.len()));
         }
-        args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-        sql.push_str(&format!(" ORDER BY o.seq LIMIT ?{}", args.len()));
+        sql.push_str(&format!(" ORDER BY o.seq{}", codec::limit(limit)));
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
         let mut claimed = Vec::new();
@@ -289,8 +288,7 @@ impl Tx<'_> {
             args.push(Value::Blob(c.as_bytes().to_vec()));
             sql.push_str(&format!(" AND aggregate_id = ?{}", args.len()));
         }
-        args.push(Value::Integer(i64::try_from(limit).unwrap_or(i64::MAX)));
-        sql.push_str(&format!(" ORDER BY seq LIMIT ?{}", args.len()));
+        sql.push_str(&format!(" ORDER BY seq{}", codec::limit(limit)));
         let mut stmt = self.conn().prepare_cached(&sql)?;
         let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
         let mut out = Vec::new();
@@ -512,10 +510,11 @@ impl Tx<'_> {
             "SELECT r.local_id, r.remote_id FROM remote_ids r
              LEFT JOIN provider_statuses s ON s.provider = r.provider AND s.customer_id = r.local_id
              WHERE r.provider = ?1 AND r.entity_kind = 'customer' AND (s.status IS NULL OR s.status NOT IN ({SETTLED_STATUSES}))
-             ORDER BY s.fetched_at IS NOT NULL, s.fetched_at LIMIT ?2"
+             ORDER BY s.fetched_at IS NOT NULL, s.fetched_at{}",
+            codec::limit(limit)
         );
         let mut stmt = self.conn().prepare_cached(&sql)?;
-        let mut rows = stmt.query(params![provider.as_str(), i64::try_from(limit).unwrap_or(i64::MAX)])?;
+        let mut rows = stmt.query(params![provider.as_str()])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let local: Vec<u8> = r.get(0)?;

@@ -33,7 +33,7 @@ use crate::error::{Error, Problem, Reason, Result};
 use crate::generate::GenerateOptions;
 use crate::import::ImportOptions;
 use crate::sync::ProviderInput;
-use crate::{Dossier, policy};
+use crate::{Dossier, Submitted, policy};
 pub use measure::Latency;
 use measure::{Samples, peak_rss_mb, reset_peak_rss, rss_mb};
 
@@ -48,6 +48,8 @@ const REPLAY_CAP: Duration = Duration::from_secs(30);
 const QUEUE_FILTER_CAP: Duration = Duration::from_secs(4);
 /// The name the bench acts under, in the audit trail.
 const ACTOR: &str = "bench";
+/// The second person of the four-eyes decisions.
+const CHECKER: &str = "bench-checker";
 /// The passphrase of the scratch data directory a bench run sets up (it holds only synthetic
 /// data; open it with this to look around after a run).
 pub const SCRATCH_PASSPHRASE: &str = "dossier bench scratch directory";
@@ -255,6 +257,12 @@ fn check(options: &BenchOptions) -> Result<()> {
     Ok(())
 }
 
+/// The bench acts as processes with every role; it adds no user.
+fn every_role(name: &str) -> Result<Actor> {
+    let name = UserName::parse(name).map_err(|_| invalid("actor", "the bench's name is invalid".into()))?;
+    Ok(Actor::new(name, Role::ALL))
+}
+
 /// Runs every workload on `data_dir`, which must hold no customer yet (409 `data_dir_not_empty`
 /// otherwise, nothing written). The directory keeps what the run made. `progress` hears the
 /// name of each step as it starts.
@@ -263,9 +271,7 @@ pub fn run(data_dir: &Path, options: &BenchOptions, mut progress: impl FnMut(&st
     let started = Instant::now();
     // The bench acts as a process with every role (it adds no user), on a scratch directory it
     // sets up with a fixed passphrase: what it measures includes the encryption at rest.
-    let name =
-        dossier_core::UserName::parse(ACTOR).map_err(|_| invalid("actor", "the bench's name is invalid".into()))?;
-    let actor = Actor::new(name, dossier_core::Role::ALL);
+    let actor = every_role(ACTOR)?;
     let passphrase = crate::Passphrase::new(SCRATCH_PASSPHRASE.to_owned());
     let (clock, ids) = (std::sync::Arc::new(crate::SystemClock), std::sync::Arc::new(crate::UuidV7));
     let mut app = match crate::directory_state(data_dir)? {
@@ -273,6 +279,8 @@ pub fn run(data_dir: &Path, options: &BenchOptions, mut progress: impl FnMut(&st
         // A directory a run set up before: refused below when it has customers.
         _ => Dossier::open_with(data_dir, crate::Unlock::Passphrase(&passphrase), clock, ids)?,
     };
+    // As the desktop does: checkpoints in the background, not in a command's commit.
+    app.checkpoint_in_background()?;
     let mut memory = Memory { per_workload: true, started_at: 0.0, peaks: BTreeMap::new(), growth: BTreeMap::new() };
 
     progress(&format!("generating {} customers", options.customers));
@@ -430,18 +438,29 @@ struct CommandFigures {
     samples: BTreeMap<&'static str, Samples>,
     refused: BTreeMap<&'static str, usize>,
     raw: Samples,
+    /// Raw commits owed: one per timed command, paid in blocks.
+    owed: usize,
 }
 
+/// Timed commands between two blocks of raw commits. The raw commits come from a connection of
+/// their own, and a commit from another connection makes SQLite drop a connection's whole page
+/// cache; one after every command would make each command start cold, which a desktop that is
+/// the only writer never does.
+const RAW_COMMIT_BLOCK: usize = 50;
+
 impl CommandFigures {
-    /// Times one command; a refusal is counted, not timed. Each timed command is followed by a
-    /// timed raw commit, so both see the same machine at the same moment.
+    /// Times one command; a refusal is counted, not timed. Every [`RAW_COMMIT_BLOCK`] timed
+    /// commands are followed by as many timed raw commits, so both see the same machine at
+    /// nearly the same moment.
     fn run<T>(&mut self, raw: &mut RawBench, name: &'static str, f: impl FnOnce() -> Result<T>) -> Result<Option<T>> {
         let started = Instant::now();
         match f() {
             Ok(value) => {
                 self.samples.entry(name).or_default().push(started.elapsed());
-                let now = time::OffsetDateTime::now_utc();
-                self.raw.time(|| raw.commit_one(now)).map_err(store)?;
+                self.owed += 1;
+                if self.owed == RAW_COMMIT_BLOCK {
+                    self.pay(raw)?;
+                }
                 Ok(Some(value))
             }
             Err(e) if e.status() < 500 => {
@@ -451,12 +470,22 @@ impl CommandFigures {
             Err(e) => Err(e),
         }
     }
+
+    /// Times the raw commits owed.
+    fn pay(&mut self, raw: &mut RawBench) -> Result<()> {
+        for _ in 0..std::mem::take(&mut self.owed) {
+            let now = time::OffsetDateTime::now_utc();
+            self.raw.time(|| raw.commit_one(now)).map_err(store)?;
+        }
+        Ok(())
+    }
 }
 
 /// Verify, activate, open EDD and decide EDD, each on `samples` of the imported customers.
 fn commands(app: &mut Dossier, raw: &mut RawBench, actor: &Actor, options: &BenchOptions) -> Result<CommandFigures> {
-    let mut figures = CommandFigures { samples: BTreeMap::new(), refused: BTreeMap::new(), raw: Samples::default() };
-    for name in ["verify", "activate", "open_edd", "decide_edd"] {
+    let mut figures =
+        CommandFigures { samples: BTreeMap::new(), refused: BTreeMap::new(), raw: Samples::default(), owed: 0 };
+    for name in ["verify", "activate", "open_edd", "decide_edd", "approve_edd"] {
         figures.samples.insert(name, Samples::default());
     }
     let imported: Vec<String> = app.read(|_, tx| {
@@ -512,9 +541,21 @@ fn commands(app: &mut Dossier, raw: &mut RawBench, actor: &Actor, options: &Benc
         reason: Some("every checklist item has evidence".into()),
         failure_codes: Vec::new(),
     };
+    // An EDD decision is four-eyes: the officer's decision is rehearsed in full and held, and a
+    // second person's approval applies it (gate, transition, audit, outbox). Both are timed.
+    let mut held = Vec::new();
     for case in &cases {
-        figures.run(raw, "decide_edd", || app.decide_verification(actor, &case.id, &decision))?;
+        if let Some(Submitted::Pending(p)) =
+            figures.run(raw, "decide_edd", || app.decide_verification(actor, &case.id, &decision))?
+        {
+            held.push(p.pending_approval.id);
+        }
     }
+    let checker = every_role(CHECKER)?;
+    for id in &held {
+        figures.run(raw, "approve_edd", || app.approve(&checker, id, None))?;
+    }
+    figures.pay(raw)?;
     if figures.samples.values().any(|s| s.len() == 0) {
         return Err(failed(format!(
             "a command was refused every time (refusals: {:?}): the bench's customers do not fit its steps",

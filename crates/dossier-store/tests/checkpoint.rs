@@ -1,0 +1,43 @@
+//! With checkpoints off the command path, the background checkpointer folds the log back into
+//! the database file; without one, the file stays as it was (the data waits in the log).
+
+use std::time::{Duration, Instant};
+
+use dossier_store::{Checkpointer, KEY_BYTES, Store};
+
+const KEY: [u8; KEY_BYTES] = [9; KEY_BYTES];
+
+/// Writes about 2 MB through `store`, in twenty commits, with auto-checkpoints off.
+fn write_a_lot(store: &mut Store) {
+    store.set_auto_checkpoint(false).unwrap();
+    let at = time::OffsetDateTime::UNIX_EPOCH;
+    for n in 0..20 {
+        store.write(|tx| tx.put_setting(&format!("bulk-{n}"), &"x".repeat(100_000), at)).unwrap();
+    }
+}
+
+fn file_len(path: &std::path::Path) -> u64 {
+    std::fs::metadata(path).unwrap().len()
+}
+
+#[test]
+fn the_background_checkpointer_moves_the_log_into_the_database_and_commits_never_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("c.db");
+    let mut store = Store::open(&path, &KEY).unwrap();
+    let before = file_len(&path);
+    write_a_lot(&mut store);
+    std::thread::sleep(Duration::from_millis(200));
+    assert_eq!(file_len(&path), before, "no commit checkpointed: the rows wait in the log");
+
+    let checkpointer = Checkpointer::start(&path, &KEY, Duration::from_millis(20)).unwrap();
+    let started = Instant::now();
+    while file_len(&path) < before + 2_000_000 {
+        assert!(started.elapsed() < Duration::from_secs(10), "the checkpointer never ran");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drop(checkpointer);
+    // The data reads back whole through the writer's connection.
+    let value = store.read(|tx| tx.setting("bulk-19")).unwrap();
+    assert_eq!(value.map(|v| v.len()), Some(100_000));
+}
