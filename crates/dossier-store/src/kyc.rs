@@ -801,6 +801,9 @@ fn queue_sql(f: &QueueFilter, sort: QueueSort, after: Option<&QueueCursor>, limi
         Some("identity_verifications_by_assignee")
     } else if f.sla_breached_at.is_some() && f.verification_state.is_none() && f.verification_method.is_none() {
         Some("identity_verifications_open_by_customer")
+    } else if f.verification_method.is_some() && f.verification_state.is_some() && (open_state || !customer_filtered) {
+        // Its index carries the state too: both are checked without a row read.
+        Some("identity_verifications_by_method")
     } else if f.verification_state.is_some() && (open_state || !customer_filtered) {
         Some("identity_verifications_by_state")
     } else if f.verification_method.is_some() && !customer_filtered {

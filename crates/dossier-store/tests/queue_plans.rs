@@ -53,6 +53,9 @@ fn every_queue_filter_and_sort_walks_its_index_in_order() {
                 index => first.contains(index),
             };
             assert!(walked, "{label}: walks {walks}? plan: {text}");
+            if case["reads_no_verification_row"] == true {
+                assert!(first.contains("COVERING INDEX"), "{label}: reads verification rows: {text}");
+            }
             let sorts = case["sorts"].as_bool().unwrap_or(false);
             assert_eq!(text.contains("TEMP B-TREE"), sorts, "{label}: sorts? {text}");
             let collects = text.contains("LIST SUBQUERY") || text.contains("MATERIALIZE");
