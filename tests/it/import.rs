@@ -248,6 +248,14 @@ fn imported_rows_are_customers_as_customer_create_makes_them() {
     let operations: Vec<&str> =
         t.app.sync_list(&t.actor, None, Some(&id), Some(50), None).unwrap().items.iter().map(|m| m.operation).collect();
     assert_eq!(operations, ["customer.create"; 4], "one create per provider, as customer create writes");
+    // The derived columns are written with the customer's row: they are what recomputing gives.
+    let check = t.app.check_derived(&t.actor).unwrap();
+    assert_eq!(check.mismatched, 0, "{:?}", check.mismatches);
+    let conn = crate::support::open_db(t.db_path()).unwrap();
+    let (messages, payloads): (i64, i64) = conn
+        .query_row("SELECT count(*), count(DISTINCT payload) FROM outbox", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!((messages, payloads), (4, 1), "every provider hears the same payload");
 }
 
 #[test]
