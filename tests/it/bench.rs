@@ -34,6 +34,7 @@ fn a_tiny_bench_reports_every_figure_make_bench_reads() {
         "raw_keyset_p99_us",
         "import_rows_per_s",
         "raw_insert_rows_per_s",
+        "raw_flat_insert_rows_per_s",
         "peak_rss_mb",
         "drain_ops_per_s",
         "simulator_ops_per_s",
@@ -60,6 +61,11 @@ fn a_tiny_bench_reports_every_figure_make_bench_reads() {
     assert!(queue.iter().all(|f| f["first_page"]["samples"] == 2), "{queue:?}");
     assert_eq!(report["import_rows"], 100);
     assert_eq!(report["import_created"], 100, "every generated row is a valid new customer");
+    // The baseline stores what the import stored: a customer, its party, address, two contacts,
+    // document, tax detail, due diligence and risk assessment, an audit event per change and an
+    // outbox message per provider (see tests/it/import.rs for the row-by-row check).
+    let table_rows = number(&report, "raw_insert_table_rows_per_customer");
+    assert!((14.0..20.0).contains(&table_rows), "rows per customer: {report}");
     let drained = report["drain_ops"].as_u64().unwrap() + report["drain_needs_attention"].as_u64().unwrap();
     assert!(drained >= 4 * 100, "each imported customer was sent to the four providers: {report}");
     assert_eq!(report["simulator_failed"], 0, "the replayed messages are new to the simulator: {report}");

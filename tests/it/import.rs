@@ -248,6 +248,14 @@ fn imported_rows_are_customers_as_customer_create_makes_them() {
     let operations: Vec<&str> =
         t.app.sync_list(&t.actor, None, Some(&id), Some(50), None).unwrap().items.iter().map(|m| m.operation).collect();
     assert_eq!(operations, ["customer.create"; 4], "one create per provider, as customer create writes");
+    // The derived columns are written with the customer's row: they are what recomputing gives.
+    let check = t.app.check_derived(&t.actor).unwrap();
+    assert_eq!(check.mismatched, 0, "{:?}", check.mismatches);
+    let conn = crate::support::open_db(t.db_path()).unwrap();
+    let (messages, payloads): (i64, i64) = conn
+        .query_row("SELECT count(*), count(DISTINCT payload) FROM outbox", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap();
+    assert_eq!((messages, payloads), (4, 1), "every provider hears the same payload");
 }
 
 #[test]
@@ -378,4 +386,72 @@ fn the_real_binary_imports_and_exports_with_the_contract_exit_codes() {
     assert_eq!((code, json(&out)["reasons"][0]["code"].as_str()), (2, Some("output_unwritable")));
     let (code, out, _) = real(&dir, &["export", "audit", "--format", "xml"], None);
     assert_eq!((code, json(&out)["code"].as_str()), (2, Some("usage")));
+}
+
+/// `dev bench` judges the import against a raw insert of exactly the rows the import stored
+/// (docs/performance.md): this checks the copy holds every row, value for value, in every table
+/// the import writes, with the copies' triggers filling their own search index and counts.
+#[test]
+fn the_benchs_raw_baseline_stores_exactly_what_the_import_stored() {
+    let mut t = TestApp::new();
+    crate::outbox::enable_all(&mut t);
+    let key = dossier_app::keys::unlock_data_key(t.dir.path(), &crate::support::passphrase()).unwrap();
+    let literal = key.sqlcipher_literal();
+    let bytes: [u8; 32] =
+        hex::decode(literal.trim_start_matches("x'").trim_end_matches('\'')).unwrap().try_into().unwrap();
+    let mut raw = dossier_store::RawBench::open(&t.db_path(), &bytes).unwrap();
+
+    let mark = raw.import_mark().unwrap();
+    let rows = [
+        row("IMP-1", &[("mobile_verified_method", "in_person")]),
+        business("IMP-2"),
+        row("IMP-3", &[("email", "cy@example.com"), ("mobile", "+442079460000")]),
+    ];
+    let report = import(&mut t, &csv_file(&rows), false);
+    assert_eq!(report.created, 3, "{}", rejected(&report));
+
+    let stored = raw.imported_rows(mark).unwrap();
+    assert_eq!(stored.customers(), 3);
+    raw.prepare_import_copy().unwrap();
+    assert_eq!(raw.insert_imported(&stored).unwrap(), 3);
+
+    let conn = crate::support::open_db(t.db_path()).unwrap();
+    let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).unwrap() };
+    for (table, imported) in [
+        ("customers", "1"),
+        ("persons", "1"),
+        ("institutions", "1"),
+        ("addresses", "1"),
+        ("contacts", "1"),
+        ("identity_documents", "1"),
+        ("tax_details", "1"),
+        ("due_diligence", "1"),
+        ("risk_assessments", "1"),
+        ("audit_events", "entity_id IN (SELECT id FROM customers)"),
+        ("outbox", "1"),
+    ] {
+        let stored = count(&format!("SELECT count(*) FROM {table} WHERE {imported}"));
+        assert!(stored > 0, "{table} has rows from the import");
+        assert_eq!(count(&format!("SELECT count(*) FROM bench_raw_{table}")), stored, "{table}");
+        let differing = count(&format!(
+            "SELECT count(*) FROM (SELECT * FROM bench_raw_{table} EXCEPT SELECT * FROM {table} WHERE {imported})"
+        ));
+        assert_eq!(differing, 0, "{table}: every copied row equals a stored one");
+    }
+    assert_eq!(
+        count("SELECT count(*) FROM bench_raw_audit_events"),
+        3 + 2 + 2,
+        "a create per customer, one per verified contact"
+    );
+    assert_eq!(count("SELECT count(*) FROM bench_raw_outbox"), 3 * 4, "a create per customer and provider");
+    // The copies' triggers did what the real ones did.
+    let search =
+        |table: &str, words: &str| count(&format!("SELECT count(*) FROM {table} WHERE {table} MATCH '{words}'"));
+    for words in ["silva", "acme", "cy", "x12345678"] {
+        assert_eq!(search("bench_raw_customer_search", words), search("customer_search", words), "{words}");
+    }
+    assert_eq!(count("SELECT n FROM bench_raw_customer_state_counts WHERE state = 'pending'"), 3);
+
+    raw.finish().unwrap();
+    assert_eq!(count("SELECT count(*) FROM sqlite_schema WHERE name LIKE 'bench_raw%'"), 0, "the copies are dropped");
 }

@@ -312,7 +312,11 @@ impl Env {
         if let Party::Institution { members, .. } = &customer.party {
             check_member_links(tx, members)?;
         }
-        tx.insert_customer(customer)?;
+        // What refresh_derived would find after the insert, computed before it so the row is
+        // written once: a new customer has no verifications and no earlier assessment, and
+        // nothing can name it as a member yet, so no business's derived values change.
+        let assessment = crate::derived::assess_new_customer(tx, policy, customer)?;
+        tx.insert_customer(customer, &assessment.derived)?;
         let mut summary = json!({
             "type": customer.kind().as_str(),
             "state": customer.state.name(),
@@ -334,7 +338,7 @@ impl Env {
             None,
             crate::sync::customer_payload(customer),
         )?;
-        self.refresh_derived_of(tx, policy, customer)?;
+        self.record_risk(tx, customer.id, &assessment.risk, &crate::derived::factors_json(&assessment.risk))?;
         Ok(())
     }
 }

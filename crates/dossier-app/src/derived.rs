@@ -25,21 +25,31 @@ pub(crate) fn assess_customer(
     verified_on: Option<Date>,
 ) -> Result<Assessment> {
     let verifications = tx.verifications_of(customer.id)?;
-    let members = match &customer.party {
-        Party::Person(_) => Vec::new(),
-        Party::Institution { members, .. } => {
-            let mut out = Vec::with_capacity(members.len());
-            for m in members {
-                let status = match m.person_customer_id {
-                    Some(person) => tx.identity_status_of(person)?,
-                    None => None,
-                };
-                out.push((m.id, status));
-            }
-            out
-        }
-    };
+    let members = member_statuses(tx, customer)?;
     Ok(assess_facts(policy, customer, &verifications, members, verified_on))
+}
+
+/// The derived values of a customer about to be inserted, for the insert to write them: it has
+/// no verifications, no earlier assessment and no derived values yet, so only the people
+/// behind its members are read.
+pub(crate) fn assess_new_customer(tx: &Tx<'_>, policy: &Policy, customer: &Customer) -> Result<Assessment> {
+    let verified_on = verified_on_after(customer.state, customer.state_changed_at, None);
+    let members = member_statuses(tx, customer)?;
+    Ok(assess_facts(policy, customer, &[], members, verified_on))
+}
+
+/// The identity status of the person behind each member of a business (none for a person).
+fn member_statuses(tx: &Tx<'_>, customer: &Customer) -> Result<Vec<(MemberId, Option<IdentityStatus>)>> {
+    let Party::Institution { members, .. } = &customer.party else { return Ok(Vec::new()) };
+    let mut out = Vec::with_capacity(members.len());
+    for m in members {
+        let status = match m.person_customer_id {
+            Some(person) => tx.identity_status_of(person)?,
+            None => None,
+        };
+        out.push((m.id, status));
+    }
+    Ok(out)
 }
 
 /// The derived values from facts in hand: the customer, its verifications (oldest first), the
@@ -115,6 +125,13 @@ pub(crate) fn factors_json(risk: &RiskAssessment) -> String {
 }
 
 impl Env {
+    /// Appends a risk assessment to the customer's history.
+    pub(crate) fn record_risk(&self, tx: &Tx<'_>, id: CustomerId, risk: &RiskAssessment, factors: &str) -> Result<()> {
+        let assessment = RiskAssessmentId::from_uuid(self.ids.next_id());
+        tx.insert_risk_assessment(assessment, id, risk, factors, self.clock.now())?;
+        Ok(())
+    }
+
     /// Recomputes and stores the derived values of a customer, records a new risk assessment
     /// when the assessment changed, and follows a changed identity status to the businesses the
     /// customer is a member of.
@@ -136,13 +153,7 @@ impl Env {
             None => true,
         };
         if changed_risk {
-            tx.insert_risk_assessment(
-                RiskAssessmentId::from_uuid(self.ids.next_id()),
-                id,
-                &a.risk,
-                &factors,
-                self.clock.now(),
-            )?;
+            self.record_risk(tx, id, &a.risk, &factors)?;
         }
         if a.derived != before {
             tx.set_derived(id, &a.derived)?;

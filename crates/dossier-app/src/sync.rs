@@ -39,6 +39,8 @@ pub(crate) fn enqueue(
     subject: Option<Uuid>,
     payload: Value,
 ) -> Result<()> {
+    // Every provider hears the same payload: it is written out once, and only when one does.
+    let mut text: Option<String> = None;
     for p in tx.providers()?.into_iter().filter(|p| p.enabled && p.provider.operations().contains(&op)) {
         let id = OutboxId::from_uuid(env.ids.next_id());
         tx.insert_outbox(&NewOutbox {
@@ -48,7 +50,7 @@ pub(crate) fn enqueue(
             aggregate_id: *customer.as_uuid(),
             subject_id: subject,
             payload_version: 1,
-            payload: payload.to_string(),
+            payload: text.get_or_insert_with(|| payload.to_string()).clone(),
             idempotency_key: format!("{}:{}:{}", p.provider, op, id),
             created_at: env.clock.now(),
         })?;

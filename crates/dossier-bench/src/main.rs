@@ -33,7 +33,13 @@ struct Run {
     queue: Vec<QueueFigures>,
     import_rows: u64,
     import_rows_per_s: f64,
+    /// The budget's baseline: exactly the rows the import stored, inserted raw into copies of
+    /// the same tables.
     raw_insert_rows_per_s: f64,
+    /// The file's cells inserted raw into one flat table (absent from runs before it was kept
+    /// beside the baseline above, where `raw_insert_rows_per_s` was this figure).
+    #[serde(default)]
+    raw_flat_insert_rows_per_s: f64,
     drain_ops: u64,
     drain_ops_per_s: f64,
     drain_needs_attention: u64,
@@ -89,7 +95,7 @@ const BUDGETS: &[Budget] = &[
         judge: |r| Verdict { holds: Some(r.queue_page_p99_us <= 10_000.0), shown: micros(r.queue_page_p99_us) },
     },
     Budget {
-        name: "bulk import ≥ 50 % of raw SQLite insert speed",
+        name: "bulk import ≥ 50 % of raw SQLite insert speed (the same rows into the same tables)",
         judge: |r| {
             let share = ratio(r.import_rows_per_s, r.raw_insert_rows_per_s);
             Verdict { holds: Some(share >= 0.5), shown: percent(share) }
@@ -144,6 +150,11 @@ fn latency(l: &Latency, pick: fn(&Latency) -> f64) -> String {
 
 fn percent(share: f64) -> String {
     format!("{:.1} %", share * 100.0)
+}
+
+/// `a / b` as a percentage, or a dash when the run has no `b` (a figure older runs lack).
+fn optional_percent(a: f64, b: f64) -> String {
+    if b > 0.0 { percent(a / b) } else { "–".to_owned() }
 }
 
 fn times(x: f64) -> String {
@@ -246,8 +257,13 @@ fn report(runs: &[Run], chart: &str, criterion: &[(String, String)]) -> String {
     );
     row(
         &mut md,
-        "import rows/s / raw insert rows/s",
+        "import rows/s / raw insert of the same rows into the same tables",
         runs.iter().map(|r| percent(ratio(r.import_rows_per_s, r.raw_insert_rows_per_s))).collect(),
+    );
+    row(
+        &mut md,
+        "import rows/s / raw insert of the file's cells into one flat table",
+        runs.iter().map(|r| optional_percent(r.import_rows_per_s, r.raw_flat_insert_rows_per_s)).collect(),
     );
     row(
         &mut md,
@@ -305,12 +321,20 @@ fn report(runs: &[Run], chart: &str, criterion: &[(String, String)]) -> String {
         );
         let _ = writeln!(
             md,
-            "| import of {} rows | {} rows/s | {} rows/s (bulk insert) | {} |",
+            "| import of {} rows | {} rows/s | {} rows/s (the rows it stored, inserted raw into copies of its tables) | {} |",
             thousands(r.import_rows),
             thousands(r.import_rows_per_s as u64),
             thousands(r.raw_insert_rows_per_s as u64),
             percent(ratio(r.import_rows_per_s, r.raw_insert_rows_per_s))
         );
+        if r.raw_flat_insert_rows_per_s > 0.0 {
+            let _ = writeln!(
+                md,
+                "| (the same import) | | {} rows/s (the file's cells into one flat table) | {} |",
+                thousands(r.raw_flat_insert_rows_per_s as u64),
+                percent(ratio(r.import_rows_per_s, r.raw_flat_insert_rows_per_s))
+            );
+        }
         let _ = writeln!(
             md,
             "| outbox drain ({} delivered, {} needing attention) | {} ops/s | {} ops/s (simulator, {} ops) | {} |\n",
@@ -526,6 +550,7 @@ mod tests {
             "raw_keyset_p50_us": 50.0, "raw_keyset_p99_us": 90.0,
             "queue": [{"filter": "none", "first_page": latency, "next_pages": latency, "deep_pages": latency, "all": latency}],
             "import_rows": 100, "import_rows_per_s": import_rows_per_s, "raw_insert_rows_per_s": 10_000.0,
+            "raw_flat_insert_rows_per_s": 100_000.0,
             "drain_ops": 400, "drain_ops_per_s": 900.0, "drain_needs_attention": 0,
             "simulator_ops": 400, "simulator_ops_per_s": 1_000.0,
             "peak_rss_mb": 100.0, "rss_mb": {"drain": 80.0}, "elapsed_s": 10.0
@@ -548,7 +573,16 @@ mod tests {
         );
         assert_eq!(
             line("| bulk import"),
-            "| bulk import ≥ 50 % of raw SQLite insert speed | holds (60.0 %) | **falls short** (40.0 %) |"
+            "| bulk import ≥ 50 % of raw SQLite insert speed (the same rows into the same tables) | holds (60.0 %) | **falls short** (40.0 %) |"
+        );
+        // The flat-table figure is shown beside the baseline, never judged.
+        assert_eq!(
+            line("| import rows/s / raw insert of the file's cells"),
+            "| import rows/s / raw insert of the file's cells into one flat table | 6.0 % | 4.0 % |"
+        );
+        assert!(
+            md.contains("| (the same import) | | 100,000 rows/s (the file's cells into one flat table) | 6.0 % |"),
+            "{md}"
         );
         assert_eq!(
             line("| outbox drain to"),

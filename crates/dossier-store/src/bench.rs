@@ -1,12 +1,19 @@
 //! Raw SQLite baselines for `dossier dev bench`: what the same database file does with no rules,
-//! no audit and no outbox, measured in the same run as the app's commands, queue pages and
-//! import, so that the ratio between the two means something on any machine. The connection is
-//! opened with the house pragmas; the scratch tables it writes to are dropped by
-//! [`RawBench::finish`].
+//! measured in the same run as the app's commands, queue pages and import, so that the ratio
+//! between the two means something on any machine. The connection is opened with the house
+//! pragmas; the scratch tables it writes to are dropped by [`RawBench::finish`].
+//!
+//! The import's baseline stores exactly the rows the import stored (the customer, its child
+//! rows, risk assessment, audit events and outbox messages), read back from the import and
+//! inserted again into scratch copies of those tables that have the same columns, constraints,
+//! indexes and triggers (the search index and the counts by state included): the physical limit
+//! of storing what the import stores, with no rules, no hashing and no JSON in the timed part.
 
+use std::collections::HashMap;
 use std::path::Path;
 
 use dossier_core::CustomerId;
+use rusqlite::types::Value;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior, params};
 use time::Date;
 
@@ -22,12 +29,93 @@ const COMMITS: &str = "CREATE TABLE IF NOT EXISTS bench_raw_commits (
 const PAGE_COLUMNS: &str = "id, kind, ref_id, display_name, state, verification_level, risk_rating, identity_status, \
      edd_status, kyc_refresh_due_on, created_at, updated_at";
 
+/// Scratch copies of tables are named with this prefix.
+const SCRATCH: &str = "bench_raw_";
+
+/// The tables an import of customers writes, in the order one customer's rows are written
+/// again by [`RawBench::insert_imported`]: the customer, its children, its risk assessment, its
+/// audit events and its outbox messages.
+const IMPORTED_TABLES: &[&str] = &[
+    "customers",
+    "persons",
+    "institutions",
+    "institution_members",
+    "addresses",
+    "contacts",
+    "identity_documents",
+    "document_files",
+    "tax_details",
+    "due_diligence",
+    "controls",
+    "risk_assessments",
+    "audit_events",
+    "outbox",
+];
+
+/// Tables only triggers of the tables above write: they are copied with them, so the copies'
+/// triggers have somewhere to write.
+const TRIGGERED_TABLES: &[&str] = &["customer_search", "customer_state_counts"];
+
+/// How the rows of `table` written since `mark` are read back: the table's columns, then the
+/// customer each row belongs to, in the order they were written. The marks are integers.
+fn imported_query(table: &str, mark: ImportMark) -> String {
+    let customers = format!("SELECT id FROM customers WHERE rowid > {}", mark.customer_rowid);
+    match table {
+        "customers" => {
+            format!("SELECT t.*, t.id FROM customers t WHERE t.rowid > {} ORDER BY t.rowid", mark.customer_rowid)
+        }
+        "document_files" => format!(
+            "SELECT f.*, d.customer_id FROM document_files f JOIN identity_documents d ON d.id = f.document_id
+             WHERE d.customer_id IN ({customers}) ORDER BY d.rowid, f.position"
+        ),
+        "audit_events" => {
+            format!("SELECT t.*, t.entity_id FROM audit_events t WHERE t.seq > {} ORDER BY t.seq", mark.audit_seq)
+        }
+        "outbox" => {
+            format!("SELECT t.*, t.aggregate_id FROM outbox t WHERE t.seq > {} ORDER BY t.seq", mark.outbox_seq)
+        }
+        _ => format!("SELECT t.*, t.customer_id FROM {table} t WHERE t.customer_id IN ({customers}) ORDER BY t.rowid"),
+    }
+}
+
 /// A raw connection to a Dossier database, for baselines.
 pub struct RawBench {
     conn: Connection,
     /// Columns of the bulk-insert table, once made.
     bulk_columns: usize,
     commits: u64,
+    /// The scratch copies of the imported tables, once made.
+    scratch_tables: Vec<String>,
+}
+
+/// Where the database stood before an import: what was written after it is the import's.
+#[derive(Debug, Clone, Copy)]
+pub struct ImportMark {
+    customer_rowid: i64,
+    audit_seq: i64,
+    outbox_seq: i64,
+}
+
+/// The rows an import wrote, read back as stored, in the order [`RawBench::insert_imported`]
+/// writes them: customer by customer.
+pub struct ImportedRows {
+    /// One `INSERT` per table that has rows, into its scratch copy.
+    inserts: Vec<String>,
+    /// (index into `inserts`, the row's values).
+    rows: Vec<(usize, Vec<Value>)>,
+    customers: usize,
+}
+
+impl ImportedRows {
+    /// Customers among the rows.
+    pub fn customers(&self) -> usize {
+        self.customers
+    }
+
+    /// Rows of every table together.
+    pub fn rows(&self) -> usize {
+        self.rows.len()
+    }
 }
 
 impl RawBench {
@@ -40,7 +128,7 @@ impl RawBench {
         crate::encryption::apply_key(&conn, "main", key)?;
         crate::configure(&conn)?;
         conn.execute_batch(COMMITS)?;
-        Ok(Self { conn, bulk_columns: 0, commits: 0 })
+        Ok(Self { conn, bulk_columns: 0, commits: 0, scratch_tables: Vec::new() })
     }
 
     /// Inserts one row and commits it in its own `BEGIN IMMEDIATE` transaction, as a command
@@ -172,6 +260,122 @@ impl RawBench {
         Ok(rows.len())
     }
 
+    /// Where the database stands now; take it just before an import.
+    pub fn import_mark(&self) -> Result<ImportMark> {
+        let max = |sql: &str| -> Result<i64> { Ok(self.conn.query_row(sql, [], |r| r.get(0))?) };
+        Ok(ImportMark {
+            customer_rowid: max("SELECT coalesce(max(rowid), 0) FROM customers")?,
+            audit_seq: max("SELECT coalesce(max(seq), 0) FROM audit_events")?,
+            outbox_seq: max("SELECT coalesce(max(seq), 0) FROM outbox")?,
+        })
+    }
+
+    /// Makes empty scratch copies of every table an import writes (see [`IMPORTED_TABLES`]),
+    /// with their constraints, foreign keys, indexes and triggers, from the schema as it is in
+    /// the file, so the copies follow every migration.
+    pub fn prepare_import_copy(&mut self) -> Result<()> {
+        let tables: Vec<&str> = IMPORTED_TABLES.iter().chain(TRIGGERED_TABLES).copied().collect();
+        let mut stmt = self.conn.prepare(
+            "SELECT type, name, tbl_name, sql FROM sqlite_schema WHERE sql IS NOT NULL ORDER BY type = 'table' DESC, rowid",
+        )?;
+        let objects: Vec<(String, String, String, String)> = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        drop(stmt);
+        let copied: Vec<&(String, String, String, String)> = objects
+            .iter()
+            .filter(|(kind, name, table, _)| match kind.as_str() {
+                "table" => tables.contains(&name.as_str()),
+                "index" | "trigger" => tables.contains(&table.as_str()),
+                _ => false,
+            })
+            .collect();
+        let mut renamed: Vec<&str> = tables.clone();
+        renamed.extend(copied.iter().filter(|(kind, ..)| kind != "table").map(|(_, name, ..)| name.as_str()));
+        let mut script = String::new();
+        for (_, _, _, sql) in &copied {
+            script.push_str(&scratch_sql(sql, &renamed));
+            script.push_str(";\n");
+        }
+        self.drop_import_copy()?;
+        self.conn.execute_batch(&script)?;
+        self.scratch_tables = tables.iter().map(|t| format!("{SCRATCH}{t}")).collect();
+        Ok(())
+    }
+
+    /// Reads back every row the import wrote since `mark`, customer by customer, for
+    /// [`RawBench::insert_imported`].
+    pub fn imported_rows(&self, mark: ImportMark) -> Result<ImportedRows> {
+        let mut inserts = Vec::with_capacity(IMPORTED_TABLES.len());
+        // Each customer's rows, table by table in the order of IMPORTED_TABLES.
+        let mut by_customer: HashMap<Vec<u8>, Vec<(usize, Vec<Value>)>> = HashMap::new();
+        let mut order: Vec<Vec<u8>> = Vec::new();
+        for (i, table) in IMPORTED_TABLES.iter().enumerate() {
+            let mut stmt = self.conn.prepare(&imported_query(table, mark))?;
+            let mut columns: Vec<String> = stmt.column_names().into_iter().map(str::to_owned).collect();
+            columns.pop();
+            let marks: Vec<String> = (1..=columns.len()).map(|n| format!("?{n}")).collect();
+            inserts.push(format!(
+                "INSERT INTO {SCRATCH}{table} ({}) VALUES ({})",
+                columns.join(", "),
+                marks.join(", ")
+            ));
+            let mut rows = stmt.query([])?;
+            while let Some(r) = rows.next()? {
+                let mut values: Vec<Value> = (0..=columns.len()).map(|c| r.get(c)).collect::<rusqlite::Result<_>>()?;
+                let Some(Value::Blob(owner)) = values.pop() else {
+                    return Err(StoreError::Corrupt { table: "customers", column: "id" });
+                };
+                if i == 0 {
+                    order.push(owner.clone());
+                }
+                by_customer.entry(owner).or_default().push((i, values));
+            }
+        }
+        let customers = order.len();
+        let mut rows = Vec::new();
+        for id in order {
+            rows.extend(by_customer.remove(&id).unwrap_or_default());
+        }
+        // Anything else the import wrote (none is expected), after the customers.
+        for (_, rest) in by_customer {
+            rows.extend(rest);
+        }
+        Ok(ImportedRows { inserts, rows, customers })
+    }
+
+    /// Inserts `rows` into the scratch copies made by [`RawBench::prepare_import_copy`], in one
+    /// transaction with one prepared statement per table: SQLite's speed at storing what the
+    /// import stored. Returns the customers inserted.
+    pub fn insert_imported(&mut self, rows: &ImportedRows) -> Result<usize> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        {
+            let mut stmts = Vec::with_capacity(rows.inserts.len());
+            for sql in &rows.inserts {
+                stmts.push(tx.prepare(sql)?);
+            }
+            for (table, values) in &rows.rows {
+                stmts[*table].execute(rusqlite::params_from_iter(values))?;
+            }
+        }
+        tx.commit()?;
+        Ok(rows.customers)
+    }
+
+    fn drop_import_copy(&mut self) -> Result<()> {
+        if self.scratch_tables.is_empty() {
+            return Ok(());
+        }
+        // Children before parents would do too; without foreign keys the order does not matter.
+        let mut script = String::from("PRAGMA foreign_keys = OFF;\n");
+        for table in self.scratch_tables.drain(..) {
+            script.push_str(&format!("DROP TABLE IF EXISTS {table};\n"));
+        }
+        script.push_str("PRAGMA foreign_keys = ON;");
+        self.conn.execute_batch(&script)?;
+        Ok(())
+    }
+
     /// The database's size: its pages, including those still in the write-ahead log.
     pub fn database_bytes(&self) -> Result<u64> {
         let pages: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
@@ -184,8 +388,68 @@ impl RawBench {
     }
 
     /// Drops the scratch tables.
-    pub fn finish(self) -> Result<()> {
+    pub fn finish(mut self) -> Result<()> {
+        self.drop_import_copy()?;
         self.conn.execute_batch("DROP TABLE IF EXISTS bench_raw_rows; DROP TABLE IF EXISTS bench_raw_commits;")?;
         Ok(())
+    }
+}
+
+/// `sql` (a `CREATE` statement from the schema) with every identifier in `renamed` given the
+/// scratch prefix: table names, and the names of the indexes and triggers being copied.
+/// String literals are left alone.
+fn scratch_sql(sql: &str, renamed: &[&str]) -> String {
+    let mut out = String::with_capacity(sql.len() + 64);
+    let mut chars = sql.char_indices().peekable();
+    while let Some((start, c)) = chars.next() {
+        if c == '\'' {
+            out.push(c);
+            for (_, c) in chars.by_ref() {
+                out.push(c);
+                if c == '\'' {
+                    break;
+                }
+            }
+        } else if c.is_ascii_alphanumeric() || c == '_' {
+            let mut end = start + c.len_utf8();
+            while let Some(&(i, c)) = chars.peek() {
+                if !(c.is_ascii_alphanumeric() || c == '_') {
+                    break;
+                }
+                end = i + c.len_utf8();
+                chars.next();
+            }
+            let word = &sql[start..end];
+            if renamed.contains(&word) {
+                out.push_str(SCRATCH);
+            }
+            out.push_str(word);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::scratch_sql;
+
+    #[test]
+    fn scratch_sql_renames_whole_identifiers_and_leaves_literals() {
+        let sql = "CREATE TRIGGER customer_search_insert AFTER INSERT ON customers BEGIN \
+                   INSERT INTO customer_search (rowid, ref_id) VALUES (new.rowid, 'customers'); END";
+        assert_eq!(
+            scratch_sql(sql, &["customers", "customer_search", "customer_search_insert"]),
+            "CREATE TRIGGER bench_raw_customer_search_insert AFTER INSERT ON bench_raw_customers BEGIN \
+                   INSERT INTO bench_raw_customer_search (rowid, ref_id) VALUES (new.rowid, 'customers'); END"
+        );
+        assert_eq!(
+            scratch_sql(
+                "CREATE INDEX customers_by_state ON customers (state, id)",
+                &["customers", "customers_by_state"]
+            ),
+            "CREATE INDEX bench_raw_customers_by_state ON bench_raw_customers (state, id)"
+        );
     }
 }

@@ -8,7 +8,7 @@ use rusqlite::{OptionalExtension, Row, params};
 use time::OffsetDateTime;
 
 use crate::codec::{self, OrCorrupt};
-use crate::{Result, Tx};
+use crate::{Derived, Result, Tx};
 
 pub(crate) fn blob(bytes: &[u8; 16]) -> &[u8] {
     bytes
@@ -51,15 +51,16 @@ impl Tx<'_> {
         Ok(stmt.query_row([blob(id.as_bytes())], |r| r.get(0)).optional()?)
     }
 
-    /// Writes a whole new customer with all its children.
-    pub fn insert_customer(&self, c: &Customer) -> Result<()> {
+    /// Writes a whole new customer with all its children, and its derived columns as `derived`
+    /// says, so a new customer's row is written once (not written, then updated).
+    pub fn insert_customer(&self, c: &Customer, derived: &Derived) -> Result<()> {
         let metadata = metadata_json(&c.metadata);
         self.conn()
             .prepare_cached(
                 "INSERT INTO customers (id, kind, ref_id, state, verification_level, state_changed_at, display_name,
                     is_merchant, tax_details_not_required, last_kyc_refresh_date, metadata, created_at, updated_at,
-                    politically_exposed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                    politically_exposed, risk_rating, identity_status, edd_status, kyc_refresh_due_on, verified_on)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
             )?
             .execute(params![
                 blob(c.id.as_bytes()),
@@ -76,6 +77,11 @@ impl Tx<'_> {
                 codec::timestamp(c.created_at),
                 codec::timestamp(c.updated_at),
                 c.politically_exposed,
+                derived.risk_rating.as_str(),
+                derived.identity_status.as_str(),
+                derived.edd_status.as_str(),
+                derived.kyc_refresh_due_on.map(codec::date),
+                derived.verified_on.map(codec::date),
             ])?;
         match &c.party {
             Party::Person(p) => {

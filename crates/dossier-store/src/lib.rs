@@ -28,7 +28,7 @@ use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 
 pub use approvals::{ApprovalFilter, ApprovalRow};
 pub use audit::{AuditRecord, AuditRow, ChainCheck, DeviceKeyRow, GENESIS, chain_hash};
-pub use bench::RawBench;
+pub use bench::{ImportMark, ImportedRows, RawBench};
 pub use bulk::{BulkBatch, BulkCustomer, BulkLoad, BulkRisk, EncodedBatch, RowCounts};
 pub use checkpoint::Checkpointer;
 pub use encryption::{DatabaseKind, KEY_BYTES, database_kind, encrypt_plain, raw_key_literal};
