@@ -35,6 +35,8 @@ fn a_tiny_bench_reports_every_figure_make_bench_reads() {
         "import_rows_per_s",
         "raw_insert_rows_per_s",
         "raw_flat_insert_rows_per_s",
+        "import_cpu_s",
+        "raw_insert_cpu_s",
         "peak_rss_mb",
         "drain_ops_per_s",
         "simulator_ops_per_s",

@@ -1,6 +1,8 @@
 //! The work-queue API: every filter, keyset pagination, snoozing, and an index behind each
 //! filter (checked in the query plans).
 
+use std::sync::Arc;
+
 use dossier_app::dto::QueueQuery;
 use time::Duration;
 
@@ -283,4 +285,63 @@ fn the_dashboards_counts_by_state_stay_exact_through_every_transition() {
     assert_eq!(truth, vec![("active".into(), 1), ("closed".into(), 1), ("pending".into(), 2)]);
     let shown = t.app.dashboard(&t.actor).unwrap().customers_by_state;
     assert_eq!(shown.get("pending"), Some(&2));
+}
+
+/// The search index is brought up to date once per transaction, just before it commits
+/// (migration 0012): every command leaves it current and nothing waiting; a refused command
+/// leaves nothing noted; and a change made outside the store (an SQL shell with the key) is
+/// indexed when the store next opens the file.
+#[test]
+fn the_search_index_is_current_after_every_commit_and_after_writes_outside_the_store() {
+    let mut t = TestApp::new();
+    let search = |t: &TestApp, text: &str| ids(t, QueueQuery { search: Some(text.into()), ..Default::default() });
+    let pending = |t: &TestApp| -> i64 {
+        let conn = crate::support::open_db(t.db_path()).unwrap();
+        conn.query_row("SELECT count(*) FROM customer_search_pending", [], |r| r.get(0)).unwrap()
+    };
+    let ana = t.create(crate::support::complete_individual("IDX-1"));
+    assert_eq!(search(&t, "x1234567"), vec![ana.clone()], "created with its document: indexed at once");
+    assert_eq!(search(&t, "ana@example"), vec![ana.clone()]);
+    assert_eq!(pending(&t), 0, "nothing waits after a commit");
+
+    let document = serde_json::json!({"type": "drivers_license", "number": "DL998877", "issuing_country": "US"});
+    t.app.add_document(&t.actor, &ana, &serde_json::from_value(document).unwrap()).unwrap();
+    assert_eq!(search(&t, "dl9988"), vec![ana.clone()], "a document added later");
+    assert_eq!(search(&t, "x1234567"), vec![ana.clone()], "and the first one still");
+    assert_eq!(pending(&t), 0);
+
+    // A refused create (its ref id is taken) notes nothing and indexes nothing.
+    let mut twin = crate::support::complete_individual("IDX-1");
+    twin["person"]["first_name"] = "Zygmunt".into();
+    let input = serde_json::from_value(twin).unwrap();
+    assert_eq!(t.app.create_customer(&t.actor, &input).unwrap_err().status(), 409);
+    assert!(search(&t, "zygmunt").is_empty());
+    assert_eq!(pending(&t), 0);
+
+    // Changes made with SQL outside the store are noted by the triggers and indexed when the
+    // store next opens the file: a new email, a removed document, a renamed customer.
+    {
+        let conn = crate::support::open_db(t.db_path()).unwrap();
+        conn.execute_batch(
+            "UPDATE contacts SET value = 'ana.new@example.org' WHERE kind = 'email';
+             DELETE FROM identity_documents WHERE number = 'X1234567';
+             UPDATE customers SET display_name = 'Ana Kowalska';",
+        )
+        .unwrap();
+        let noted: i64 = conn.query_row("SELECT count(*) FROM customer_search_pending", [], |r| r.get(0)).unwrap();
+        assert_eq!(noted, 1, "one customer changed, noted once");
+    }
+    let app =
+        crate::support::reopen(t.dir.path(), t.clock.clone(), Arc::new(dossier_app::SequentialIds::default())).unwrap();
+    let actor = crate::support::tester(&app);
+    let found = |text: &str| -> Vec<String> {
+        let q = QueueQuery { search: Some(text.into()), ..Default::default() };
+        app.queue(&actor, &q).unwrap().items.into_iter().map(|i| i.id).collect()
+    };
+    assert_eq!(found("ana.new@example"), vec![ana.clone()]);
+    assert_eq!(found("kowalska"), vec![ana.clone()]);
+    assert!(found("ana@example").is_empty(), "the old email is gone from the index");
+    assert!(found("x1234567").is_empty(), "so is the removed document");
+    assert_eq!(found("dl9988"), vec![ana.clone()]);
+    assert_eq!(pending(&t), 0);
 }

@@ -41,17 +41,17 @@ pub(crate) fn enqueue(
 ) -> Result<()> {
     // Every provider hears the same payload: it is written out once, and only when one does.
     let mut text: Option<String> = None;
-    for p in tx.providers()?.into_iter().filter(|p| p.enabled && p.provider.operations().contains(&op)) {
+    for provider in tx.enabled_providers()?.into_iter().filter(|p| p.operations().contains(&op)) {
         let id = OutboxId::from_uuid(env.ids.next_id());
         tx.insert_outbox(&NewOutbox {
             id,
-            provider: p.provider,
+            provider,
             operation: op,
             aggregate_id: *customer.as_uuid(),
             subject_id: subject,
             payload_version: 1,
             payload: text.get_or_insert_with(|| payload.to_string()).clone(),
-            idempotency_key: format!("{}:{}:{}", p.provider, op, id),
+            idempotency_key: format!("{provider}:{op}:{id}"),
             created_at: env.clock.now(),
         })?;
     }

@@ -40,6 +40,11 @@ struct Run {
     /// beside the baseline above, where `raw_insert_rows_per_s` was this figure).
     #[serde(default)]
     raw_flat_insert_rows_per_s: f64,
+    /// Processor time of the import and of its baseline (absent from older runs).
+    #[serde(default)]
+    import_cpu_s: f64,
+    #[serde(default)]
+    raw_insert_cpu_s: f64,
     drain_ops: u64,
     drain_ops_per_s: f64,
     drain_needs_attention: u64,
@@ -262,6 +267,11 @@ fn report(runs: &[Run], chart: &str, criterion: &[(String, String)]) -> String {
     );
     row(
         &mut md,
+        "the same, by processor time (steadier on a shared machine)",
+        runs.iter().map(|r| optional_percent(r.raw_insert_cpu_s, r.import_cpu_s)).collect(),
+    );
+    row(
+        &mut md,
         "import rows/s / raw insert of the file's cells into one flat table",
         runs.iter().map(|r| optional_percent(r.import_rows_per_s, r.raw_flat_insert_rows_per_s)).collect(),
     );
@@ -327,6 +337,15 @@ fn report(runs: &[Run], chart: &str, criterion: &[(String, String)]) -> String {
             thousands(r.raw_insert_rows_per_s as u64),
             percent(ratio(r.import_rows_per_s, r.raw_insert_rows_per_s))
         );
+        if r.import_cpu_s > 0.0 && r.raw_insert_cpu_s > 0.0 {
+            let _ = writeln!(
+                md,
+                "| (the same, processor time) | {:.2} s | {:.2} s | {} |",
+                r.import_cpu_s,
+                r.raw_insert_cpu_s,
+                percent(ratio(r.raw_insert_cpu_s, r.import_cpu_s))
+            );
+        }
         if r.raw_flat_insert_rows_per_s > 0.0 {
             let _ = writeln!(
                 md,
@@ -550,7 +569,7 @@ mod tests {
             "raw_keyset_p50_us": 50.0, "raw_keyset_p99_us": 90.0,
             "queue": [{"filter": "none", "first_page": latency, "next_pages": latency, "deep_pages": latency, "all": latency}],
             "import_rows": 100, "import_rows_per_s": import_rows_per_s, "raw_insert_rows_per_s": 10_000.0,
-            "raw_flat_insert_rows_per_s": 100_000.0,
+            "raw_flat_insert_rows_per_s": 100_000.0, "import_cpu_s": 2.0, "raw_insert_cpu_s": 1.5,
             "drain_ops": 400, "drain_ops_per_s": 900.0, "drain_needs_attention": 0,
             "simulator_ops": 400, "simulator_ops_per_s": 1_000.0,
             "peak_rss_mb": 100.0, "rss_mb": {"drain": 80.0}, "elapsed_s": 10.0
@@ -583,6 +602,11 @@ mod tests {
         assert!(
             md.contains("| (the same import) | | 100,000 rows/s (the file's cells into one flat table) | 6.0 % |"),
             "{md}"
+        );
+        assert!(md.contains("| (the same, processor time) | 2.00 s | 1.50 s | 75.0 % |"), "{md}");
+        assert_eq!(
+            line("| the same, by processor time"),
+            "| the same, by processor time (steadier on a shared machine) | 75.0 % | 75.0 % |"
         );
         assert_eq!(
             line("| outbox drain to"),

@@ -89,6 +89,7 @@ impl BulkLoad<'_> {
             // The batch's audit events join the hash chain in the same transaction.
             let wrapped = crate::Tx { tx };
             wrapped.seal_audit_chain()?;
+            crate::customers::index_pending_search(&wrapped.tx)?;
             wrapped.tx.commit()?;
         }
         for table in &batch.tables {

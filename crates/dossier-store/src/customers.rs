@@ -37,6 +37,38 @@ fn opt_date(r: &Row<'_>, idx: usize, table: &'static str, column: &'static str) 
     value.map(|v| codec::parse_date(&v, table, column)).transpose()
 }
 
+/// The statements that index, for search, the customers noted in `customer_search_pending`
+/// (migration 0012): remove the entries of those indexed before, index each one as it is now
+/// (its name, ref id, emails and document numbers), and clear the notes. Customers deleted
+/// since they were noted are not indexed again (their entries went with them).
+pub(crate) const INDEX_PENDING_SEARCH: [&str; 3] = [
+    "DELETE FROM customer_search WHERE rowid IN (SELECT customer_rowid FROM customer_search_pending WHERE is_new = 0)",
+    "INSERT INTO customer_search (rowid, display_name, ref_id, emails, documents)
+     SELECT c.rowid, c.display_name, c.ref_id,
+        coalesce((SELECT group_concat(e.value, ' ') FROM contacts e WHERE e.customer_id = c.id AND e.kind = 'email'), ''),
+        coalesce((SELECT group_concat(d.number, ' ') FROM identity_documents d WHERE d.customer_id = c.id), '')
+     FROM customer_search_pending p JOIN customers c ON c.rowid = p.customer_rowid",
+    "DELETE FROM customer_search_pending",
+];
+
+/// Whether any customer waits to be indexed for search.
+pub(crate) fn search_pending(conn: &rusqlite::Connection) -> Result<bool> {
+    Ok(conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM customer_search_pending)")?.query_row([], |r| r.get(0))?)
+}
+
+/// Indexes for search the customers changed since the index was last brought up to date, in
+/// the caller's transaction: done once, just before each commit, so a customer changed many
+/// times in a transaction (an import's batch, a customer created with its contacts and
+/// documents) is indexed once and the full-text index writes one segment per transaction.
+pub(crate) fn index_pending_search(conn: &rusqlite::Connection) -> Result<()> {
+    if search_pending(conn)? {
+        for sql in INDEX_PENDING_SEARCH {
+            conn.prepare_cached(sql)?.execute([])?;
+        }
+    }
+    Ok(())
+}
+
 impl Tx<'_> {
     /// The id of the customer with this ref id, if any.
     pub fn customer_id_by_ref(&self, ref_id: &RefId) -> Result<Option<CustomerId>> {

@@ -91,6 +91,11 @@ impl Store {
         if unsealed {
             store.write(|tx| tx.seal_audit_chain())?;
         }
+        // Customers a writer outside the store changed are indexed for search now (migration
+        // 0012); every write through the store indexes its own before it commits.
+        if customers::search_pending(&store.conn)? {
+            store.write(|_| Ok::<_, StoreError>(()))?;
+        }
         Ok(store)
     }
 
@@ -122,11 +127,13 @@ impl Store {
     }
 
     /// Runs `f` in one `BEGIN IMMEDIATE` transaction and commits when it returns `Ok`.
-    /// On `Err` the transaction rolls back and nothing is written.
+    /// On `Err` the transaction rolls back and nothing is written. Customers the transaction
+    /// changed are indexed for search just before the commit, in the same transaction.
     pub fn write<T, E: From<StoreError>>(&mut self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(StoreError::from)?;
         let wrapped = Tx { tx };
         let value = f(&wrapped)?;
+        customers::index_pending_search(&wrapped.tx)?;
         wrapped.tx.commit().map_err(StoreError::from)?;
         Ok(value)
     }

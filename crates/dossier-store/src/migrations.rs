@@ -19,6 +19,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0009_approvals.sql", include_str!("../../../migrations/0009_approvals.sql")),
     ("0010_device_key.sql", include_str!("../../../migrations/0010_device_key.sql")),
     ("0011_walk_in_page_order.sql", include_str!("../../../migrations/0011_walk_in_page_order.sql")),
+    (
+        "0012_search_index_once_per_transaction.sql",
+        include_str!("../../../migrations/0012_search_index_once_per_transaction.sql"),
+    ),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -394,6 +394,18 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// The providers that are on, by name: what a change writes outbox messages for, read by
+    /// every change, so it reads nothing else.
+    pub fn enabled_providers(&self) -> Result<Vec<Provider>> {
+        let mut stmt = self.conn().prepare_cached("SELECT name FROM providers WHERE enabled = 1 ORDER BY name")?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(Provider::parse(&r.get::<_, String>(0)?).or_corrupt("providers", "name")?);
+        }
+        Ok(out)
+    }
+
     pub fn providers(&self) -> Result<Vec<ProviderRow>> {
         let mut stmt = self.conn().prepare_cached(
             "SELECT name, base_url, client_id, tenant, enabled, updated_at FROM providers ORDER BY name",

@@ -1,5 +1,6 @@
-//! What `dossier dev bench` measures with: latency samples summarised by percentile, and the
-//! process's peak resident memory per workload, read from Linux's `/proc/self/status`.
+//! What `dossier dev bench` measures with: latency samples summarised by percentile, the
+//! process's peak resident memory per workload, read from Linux's `/proc/self/status`, and the
+//! processor time of the calling thread, from `/proc/thread-self/schedstat`.
 
 use std::time::{Duration, Instant};
 
@@ -81,6 +82,23 @@ pub(crate) fn rss_mb() -> Option<f64> {
     status_mb("VmRSS:")
 }
 
+/// Processor time the calling thread has run for so far (`None` off Linux). Unlike elapsed
+/// time, it does not count the time other processes had the processor, so on a shared machine
+/// it compares two pieces of work far more steadily.
+pub(crate) fn thread_cpu() -> Option<Duration> {
+    let schedstat = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
+    let nanos: u64 = schedstat.split_whitespace().next()?.parse().ok()?;
+    Some(Duration::from_nanos(nanos))
+}
+
+/// Runs `f` and returns its result with the processor time the calling thread spent in it.
+pub(crate) fn with_cpu<T>(f: impl FnOnce() -> T) -> (T, Option<Duration>) {
+    let before = thread_cpu();
+    let value = f();
+    let spent = thread_cpu().zip(before).map(|(after, before)| after.saturating_sub(before));
+    (value, spent)
+}
+
 /// Resets the peak to the current resident size, so the next [`peak_rss_mb`] is the peak of
 /// what runs in between. Returns false where the kernel does not allow it (then peaks add up).
 pub(crate) fn reset_peak_rss() -> bool {
@@ -100,5 +118,16 @@ mod tests {
         let l = s.summary();
         assert_eq!((l.samples, l.p50_us, l.p99_us, l.max_us), (200, 100.0, 198.0, 200.0));
         assert_eq!(Samples::default().summary(), Latency::default());
+    }
+
+    #[test]
+    fn thread_cpu_counts_work_and_not_sleep() {
+        let Some(start) = thread_cpu() else { return };
+        let ((), slept) = with_cpu(|| std::thread::sleep(Duration::from_millis(50)));
+        let (sum, worked) = with_cpu(|| (0..20_000_000u64).fold(0u64, |a, n| a.wrapping_add(n * n)));
+        std::hint::black_box(sum);
+        assert!(slept.unwrap() < Duration::from_millis(25), "sleeping is not running: {slept:?}");
+        assert!(worked.unwrap() > Duration::ZERO);
+        assert!(thread_cpu().unwrap() >= start);
     }
 }
