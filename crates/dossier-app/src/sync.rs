@@ -707,24 +707,38 @@ impl OutboxPort for SyncPort {
     }
 
     fn record_customer_statuses(&self, remote: Vec<RemoteCustomer>) -> std::result::Result<usize, PortError> {
+        if remote.is_empty() {
+            return Ok(0);
+        }
         let actor = Actor::process(UserName::parse("sync").map_err(|_| PortError("bad actor".into()))?);
+        // One transaction for the whole pass: what it records is all or nothing, and a pass
+        // that fails is read again whole on the next one.
         self.with(|app| {
-            let mut changed = 0;
-            for r in remote {
-                changed += app.write(|env, tx| record_customer_status(env, tx, &actor, &r))?;
-            }
-            Ok(changed)
+            app.write(|env, tx| {
+                let mut changed = 0;
+                for r in &remote {
+                    changed += record_customer_status(env, tx, &actor, r)?;
+                }
+                Ok(changed)
+            })
         })
     }
 
     fn reconcile(&self, remote: Vec<RemoteVerification>) -> std::result::Result<usize, PortError> {
+        if remote.is_empty() {
+            return Ok(0);
+        }
         let actor = Actor::process(UserName::parse("sync").map_err(|_| PortError("bad actor".into()))?);
+        // One transaction for the whole pass, as above: a verification is settled in the same
+        // transaction as its result, so a pass that fails leaves every one to read again.
         self.with(|app| {
-            let mut changed = 0;
-            for r in remote {
-                changed += app.write(|env, tx| reconcile_one(env, tx, &actor, &r))?;
-            }
-            Ok(changed)
+            app.write(|env, tx| {
+                let mut changed = 0;
+                for r in &remote {
+                    changed += reconcile_one(env, tx, &actor, r)?;
+                }
+                Ok(changed)
+            })
         })
     }
 }

@@ -186,7 +186,7 @@ pub fn run(
             if outstanding.is_empty() {
                 // Nothing on its way and nothing due now: read results back, then wait for the
                 // next due message or stop.
-                let reconciled = poll_results(&port, &adapters).await?;
+                let reconciled = poll_results(&port, &adapters, window).await?;
                 report.progress.reconciled += reconciled;
                 if reconciled > 0 {
                     on_progress(&report.progress);
@@ -297,24 +297,62 @@ impl Senders {
     }
 }
 
-async fn poll_results(port: &Arc<dyn OutboxPort>, adapters: &Adapters) -> Result<usize, PortError> {
+/// Reads back what providers now say of what was delivered, `concurrency` requests at a time,
+/// and hands it to the port. A provider that cannot be read now is read on the next pass.
+async fn poll_results(
+    port: &Arc<dyn OutboxPort>,
+    adapters: &Arc<Adapters>,
+    concurrency: usize,
+) -> Result<usize, PortError> {
     let mut changed = 0;
     for provider in adapters.providers() {
-        // A provider that cannot be read now is read on the next pass.
         if provider == Provider::Cybrid {
             let mapped = port.verifications_to_poll()?;
             if !mapped.is_empty() {
-                let remote = adapters.cybrid_verifications(&mapped).await.into_iter().filter_map(Result::ok).collect();
+                let remote =
+                    in_parts(
+                        adapters,
+                        mapped,
+                        concurrency,
+                        |a, part| async move { a.cybrid_verifications(&part).await },
+                    )
+                    .await;
                 changed += port.reconcile(remote)?;
             }
         } else {
             let mapped = port.customers_to_poll(provider)?;
             if !mapped.is_empty() {
-                let remote =
-                    adapters.customer_statuses(provider, &mapped).await.into_iter().filter_map(Result::ok).collect();
+                let remote = in_parts(adapters, mapped, concurrency, move |a, part| async move {
+                    a.customer_statuses(provider, &part).await
+                })
+                .await;
                 changed += port.record_customer_statuses(remote)?;
             }
         }
     }
     Ok(changed)
+}
+
+/// Splits `items` into at most `parts` parts, reads each part on its own task (one request
+/// after another within a part), and returns what was read; failed reads are left out.
+async fn in_parts<T, R, F, Fut>(adapters: &Arc<Adapters>, items: Vec<T>, parts: usize, read: F) -> Vec<R>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+    F: Fn(Arc<Adapters>, Vec<T>) -> Fut,
+    Fut: std::future::Future<Output = Vec<Result<R, DeliveryError>>> + Send + 'static,
+{
+    let size = items.len().div_ceil(parts.max(1)).max(1);
+    let mut tasks = JoinSet::new();
+    let mut items = items.into_iter().peekable();
+    while items.peek().is_some() {
+        let part: Vec<T> = items.by_ref().take(size).collect();
+        tasks.spawn(read(adapters.clone(), part));
+    }
+    let mut out = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        // A part whose task failed is read again on the next pass, like a failed request.
+        out.extend(joined.into_iter().flatten().filter_map(Result::ok));
+    }
+    out
 }
