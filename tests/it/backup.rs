@@ -46,9 +46,7 @@ fn customers_csv(app: &mut dossier_app::Dossier) -> String {
 #[test]
 fn a_backup_restores_into_a_new_directory_with_everything_and_nothing_readable_in_it() {
     let mut t = TestApp::new();
-    for n in 0..5 {
-        t.complete_individual(&format!("BK-{n}"));
-    }
+    let ids: Vec<String> = (0..5).map(|n| t.complete_individual(&format!("BK-{n}"))).collect();
     let reference = with_scan(&mut t);
     let exported = customers_csv(&mut t.app);
     let audit = t.app.audit_verify(&t.actor, |_| {}).unwrap();
@@ -71,6 +69,19 @@ fn a_backup_restores_into_a_new_directory_with_everything_and_nothing_readable_i
     assert_eq!(app.audit_verify(&me, |_| {}).unwrap().head, audit.head, "the same audit trail");
     assert_eq!(customers_csv(&mut app), exported, "the same customers");
     assert!(app.file_content(&me, &reference).unwrap().data_base64.len() > 10);
+    // The search index is keyed by the customers' row numbers: the restored one still finds
+    // each customer by its ref id and only that one, and pages through all of them in order.
+    for (n, id) in ids.iter().enumerate() {
+        let q = dossier_app::dto::QueueQuery { search: Some(format!("BK-{n}")), ..Default::default() };
+        let found: Vec<String> = app.queue(&me, &q).unwrap().items.into_iter().map(|i| i.id).collect();
+        assert_eq!(found, vec![id.clone()], "search for BK-{n} after the restore");
+    }
+    let q = dossier_app::dto::QueueQuery { search: Some("silva".into()), ..Default::default() };
+    let mut found: Vec<String> = app.queue(&me, &q).unwrap().items.into_iter().map(|i| i.id).collect();
+    found.sort();
+    let mut expected = ids.clone();
+    expected.sort();
+    assert_eq!(found, expected, "a name search after the restore");
 }
 
 #[test]

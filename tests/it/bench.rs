@@ -40,6 +40,8 @@ fn a_tiny_bench_reports_every_figure_make_bench_reads() {
         "peak_rss_mb",
         "drain_ops_per_s",
         "simulator_ops_per_s",
+        "drain_cpu_us_per_op",
+        "simulator_cpu_us_per_op",
         "db_bytes_per_customer",
     ] {
         assert!(number(&report, key) > 0.0, "{key} should be positive: {report}");

@@ -70,6 +70,16 @@ fn every_list_filter_is_served_by_an_index() {
         ),
         ("SELECT id FROM addresses WHERE customer_id = x'00' ORDER BY position", "addresses_by_customer"),
         ("SELECT id FROM contacts WHERE customer_id = x'00' ORDER BY position", "contacts_by_customer"),
+        // The worker's claim reads each status in seq order and stops after what it needs, so
+        // it costs the same however many messages wait (no sort of every pending message).
+        (
+            "SELECT seq FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= 'x'
+             AND ('cybrid' IS NULL OR o.provider = 'cybrid')
+             AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.provider = o.provider AND e.aggregate_id = o.aggregate_id
+                             AND e.status IN ('pending', 'in_flight', 'needs_attention') AND e.seq < o.seq)
+             ORDER BY o.seq",
+            "outbox_by_status",
+        ),
     ] {
         let p = plan(sql);
         assert!(p.contains(index), "{sql}\n  uses: {p}");

@@ -1,7 +1,9 @@
 //! Sync over real loopback HTTP against the provider simulators: every record reaches each
 //! provider exactly once — offline then online, through injected faults, across a crash between
-//! the provider's answer and the local write — permanent errors wait for a person, tokens
-//! refresh, and remote results come back (a contradiction becomes a conflict case).
+//! the provider's answer and the local write (also in the middle of a batch of results), and
+//! when a message is handed out again while still on its way — permanent errors wait for a
+//! person, tokens refresh, and remote results come back (a contradiction becomes a conflict
+//! case).
 
 use std::time::{Duration, Instant};
 
@@ -499,6 +501,195 @@ fn a_crash_between_the_providers_answer_and_the_local_write_duplicates_nothing()
     {
         assert_eq!(count(&records, provider, kind), 6, "{provider}: no duplicate after the restart");
     }
+}
+
+/// Counts the providers' records that the creates of `sync run` make.
+fn created(records: &Value) -> usize {
+    [("cybrid", "customers"), ("paxos", "identities"), ("qolo", "persons"), ("mbanq", "clients")]
+        .iter()
+        .map(|(p, k)| count(records, p, k))
+        .sum()
+}
+
+#[test]
+fn a_crash_in_the_middle_of_a_batch_of_results_loses_nothing_and_doubles_nothing() {
+    // The worker records results in batches: a killed run leaves some results recorded, and some
+    // deliveries that reached the providers with their results still waiting for the batch's
+    // transaction. Those must go out again as "maybe sent" and be found, not made twice.
+    let sim = Sim::start("latency_ms=5", Duration::from_secs(3600));
+    let mut t = TestApp::on_real_clock();
+    connect(&mut t, &sim);
+    let ids: Vec<String> = (0..60).map(|n| customer(&mut t, n)).collect();
+    // Every fourth customer is verified: Cybrid hears of an attestation and Mbanq of a verify,
+    // each of which must reach the provider after the customer's create.
+    let verified: Vec<&String> = ids.iter().step_by(4).collect();
+    for id in &verified {
+        t.app.verify(&t.actor, id, "full", None).unwrap();
+    }
+    let db = t.db_path();
+    let data_dir = t.data_dir().to_path_buf();
+    let mut child = std::process::Command::new(crate::cli::binary())
+        .args(["--data-dir", data_dir.to_str().unwrap(), "--user", "tester", "sync", "run", "--once"])
+        .env("DOSSIER_PASSWORD", crate::support::PASSWORD)
+        .env("DOSSIER_PASSPHRASE", crate::support::TEST_PASSPHRASE)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let watcher = crate::support::open_db(&db).unwrap();
+    let done_creates = |w: &rusqlite::Connection| -> usize {
+        w.query_row("SELECT count(*) FROM outbox WHERE status = 'done' AND operation = 'customer.create'", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .unwrap() as usize
+    };
+    // Wait for the first batch of results to be recorded, then hold the database so that the
+    // next batch cannot be, and wait until the providers have applied creates beyond those
+    // recorded; then kill the run.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while done_creates(&watcher) == 0 {
+        assert!(Instant::now() < deadline, "the worker never recorded a result");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    watcher.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let recorded = done_creates(&watcher);
+    while created(&sim.records()) <= recorded {
+        assert!(Instant::now() < deadline, "the providers saw nothing beyond the recorded batch");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    watcher.execute_batch("ROLLBACK").unwrap();
+    let unrecorded: i64 =
+        watcher.query_row("SELECT count(*) FROM outbox WHERE status = 'in_flight'", [], |r| r.get(0)).unwrap();
+    assert!(
+        recorded > 0 && unrecorded > 0,
+        "the kill fell between batches: {recorded} recorded, {unrecorded} in flight"
+    );
+    assert!(created(&sim.records()) > recorded, "some deliveries reached the providers unrecorded");
+
+    let run = t.app.sync_run(&t.actor, None, true, |_| {}).unwrap();
+    assert_eq!(run.needs_attention, 0, "{run:?}");
+    assert_eq!(statuses(&t), [("done".to_owned(), ids.len() * 4 + verified.len() * 2)].into());
+    let records = sim.records();
+    for (provider, kind) in
+        [("cybrid", "customers"), ("paxos", "identities"), ("qolo", "persons"), ("mbanq", "clients")]
+    {
+        assert_eq!(count(&records, provider, kind), ids.len(), "{provider}: each customer exactly once");
+    }
+    assert_eq!(count(&records, "cybrid", "identity_verifications"), verified.len(), "one attestation each");
+    let mbanq_verified = records["mbanq"]["clients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c.to_string().contains("Verified") || c.to_string().contains("APPROVED"))
+        .count();
+    assert_eq!(mbanq_verified, verified.len(), "each verify reached its client, after the client existed");
+}
+
+/// A port that hands a message out again while the worker still has it (as the database does
+/// when a message's lease runs out while it is on its way), hands out fresh messages after it so
+/// the run goes on, and counts the results it gets.
+struct LeaseRunsOut {
+    again: dossier_sync::Delivery,
+    state: std::sync::Mutex<LeaseState>,
+}
+
+#[derive(Default)]
+struct LeaseState {
+    /// Messages still to hand out, in order.
+    fresh: std::collections::VecDeque<dossier_sync::Delivery>,
+    handed_again: usize,
+    results: std::collections::BTreeMap<i64, usize>,
+}
+
+impl dossier_sync::OutboxPort for LeaseRunsOut {
+    fn record_and_claim(
+        &self,
+        results: Vec<dossier_sync::DeliveryResult>,
+        _: Option<dossier_core::Provider>,
+        limit: usize,
+    ) -> Result<Vec<dossier_sync::Delivery>, dossier_sync::PortError> {
+        let mut state = self.state.lock().unwrap();
+        let first = state.results.is_empty() && state.handed_again == 0 && results.is_empty();
+        for r in results {
+            *state.results.entry(r.seq).or_default() += 1;
+        }
+        let mut out = Vec::new();
+        // Until its result is recorded, the message is "in flight" with a lease that ran out.
+        if !first && !state.results.contains_key(&self.again.seq) && limit > 0 {
+            state.handed_again += 1;
+            out.push(self.again.clone());
+        }
+        while out.len() < limit.min(if first { usize::MAX } else { 8 })
+            && let Some(d) = state.fresh.pop_front()
+        {
+            out.push(d);
+        }
+        Ok(out)
+    }
+    fn next_due_in(&self, _: Option<dossier_core::Provider>) -> Result<Option<Duration>, dossier_sync::PortError> {
+        Ok(None)
+    }
+    fn verifications_to_poll(&self) -> Result<Vec<(uuid::Uuid, String)>, dossier_sync::PortError> {
+        Ok(Vec::new())
+    }
+    fn reconcile(&self, _: Vec<dossier_sync::RemoteVerification>) -> Result<usize, dossier_sync::PortError> {
+        Ok(0)
+    }
+    fn customers_to_poll(
+        &self,
+        _: dossier_core::Provider,
+    ) -> Result<Vec<(uuid::Uuid, String)>, dossier_sync::PortError> {
+        Ok(Vec::new())
+    }
+    fn record_customer_statuses(&self, _: Vec<dossier_sync::RemoteCustomer>) -> Result<usize, dossier_sync::PortError> {
+        Ok(0)
+    }
+}
+
+#[test]
+fn a_message_handed_out_again_while_on_its_way_is_not_sent_twice() {
+    let sim = Sim::start("latency_ms=100", Duration::from_secs(3600));
+    let adapters = dossier_sync::Adapters::new(vec![dossier_sync::ProviderConfig {
+        provider: dossier_core::Provider::Cybrid,
+        base_url: format!("{}/cybrid", sim.url),
+        client_id: "dossier-sandbox".into(),
+        client_secret: "dossier-sandbox".into(),
+        tenant: None,
+    }])
+    .unwrap();
+    let delivery = |seq: i64| dossier_sync::Delivery {
+        seq,
+        provider: dossier_core::Provider::Cybrid,
+        operation: dossier_core::Operation::CustomerCreate,
+        aggregate_id: uuid::Uuid::from_u128(seq as u128),
+        subject_id: None,
+        payload: json!({"type": "individual"}),
+        idempotency_key: format!("cybrid:customer.create:{seq}"),
+        // What the port says does not matter: the worker must not start what it still has.
+        maybe_sent: false,
+        customer_remote_id: None,
+        mapped_siblings: vec![],
+    };
+    // More messages than the window, the one handed out again last: it waits for a sender
+    // while the first results are recorded, and is handed out again then. Fresh messages keep
+    // coming in small claims, so the run lasts long enough for a second send to show.
+    let fresh = (2..=40).chain([1]).chain(41..=80).map(delivery).collect();
+    let state = LeaseState { fresh, ..Default::default() };
+    let port = std::sync::Arc::new(LeaseRunsOut { again: delivery(1), state: std::sync::Mutex::new(state) });
+    let report =
+        dossier_sync::run(port.clone(), std::sync::Arc::new(adapters), dossier_sync::RunOptions::default(), |_| {})
+            .unwrap();
+    let state = port.state.lock().unwrap();
+    assert!(state.handed_again > 0, "the port handed the message out again while the worker had it");
+    assert_eq!(report.progress.delivered, 80, "{report:?}");
+    assert!(
+        state.results.values().all(|n| *n == 1) && state.results.len() == 80,
+        "one result per message: {:?}",
+        state.results
+    );
+    assert_eq!(count(&sim.records(), "cybrid", "customers"), 80, "each message reached the provider once");
 }
 
 #[test]

@@ -651,7 +651,7 @@ fn audit_settings(env: &Env, tx: &Tx<'_>, actor: &Actor, action: &'static str, s
 }
 
 /// The worker's view of the database: one connection behind a lock; every call is one short
-/// transaction.
+/// transaction (a batch of results and the claim that refills the window share one).
 struct SyncPort {
     app: Mutex<Dossier>,
     retry: RetryPolicy,
@@ -669,70 +669,25 @@ impl SyncPort {
 }
 
 impl OutboxPort for SyncPort {
-    fn claim(&self, provider: Option<Provider>, limit: usize) -> std::result::Result<Vec<Delivery>, PortError> {
-        self.with(|app| {
-            app.write(|env, tx| {
-                let claimed = tx.claim_outbox(provider, env.clock.now(), LEASE, limit)?;
-                let mut out = Vec::with_capacity(claimed.len());
-                for c in claimed {
-                    let row = c.row;
-                    let customer = CustomerId::from_uuid(row.aggregate_id);
-                    let customer_remote_id = tx.remote_id(row.provider, "customer", row.aggregate_id)?;
-                    let mut mapped_siblings = Vec::new();
-                    if row.provider == Provider::Cybrid && row.operation != Operation::CustomerCreate {
-                        for v in tx.verifications_of(customer)? {
-                            mapped_siblings.extend(tx.remote_id(row.provider, "verification", *v.id.as_uuid())?);
-                        }
-                        mapped_siblings.extend(tx.remote_id(row.provider, "attestation", row.aggregate_id)?);
-                    }
-                    out.push(Delivery {
-                        seq: row.seq,
-                        provider: row.provider,
-                        operation: row.operation,
-                        aggregate_id: row.aggregate_id,
-                        subject_id: row.subject_id,
-                        payload: serde_json::from_str(&row.payload).unwrap_or(Value::Null),
-                        idempotency_key: row.idempotency_key,
-                        maybe_sent: c.maybe_sent,
-                        customer_remote_id,
-                        mapped_siblings,
-                    });
-                }
-                Ok(out)
-            })
-        })
-    }
-
-    fn record(&self, r: DeliveryResult) -> std::result::Result<(), PortError> {
+    fn record_and_claim(
+        &self,
+        results: Vec<DeliveryResult>,
+        provider: Option<Provider>,
+        limit: usize,
+    ) -> std::result::Result<Vec<Delivery>, PortError> {
+        if results.is_empty() && limit == 0 {
+            return Ok(Vec::new());
+        }
         let retry = self.retry;
         self.with(|app| {
             app.write(|env, tx| {
-                let now = env.clock.now();
-                match r.result {
-                    Ok(delivered) => {
-                        for (kind, local, remote) in &delivered.mappings {
-                            tx.put_remote_id(r.provider, kind, *local, remote, now)?;
-                        }
-                        tx.outbox_done(r.seq, delivered.remote_id.as_deref(), now)?;
-                    }
-                    Err(e) => {
-                        let attempts =
-                            tx.list_outbox(None, None, Some(r.seq - 1), 1)?.first().map_or(0, |m| m.attempts);
-                        // A draw in [0, 1) for the jitter, from the id source's random bits.
-                        let unit = (env.ids.next_id().as_u128() & 0xFFFF_FFFF) as f64 / 4_294_967_296.0;
-                        let retry_after = e.retry_after().and_then(|d| Duration::try_from(d).ok());
-                        let maybe = e.maybe_applied();
-                        match (e.is_retryable(), retry.next_attempt(attempts, now, unit, retry_after)) {
-                            (true, Some(next)) => tx.outbox_retry_at(r.seq, next, &e.to_string(), maybe, now)?,
-                            (true, None) => {
-                                let error = format!("gave up after {attempts} attempts: {e}");
-                                tx.outbox_needs_attention(r.seq, &error, maybe, now)?
-                            }
-                            (false, _) => tx.outbox_needs_attention(r.seq, &e.to_string(), maybe, now)?,
-                        }
-                    }
+                for r in results {
+                    record_result(env, tx, retry, r)?;
                 }
-                Ok(())
+                if limit == 0 {
+                    return Ok(Vec::new());
+                }
+                claim(env, tx, provider, limit)
             })
         })
     }
@@ -754,26 +709,106 @@ impl OutboxPort for SyncPort {
     }
 
     fn record_customer_statuses(&self, remote: Vec<RemoteCustomer>) -> std::result::Result<usize, PortError> {
+        if remote.is_empty() {
+            return Ok(0);
+        }
         let actor = Actor::process(UserName::parse("sync").map_err(|_| PortError("bad actor".into()))?);
+        // One transaction for the whole pass: what it records is all or nothing, and a pass
+        // that fails is read again whole on the next one.
         self.with(|app| {
-            let mut changed = 0;
-            for r in remote {
-                changed += app.write(|env, tx| record_customer_status(env, tx, &actor, &r))?;
-            }
-            Ok(changed)
+            app.write(|env, tx| {
+                let mut changed = 0;
+                for r in &remote {
+                    changed += record_customer_status(env, tx, &actor, r)?;
+                }
+                Ok(changed)
+            })
         })
     }
 
     fn reconcile(&self, remote: Vec<RemoteVerification>) -> std::result::Result<usize, PortError> {
+        if remote.is_empty() {
+            return Ok(0);
+        }
         let actor = Actor::process(UserName::parse("sync").map_err(|_| PortError("bad actor".into()))?);
+        // One transaction for the whole pass, as above: a verification is settled in the same
+        // transaction as its result, so a pass that fails leaves every one to read again.
         self.with(|app| {
-            let mut changed = 0;
-            for r in remote {
-                changed += app.write(|env, tx| reconcile_one(env, tx, &actor, &r))?;
-            }
-            Ok(changed)
+            app.write(|env, tx| {
+                let mut changed = 0;
+                for r in &remote {
+                    changed += reconcile_one(env, tx, &actor, r)?;
+                }
+                Ok(changed)
+            })
         })
     }
+}
+
+/// Claims up to `limit` due messages (see [`Tx::claim_outbox`]) with the provider ids each one
+/// refers to.
+fn claim(env: &Env, tx: &Tx<'_>, provider: Option<Provider>, limit: usize) -> Result<Vec<Delivery>> {
+    let claimed = tx.claim_outbox(provider, env.clock.now(), LEASE, limit)?;
+    let mut out = Vec::with_capacity(claimed.len());
+    for c in claimed {
+        let row = c.row;
+        let customer = CustomerId::from_uuid(row.aggregate_id);
+        // A create makes the customer at the provider: there is no remote id to look up yet.
+        let customer_remote_id = match row.operation {
+            Operation::CustomerCreate => None,
+            _ => tx.remote_id(row.provider, "customer", row.aggregate_id)?,
+        };
+        let mut mapped_siblings = Vec::new();
+        if row.provider == Provider::Cybrid && row.operation != Operation::CustomerCreate {
+            for v in tx.verifications_of(customer)? {
+                mapped_siblings.extend(tx.remote_id(row.provider, "verification", *v.id.as_uuid())?);
+            }
+            mapped_siblings.extend(tx.remote_id(row.provider, "attestation", row.aggregate_id)?);
+        }
+        out.push(Delivery {
+            seq: row.seq,
+            provider: row.provider,
+            operation: row.operation,
+            aggregate_id: row.aggregate_id,
+            subject_id: row.subject_id,
+            payload: serde_json::from_str(&row.payload).unwrap_or(Value::Null),
+            idempotency_key: row.idempotency_key,
+            maybe_sent: c.maybe_sent,
+            customer_remote_id,
+            mapped_siblings,
+        });
+    }
+    Ok(out)
+}
+
+/// Records one delivery's result: done (with the provider ids it learned), another attempt
+/// later, or needs attention.
+fn record_result(env: &Env, tx: &Tx<'_>, retry: RetryPolicy, r: DeliveryResult) -> Result<()> {
+    let now = env.clock.now();
+    match r.result {
+        Ok(delivered) => {
+            for (kind, local, remote) in &delivered.mappings {
+                tx.put_remote_id(r.provider, kind, *local, remote, now)?;
+            }
+            tx.outbox_done(r.seq, delivered.remote_id.as_deref(), now)?;
+        }
+        Err(e) => {
+            let attempts = tx.outbox_attempts(r.seq)?.unwrap_or(0);
+            // A draw in [0, 1) for the jitter, from the id source's random bits.
+            let unit = (env.ids.next_id().as_u128() & 0xFFFF_FFFF) as f64 / 4_294_967_296.0;
+            let retry_after = e.retry_after().and_then(|d| Duration::try_from(d).ok());
+            let maybe = e.maybe_applied();
+            match (e.is_retryable(), retry.next_attempt(attempts, now, unit, retry_after)) {
+                (true, Some(next)) => tx.outbox_retry_at(r.seq, next, &e.to_string(), maybe, now)?,
+                (true, None) => {
+                    let error = format!("gave up after {attempts} attempts: {e}");
+                    tx.outbox_needs_attention(r.seq, &error, maybe, now)?
+                }
+                (false, _) => tx.outbox_needs_attention(r.seq, &e.to_string(), maybe, now)?,
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Feeds one remote verification into the local state machine. The remote result follows the

@@ -136,6 +136,13 @@ impl Tx<'_> {
     /// Claims up to `limit` due messages, at most one per (provider, aggregate) and only the
     /// oldest unfinished one of each, so per-aggregate order holds; a `needs_attention` message
     /// holds back the rest of its aggregate. Claimed messages become `in_flight` with a lease.
+    /// In-flight messages whose lease ran out come first (their worker died), then pending ones,
+    /// oldest first.
+    ///
+    /// Each status is read in `seq` order from its index and the rows are read only until
+    /// `limit` are found, so a claim costs about the same with 100 or 100,000 messages waiting
+    /// (there is no `LIMIT` in the SQL: a bound `LIMIT` makes SQLite prepare the statement again
+    /// at every run).
     pub fn claim_outbox(
         &self,
         provider: Option<Provider>,
@@ -143,35 +150,38 @@ impl Tx<'_> {
         lease: Duration,
         limit: usize,
     ) -> Result<Vec<Claimed>> {
-        let mut sql = format!(
+        let sql = format!(
             "SELECT {COLUMNS}, maybe_sent FROM outbox o
-             WHERE o.status IN ('pending', 'in_flight') AND o.next_attempt_at <= ?1
+             WHERE o.status = ?1 AND o.next_attempt_at <= ?2 AND (?3 IS NULL OR o.provider = ?3)
                AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.provider = o.provider AND e.aggregate_id = o.aggregate_id
-                               AND e.status IN ('pending', 'in_flight', 'needs_attention') AND e.seq < o.seq)"
+                               AND e.status IN ('pending', 'in_flight', 'needs_attention') AND e.seq < o.seq)
+             ORDER BY o.seq"
         );
-        let mut args = vec![Value::Text(codec::timestamp(now))];
-        if let Some(p) = provider {
-            args.push(Value::Text(p.as_str().to_owned()));
-            sql.push_str(&format!(" AND o.provider = ?{}", args.len()));
-        }
-        sql.push_str(&format!(" ORDER BY o.seq{}", codec::limit(limit)));
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        let mut rows = stmt.query(rusqlite::params_from_iter(args))?;
+        let at = codec::timestamp(now);
         let mut claimed = Vec::new();
-        while let Some(r) = rows.next()? {
-            let row = read_row(r)?;
-            // An in-flight message whose lease ran out may have reached the provider too.
-            let maybe_sent = row.status == OutboxStatus::InFlight || r.get::<_, bool>(16)?;
-            claimed.push(Claimed { row, maybe_sent });
+        let mut stmt = self.conn().prepare_cached(&sql)?;
+        for status in [OutboxStatus::InFlight, OutboxStatus::Pending] {
+            if claimed.len() >= limit {
+                break;
+            }
+            let mut rows = stmt.query(params![status.as_str(), at, provider.map(|p| p.as_str())])?;
+            while claimed.len() < limit
+                && let Some(r) = rows.next()?
+            {
+                let row = read_row(r)?;
+                // An in-flight message whose lease ran out may have reached the provider too.
+                let maybe_sent = row.status == OutboxStatus::InFlight || r.get::<_, bool>(16)?;
+                claimed.push(Claimed { row, maybe_sent });
+            }
         }
-        drop(rows);
+        drop(stmt);
         let lease_until = codec::timestamp(now + lease);
         let mut update = self.conn().prepare_cached(
             "UPDATE outbox SET status = 'in_flight', attempts = attempts + 1, next_attempt_at = ?2, updated_at = ?3,
                 maybe_sent = maybe_sent OR ?4 WHERE seq = ?1",
         )?;
         for c in &mut claimed {
-            update.execute(params![c.row.seq, lease_until, codec::timestamp(now), c.maybe_sent])?;
+            update.execute(params![c.row.seq, lease_until, at, c.maybe_sent])?;
             c.row.attempts += 1;
             c.row.status = OutboxStatus::InFlight;
         }
@@ -260,6 +270,16 @@ impl Tx<'_> {
             )?
             .query_row([provider.map(|p| p.as_str())], |r| r.get(0))?;
         next.map(|n| codec::parse_timestamp(&n, "outbox", "next_attempt_at")).transpose()
+    }
+
+    /// How many attempts a message has had (the one under way included); `None` for no such
+    /// message.
+    pub fn outbox_attempts(&self, seq: i64) -> Result<Option<u32>> {
+        Ok(self
+            .conn()
+            .prepare_cached("SELECT attempts FROM outbox WHERE seq = ?1")?
+            .query_row([seq], |r| r.get(0))
+            .optional()?)
     }
 
     pub fn outbox_message(&self, id: OutboxId) -> Result<Option<OutboxRow>> {

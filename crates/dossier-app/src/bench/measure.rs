@@ -1,6 +1,7 @@
 //! What `dossier dev bench` measures with: latency samples summarised by percentile, the
 //! process's peak resident memory per workload, read from Linux's `/proc/self/status`, and the
-//! processor time of the calling thread, from `/proc/thread-self/schedstat`.
+//! processor time of the calling thread, from `/proc/thread-self/schedstat`, and the CPU time of
+//! the whole process, from `/proc/self/stat`.
 
 use std::time::{Duration, Instant};
 
@@ -103,6 +104,16 @@ pub(crate) fn with_cpu<T>(f: impl FnOnce() -> T) -> (T, Option<Duration>) {
 /// what runs in between. Returns false where the kernel does not allow it (then peaks add up).
 pub(crate) fn reset_peak_rss() -> bool {
     std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// CPU time this process has used so far (every thread, user and system), in seconds, from
+/// `/proc/self/stat` (`None` off Linux). Its unit is the kernel's USER_HZ, 100 on Linux.
+pub(crate) fn cpu_s() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    let fields: Vec<&str> = stat.get(stat.rfind(')')? + 2..)?.split(' ').collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<u64>().ok();
+    Some((ticks(11)? + ticks(12)?) as f64 / 100.0)
 }
 
 #[cfg(test)]
