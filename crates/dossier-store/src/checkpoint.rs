@@ -4,6 +4,17 @@
 //! long-running process (the desktop, the bench) turns that off and runs a [`Checkpointer`]: a
 //! thread with a connection of its own that checkpoints every little while, so no command waits
 //! for one. Passive checkpoints never block a writer or a reader.
+//!
+//! A passive checkpoint alone cannot keep the log short under writes that never pause (an
+//! import, a long sync drain, the bench's commands): SQLite starts the log over only after a
+//! checkpoint has copied every page in it, and a writer that commits while the checkpoint runs
+//! always leaves some behind, so the log grows for as long as the writes go on (to 900 MB in the
+//! bench, where every page read then searched an ever longer log index), and a blocking
+//! checkpoint from this thread never gets its turn between back-to-back write transactions.
+//! So the writer keeps a backstop: its own commit checkpoints once the log passes
+//! [`LOG_LIMIT_PAGES`] (`Store::set_auto_checkpoint`), which with no other writer copies the
+//! rest and lets the next commit start the log over; and while writes go on, this thread runs
+//! every [`BUSY_EVERY`], so what is left for the writer to copy is a moment's worth.
 
 use std::path::Path;
 use std::sync::{Arc, Condvar, Mutex};
@@ -14,7 +25,17 @@ use rusqlite::{Connection, OpenFlags};
 
 use crate::{KEY_BYTES, Result, StoreError};
 
-/// A thread that checkpoints the database every `every`, until dropped (it checkpoints once
+/// The log length, in pages, at which the writer's own commit checkpoints when a
+/// [`Checkpointer`] runs: 32 MiB of 4 KiB pages, far more than a desktop writes between two
+/// rounds of the thread, so only writes that never pause reach it.
+pub const LOG_LIMIT_PAGES: u32 = 8192;
+
+/// How soon the next round comes when the last one found the log busy (longer than a sixteenth
+/// of [`LOG_LIMIT_PAGES`] after checkpointing it).
+pub const BUSY_EVERY: Duration = Duration::from_millis(50);
+
+/// A thread that checkpoints the database every `every` (every [`BUSY_EVERY`] while writes
+/// keep the log long), until dropped (it checkpoints once
 /// more on the way out).
 pub struct Checkpointer {
     stop: Arc<(Mutex<bool>, Condvar)>,
@@ -39,11 +60,15 @@ impl Checkpointer {
             .spawn(move || {
                 let (lock, wake) = &*signal;
                 let mut stopped = lock.lock().unwrap_or_else(|p| p.into_inner());
+                let mut wait = every;
                 loop {
-                    let (guard, _) = wake.wait_timeout(stopped, every).unwrap_or_else(|p| p.into_inner());
+                    let (guard, _) = wake.wait_timeout(stopped, wait).unwrap_or_else(|p| p.into_inner());
                     stopped = guard;
                     // A busy database (a writer mid-commit) is fine: the next round catches up.
-                    let _ = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()));
+                    // The second column is the log's length in pages.
+                    let log = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1));
+                    let busy = log.is_ok_and(|pages| pages > i64::from(LOG_LIMIT_PAGES / 16));
+                    wait = if busy { BUSY_EVERY.min(every) } else { every };
                     if *stopped {
                         break;
                     }

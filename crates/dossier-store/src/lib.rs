@@ -30,7 +30,7 @@ pub use approvals::{ApprovalFilter, ApprovalRow};
 pub use audit::{AuditRecord, AuditRow, ChainCheck, DeviceKeyRow, GENESIS, chain_hash};
 pub use bench::{ImportMark, ImportedRows, RawBench};
 pub use bulk::{BulkBatch, BulkCustomer, BulkLoad, BulkRisk, EncodedBatch, RowCounts};
-pub use checkpoint::Checkpointer;
+pub use checkpoint::{Checkpointer, LOG_LIMIT_PAGES};
 pub use encryption::{DatabaseKind, KEY_BYTES, database_kind, encrypt_plain, raw_key_literal};
 pub use kyc::{DashboardStats, Derived, QueueCursor, QueueFilter, QueueRow, QueueSort, VerificationFilter};
 pub use migrations::{MIGRATIONS, schema_version};
@@ -99,11 +99,12 @@ impl Store {
         Ok(store)
     }
 
-    /// Whether this connection folds the write-ahead log back into the database on the commit
-    /// that takes it past a thousand pages (SQLite's default, on). A process that runs a
-    /// [`Checkpointer`] turns it off, so no command waits for a checkpoint.
-    pub fn set_auto_checkpoint(&self, on: bool) -> Result<()> {
-        self.conn.pragma_update(None, "wal_autocheckpoint", if on { 1000 } else { 0 })?;
+    /// The length of the write-ahead log, in pages, at which a commit of this connection folds
+    /// the log back into the database itself (0: never). SQLite's default is 1,000; a process
+    /// that runs a [`Checkpointer`] sets [`checkpoint::LOG_LIMIT_PAGES`], a backstop for writes
+    /// that never pause (see the `checkpoint` module).
+    pub fn set_auto_checkpoint(&self, pages: u32) -> Result<()> {
+        self.conn.pragma_update(None, "wal_autocheckpoint", pages)?;
         Ok(())
     }
 

@@ -9,7 +9,7 @@ const KEY: [u8; KEY_BYTES] = [9; KEY_BYTES];
 
 /// Writes about 2 MB through `store`, in twenty commits, with auto-checkpoints off.
 fn write_a_lot(store: &mut Store) {
-    store.set_auto_checkpoint(false).unwrap();
+    store.set_auto_checkpoint(0).unwrap();
     let at = time::OffsetDateTime::UNIX_EPOCH;
     for n in 0..20 {
         store.write(|tx| tx.put_setting(&format!("bulk-{n}"), &"x".repeat(100_000), at)).unwrap();
@@ -40,4 +40,39 @@ fn the_background_checkpointer_moves_the_log_into_the_database_and_commits_never
     // The data reads back whole through the writer's connection.
     let value = store.read(|tx| tx.setting("bulk-19")).unwrap();
     assert_eq!(value.map(|v| v.len()), Some(100_000));
+}
+
+/// Commits 64 MB back to back through `store`, never a pause for a passive checkpoint to catch
+/// up in; returns the longest the log grew.
+fn write_without_pause(store: &mut Store, wal: &std::path::Path) -> u64 {
+    let at = time::OffsetDateTime::UNIX_EPOCH;
+    let (mut written, mut longest) = (0u64, 0u64);
+    let started = Instant::now();
+    while written < 64_000_000 {
+        assert!(started.elapsed() < Duration::from_secs(60), "too slow to tell: {written} bytes written");
+        let n = written / 40_000 % 50;
+        store.write(|tx| tx.put_setting(&format!("busy-{n}"), &format!("{written:020}").repeat(2_000), at)).unwrap();
+        written += 40_000;
+        longest = longest.max(file_len(wal));
+    }
+    longest
+}
+
+#[test]
+fn writes_that_never_pause_keep_the_log_short_with_the_writers_backstop() {
+    for limit in [0, 256] {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.db");
+        let mut store = Store::open(&path, &KEY).unwrap();
+        // The writer's backstop at 256 pages (1 MiB); 0 shows what happens without one.
+        store.set_auto_checkpoint(limit).unwrap();
+        let checkpointer = Checkpointer::start(&path, &KEY, Duration::from_millis(20)).unwrap();
+        let longest = write_without_pause(&mut store, &dir.path().join("c.db-wal"));
+        drop(checkpointer);
+        if limit == 0 {
+            assert!(longest > 48_000_000, "the passive checkpoints alone never started the log over: {longest}");
+        } else {
+            assert!(longest < 16_000_000, "the log grew to {longest} bytes with the backstop on");
+        }
+    }
 }
