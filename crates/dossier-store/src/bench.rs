@@ -83,7 +83,6 @@ pub struct RawBench {
     conn: Connection,
     /// Columns of the bulk-insert table, once made.
     bulk_columns: usize,
-    commits: u64,
     /// The scratch copies of the imported tables, once made.
     scratch_tables: Vec<String>,
     /// [`crate::customers::INDEX_PENDING_SEARCH`] on the copies.
@@ -129,24 +128,12 @@ impl RawBench {
         // encryption too, so the ratios compare like with like.
         crate::encryption::apply_key(&conn, "main", key)?;
         crate::configure(&conn)?;
+        // The app's store leaves checkpoints to a background thread during a bench (see
+        // `Checkpointer`); so does this connection, or its first commit after a run of the app's
+        // would fold the app's log back into the file and time that.
+        conn.pragma_update(None, "wal_autocheckpoint", 0)?;
         conn.execute_batch(COMMITS)?;
-        Ok(Self { conn, bulk_columns: 0, commits: 0, scratch_tables: Vec::new(), scratch_index_search: Vec::new() })
-    }
-
-    /// Inserts one row and commits it in its own `BEGIN IMMEDIATE` transaction, as a command
-    /// commits its change: the floor under any command's latency.
-    pub fn commit_one(&mut self, at: time::OffsetDateTime) -> Result<()> {
-        self.commits += 1;
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.prepare_cached("INSERT INTO bench_raw_commits (at, entity_id, summary) VALUES (?1, ?2, ?3)")?.execute(
-            params![
-                codec::timestamp(at),
-                self.commits.to_be_bytes().repeat(2),
-                r#"{"from":"pending","to":"verified","level":"full","note":"raw baseline row of an audit event's size"}"#
-            ],
-        )?;
-        tx.commit()?;
-        Ok(())
+        Ok(Self { conn, bulk_columns: 0, scratch_tables: Vec::new(), scratch_index_search: Vec::new() })
     }
 
     /// A page of customers, newest first, after `before` (or from the top): the same columns as
@@ -244,7 +231,7 @@ impl RawBench {
         let marks: Vec<String> = (1..=n + 1).map(|i| format!("?{i}")).collect();
         let sql =
             format!("INSERT INTO bench_raw_rows (id, ref_id, {}) VALUES ({})", names.join(", "), marks.join(", "));
-        let base = u128::from(self.commits) << 64 | 1 << 120;
+        let base = 1u128 << 120;
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let mut stmt = tx.prepare_cached(&sql)?;
@@ -351,17 +338,10 @@ impl RawBench {
     /// Inserts `rows` into the scratch copies made by [`RawBench::prepare_import_copy`], in one
     /// transaction with one prepared statement per table: SQLite's speed at storing what the
     /// import stored. Returns the customers inserted.
+    ///
+    /// Like the app's connection, this one leaves checkpoints to the background thread (see
+    /// [`RawBench::open`]), so the baseline does not pay for one the import did not.
     pub fn insert_imported(&mut self, rows: &ImportedRows) -> Result<usize> {
-        // The bench's app connection leaves checkpoints to a background thread (as the desktop
-        // does), so the import's commits never fold the log back into the file; this commit
-        // must not either, or the baseline alone would pay for a checkpoint.
-        self.conn.pragma_update(None, "wal_autocheckpoint", 0)?;
-        let stored = self.store_imported(rows);
-        self.conn.pragma_update(None, "wal_autocheckpoint", 1000)?;
-        stored
-    }
-
-    fn store_imported(&mut self, rows: &ImportedRows) -> Result<usize> {
         let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let mut stmts = Vec::with_capacity(rows.inserts.len());
@@ -470,5 +450,26 @@ mod tests {
             ),
             "CREATE INDEX bench_raw_customers_by_state ON bench_raw_customers (state, id)"
         );
+    }
+}
+
+impl crate::Store {
+    /// The raw one-row commit of `dossier dev bench`: one `BEGIN IMMEDIATE`, one insert of an
+    /// audit-sized row into the scratch table [`RawBench::open`] makes, `COMMIT`, on this store's
+    /// own connection. The same connection as the app's commands, because a commit from another
+    /// one makes SQLite drop this connection's whole page cache, and the next command would then
+    /// start cold, as no command of a desktop that is its database's only writer does. `n` makes
+    /// the row's entity id.
+    pub fn raw_commit_one(&mut self, at: time::OffsetDateTime, n: u64) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.prepare_cached("INSERT INTO bench_raw_commits (at, entity_id, summary) VALUES (?1, ?2, ?3)")?.execute(
+            params![
+                codec::timestamp(at),
+                n.to_be_bytes().repeat(2),
+                r#"{"from":"pending","to":"verified","level":"full","note":"raw baseline row of an audit event's size"}"#
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
     }
 }

@@ -213,7 +213,15 @@ impl Tx<'_> {
 /// The page cache of a connection, in KiB. Every page read from the file is decrypted and its
 /// HMAC checked, so a page kept here saves that work on every later command; the cache fills
 /// only as pages are read.
-pub(crate) const CACHE_KIB: i64 = 32 * 1024;
+///
+/// 128 MiB, not 32: once a 32 MiB cache was full, its hit rate collapsed (the bench's commands
+/// read about 110 pages each from the file, the table roots among them, and took 2 ms instead
+/// of 0.7), while emptying it every fifty commands kept them fast. The bench had hidden this:
+/// its raw baseline committed from a second connection, which empties the app's cache. Why a
+/// full cache stops keeping its hottest pages is not yet understood (this SQLCipher build
+/// enables SQLite's memory management, under which all connections share one page pool); a
+/// larger cache fills far later and measured 0.8 ms at 100 k customers (docs/performance.md).
+pub(crate) const CACHE_KIB: i64 = 128 * 1024;
 
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(Duration::from_secs(5))?;

@@ -341,7 +341,7 @@ pub fn run(data_dir: &Path, options: &BenchOptions, mut progress: impl FnMut(&st
 
     progress(&format!("running each command {} times", options.samples));
     memory.start();
-    let commands = commands(&mut app, &mut raw, &actor, options)?;
+    let commands = commands(&mut app, &actor, options)?;
     memory.end("commands");
 
     progress("reading work-queue pages");
@@ -516,29 +516,26 @@ struct CommandFigures {
     samples: BTreeMap<&'static str, Samples>,
     refused: BTreeMap<&'static str, usize>,
     raw: Samples,
-    /// Raw commits owed: one per timed command, paid in blocks.
-    owed: usize,
+    raw_commits: u64,
 }
 
-/// Timed commands between two blocks of raw commits. The raw commits come from a connection of
-/// their own, and a commit from another connection makes SQLite drop a connection's whole page
-/// cache; one after every command would make each command start cold, which a desktop that is
-/// the only writer never does.
-const RAW_COMMIT_BLOCK: usize = 50;
-
 impl CommandFigures {
-    /// Times one command; a refusal is counted, not timed. Every [`RAW_COMMIT_BLOCK`] timed
-    /// commands are followed by as many timed raw commits, so both see the same machine at
-    /// nearly the same moment.
-    fn run<T>(&mut self, raw: &mut RawBench, name: &'static str, f: impl FnOnce() -> Result<T>) -> Result<Option<T>> {
+    /// Times one command; a refusal is counted, not timed. Each timed command is followed by
+    /// a timed raw commit on the app's own connection ([`dossier_store::Store::raw_commit_one`]),
+    /// so both see the same machine at the same moment and the same page cache.
+    fn run<T>(
+        &mut self,
+        app: &mut Dossier,
+        name: &'static str,
+        f: impl FnOnce(&mut Dossier) -> Result<T>,
+    ) -> Result<Option<T>> {
         let started = Instant::now();
-        match f() {
+        match f(app) {
             Ok(value) => {
                 self.samples.entry(name).or_default().push(started.elapsed());
-                self.owed += 1;
-                if self.owed == RAW_COMMIT_BLOCK {
-                    self.pay(raw)?;
-                }
+                self.raw_commits += 1;
+                let (now, n) = (time::OffsetDateTime::now_utc(), self.raw_commits);
+                self.raw.time(|| app.store.raw_commit_one(now, n)).map_err(store)?;
                 Ok(Some(value))
             }
             Err(e) if e.status() < 500 => {
@@ -548,21 +545,12 @@ impl CommandFigures {
             Err(e) => Err(e),
         }
     }
-
-    /// Times the raw commits owed.
-    fn pay(&mut self, raw: &mut RawBench) -> Result<()> {
-        for _ in 0..std::mem::take(&mut self.owed) {
-            let now = time::OffsetDateTime::now_utc();
-            self.raw.time(|| raw.commit_one(now)).map_err(store)?;
-        }
-        Ok(())
-    }
 }
 
 /// Verify, activate, open EDD and decide EDD, each on `samples` of the imported customers.
-fn commands(app: &mut Dossier, raw: &mut RawBench, actor: &Actor, options: &BenchOptions) -> Result<CommandFigures> {
+fn commands(app: &mut Dossier, actor: &Actor, options: &BenchOptions) -> Result<CommandFigures> {
     let mut figures =
-        CommandFigures { samples: BTreeMap::new(), refused: BTreeMap::new(), raw: Samples::default(), owed: 0 };
+        CommandFigures { samples: BTreeMap::new(), refused: BTreeMap::new(), raw: Samples::default(), raw_commits: 0 };
     for name in ["verify", "activate", "open_edd", "decide_edd", "approve_edd"] {
         figures.samples.insert(name, Samples::default());
     }
@@ -584,9 +572,9 @@ fn commands(app: &mut Dossier, raw: &mut RawBench, actor: &Actor, options: &Benc
         if verified.len() == options.samples {
             break;
         }
-        let done = match figures.run(raw, "verify", || app.verify(actor, id, "full", None))? {
+        let done = match figures.run(app, "verify", |app| app.verify(actor, id, "full", None))? {
             Some(v) => Some(v),
-            None => figures.run(raw, "verify", || app.verify(actor, id, "partial", None))?,
+            None => figures.run(app, "verify", |app| app.verify(actor, id, "partial", None))?,
         };
         if done.is_some() {
             verified.push(id.clone());
@@ -594,13 +582,13 @@ fn commands(app: &mut Dossier, raw: &mut RawBench, actor: &Actor, options: &Benc
     }
     let mut active = Vec::new();
     for id in &verified {
-        if figures.run(raw, "activate", || app.activate(actor, id))?.is_some() {
+        if figures.run(app, "activate", |app| app.activate(actor, id))?.is_some() {
             active.push(id.clone());
         }
     }
     let mut cases = Vec::new();
     for id in &active {
-        if let Some(case) = figures.run(raw, "open_edd", || app.open_edd(actor, id))? {
+        if let Some(case) = figures.run(app, "open_edd", |app| app.open_edd(actor, id))? {
             cases.push(case);
         }
     }
@@ -624,16 +612,15 @@ fn commands(app: &mut Dossier, raw: &mut RawBench, actor: &Actor, options: &Benc
     let mut held = Vec::new();
     for case in &cases {
         if let Some(Submitted::Pending(p)) =
-            figures.run(raw, "decide_edd", || app.decide_verification(actor, &case.id, &decision))?
+            figures.run(app, "decide_edd", |app| app.decide_verification(actor, &case.id, &decision))?
         {
             held.push(p.pending_approval.id);
         }
     }
     let checker = every_role(CHECKER)?;
     for id in &held {
-        figures.run(raw, "approve_edd", || app.approve(&checker, id, None))?;
+        figures.run(app, "approve_edd", |app| app.approve(&checker, id, None))?;
     }
-    figures.pay(raw)?;
     if figures.samples.values().any(|s| s.len() == 0) {
         return Err(failed(format!(
             "a command was refused every time (refusals: {:?}): the bench's customers do not fit its steps",
