@@ -430,6 +430,27 @@ fn scratch_sql(sql: &str, renamed: &[&str]) -> String {
     out
 }
 
+impl crate::Store {
+    /// The raw one-row commit of `dossier dev bench`: one `BEGIN IMMEDIATE`, one insert of an
+    /// audit-sized row into the scratch table [`RawBench::open`] makes, `COMMIT`, on this store's
+    /// own connection. The same connection as the app's commands, because a commit from another
+    /// one makes SQLite drop this connection's whole page cache, and the next command would then
+    /// start cold, as no command of a desktop that is its database's only writer does. `n` makes
+    /// the row's entity id.
+    pub fn raw_commit_one(&mut self, at: time::OffsetDateTime, n: u64) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        tx.prepare_cached("INSERT INTO bench_raw_commits (at, entity_id, summary) VALUES (?1, ?2, ?3)")?.execute(
+            params![
+                codec::timestamp(at),
+                n.to_be_bytes().repeat(2),
+                r#"{"from":"pending","to":"verified","level":"full","note":"raw baseline row of an audit event's size"}"#
+            ],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::scratch_sql;
@@ -450,26 +471,5 @@ mod tests {
             ),
             "CREATE INDEX bench_raw_customers_by_state ON bench_raw_customers (state, id)"
         );
-    }
-}
-
-impl crate::Store {
-    /// The raw one-row commit of `dossier dev bench`: one `BEGIN IMMEDIATE`, one insert of an
-    /// audit-sized row into the scratch table [`RawBench::open`] makes, `COMMIT`, on this store's
-    /// own connection. The same connection as the app's commands, because a commit from another
-    /// one makes SQLite drop this connection's whole page cache, and the next command would then
-    /// start cold, as no command of a desktop that is its database's only writer does. `n` makes
-    /// the row's entity id.
-    pub fn raw_commit_one(&mut self, at: time::OffsetDateTime, n: u64) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        tx.prepare_cached("INSERT INTO bench_raw_commits (at, entity_id, summary) VALUES (?1, ?2, ?3)")?.execute(
-            params![
-                codec::timestamp(at),
-                n.to_be_bytes().repeat(2),
-                r#"{"from":"pending","to":"verified","level":"full","note":"raw baseline row of an audit event's size"}"#
-            ],
-        )?;
-        tx.commit()?;
-        Ok(())
     }
 }
