@@ -137,6 +137,28 @@ fn count(records: &Value, provider: &str, kind: &str) -> usize {
     records[provider][kind].as_array().map_or(0, Vec::len)
 }
 
+/// Where each provider keeps the customer records a create makes.
+const CUSTOMER_RECORDS: [(&str, &str); 4] =
+    [("cybrid", "customers"), ("paxos", "identities"), ("qolo", "persons"), ("mbanq", "clients")];
+
+/// Counts the providers' records that the creates of `sync run` make.
+fn created(records: &Value) -> usize {
+    CUSTOMER_RECORDS.iter().map(|(p, k)| count(records, p, k)).sum()
+}
+
+/// Starts `dossier sync run --once` on `t`'s data directory as a process of its own, to be
+/// killed.
+fn spawn_sync_once(t: &TestApp) -> std::process::Child {
+    std::process::Command::new(crate::cli::binary())
+        .args(["--data-dir", t.data_dir().to_str().unwrap(), "--user", "tester", "sync", "run", "--once"])
+        .env("DOSSIER_PASSWORD", crate::support::PASSWORD)
+        .env("DOSSIER_PASSPHRASE", crate::support::TEST_PASSPHRASE)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap()
+}
+
 #[test]
 fn the_journey_reaches_each_provider_exactly_once() {
     let sim = Sim::start("", Duration::from_secs(3600));
@@ -239,9 +261,7 @@ fn offline_then_online_delivers_everything_once() {
     assert_eq!(run.needs_attention, 0);
     assert_eq!(statuses(&t), [("done".to_owned(), 16)].into());
     let records = sim.records();
-    for (provider, kind) in
-        [("cybrid", "customers"), ("paxos", "identities"), ("qolo", "persons"), ("mbanq", "clients")]
-    {
+    for (provider, kind) in CUSTOMER_RECORDS {
         assert_eq!(
             count(&records, provider, kind),
             4,
@@ -282,9 +302,7 @@ fn a_thousand_operations_through_thirty_percent_faults_arrive_exactly_once_in_or
     assert!(run.retried > 100, "the faults were real: {run:?}");
 
     let records = sim.records();
-    for (provider, kind) in
-        [("cybrid", "customers"), ("paxos", "identities"), ("qolo", "persons"), ("mbanq", "clients")]
-    {
+    for (provider, kind) in CUSTOMER_RECORDS {
         assert_eq!(count(&records, provider, kind), 232, "{provider}: exactly once despite lost responses");
     }
     assert_eq!(
@@ -449,16 +467,7 @@ fn a_crash_between_the_providers_answer_and_the_local_write_duplicates_nothing()
         customer(&mut t, n);
     }
     let db = t.db_path();
-    let data_dir = t.data_dir().to_path_buf();
-    let binary = crate::cli::binary();
-    let mut child = std::process::Command::new(&binary)
-        .args(["--data-dir", data_dir.to_str().unwrap(), "--user", "tester", "sync", "run", "--once"])
-        .env("DOSSIER_PASSWORD", crate::support::PASSWORD)
-        .env("DOSSIER_PASSPHRASE", crate::support::TEST_PASSPHRASE)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_sync_once(&t);
     // Wait until the worker has claimed messages, then hold the database so it cannot record
     // the providers' answers; kill it once the providers have applied some of them.
     let watcher = crate::support::open_db(&db).unwrap();
@@ -474,13 +483,7 @@ fn a_crash_between_the_providers_answer_and_the_local_write_duplicates_nothing()
     }
     watcher.execute_batch("BEGIN IMMEDIATE").unwrap();
     loop {
-        let records = sim.records();
-        let applied: usize = ["cybrid", "paxos", "qolo", "mbanq"]
-            .iter()
-            .zip(["customers", "identities", "persons", "clients"])
-            .map(|(p, k)| count(&records, p, k))
-            .sum();
-        if applied > 0 {
+        if created(&sim.records()) > 0 {
             break;
         }
         assert!(Instant::now() < deadline, "the providers never saw a request");
@@ -496,19 +499,9 @@ fn a_crash_between_the_providers_answer_and_the_local_write_duplicates_nothing()
     let run = t.app.sync_run(&t.actor, None, true, |_| {}).unwrap();
     assert_eq!(run.needs_attention, 0, "{run:?}");
     let records = sim.records();
-    for (provider, kind) in
-        [("cybrid", "customers"), ("paxos", "identities"), ("qolo", "persons"), ("mbanq", "clients")]
-    {
+    for (provider, kind) in CUSTOMER_RECORDS {
         assert_eq!(count(&records, provider, kind), 6, "{provider}: no duplicate after the restart");
     }
-}
-
-/// Counts the providers' records that the creates of `sync run` make.
-fn created(records: &Value) -> usize {
-    [("cybrid", "customers"), ("paxos", "identities"), ("qolo", "persons"), ("mbanq", "clients")]
-        .iter()
-        .map(|(p, k)| count(records, p, k))
-        .sum()
 }
 
 #[test]
@@ -527,15 +520,7 @@ fn a_crash_in_the_middle_of_a_batch_of_results_loses_nothing_and_doubles_nothing
         t.app.verify(&t.actor, id, "full", None).unwrap();
     }
     let db = t.db_path();
-    let data_dir = t.data_dir().to_path_buf();
-    let mut child = std::process::Command::new(crate::cli::binary())
-        .args(["--data-dir", data_dir.to_str().unwrap(), "--user", "tester", "sync", "run", "--once"])
-        .env("DOSSIER_PASSWORD", crate::support::PASSWORD)
-        .env("DOSSIER_PASSPHRASE", crate::support::TEST_PASSPHRASE)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_sync_once(&t);
     let watcher = crate::support::open_db(&db).unwrap();
     let done_creates = |w: &rusqlite::Connection| -> usize {
         w.query_row("SELECT count(*) FROM outbox WHERE status = 'done' AND operation = 'customer.create'", [], |r| {
@@ -572,9 +557,7 @@ fn a_crash_in_the_middle_of_a_batch_of_results_loses_nothing_and_doubles_nothing
     assert_eq!(run.needs_attention, 0, "{run:?}");
     assert_eq!(statuses(&t), [("done".to_owned(), ids.len() * 4 + verified.len() * 2)].into());
     let records = sim.records();
-    for (provider, kind) in
-        [("cybrid", "customers"), ("paxos", "identities"), ("qolo", "persons"), ("mbanq", "clients")]
-    {
+    for (provider, kind) in CUSTOMER_RECORDS {
         assert_eq!(count(&records, provider, kind), ids.len(), "{provider}: each customer exactly once");
     }
     assert_eq!(count(&records, "cybrid", "identity_verifications"), verified.len(), "one attestation each");

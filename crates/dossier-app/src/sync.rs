@@ -666,6 +666,30 @@ impl SyncPort {
         let mut app = self.app.lock().map_err(|_| PortError("the sync worker's database lock was poisoned".into()))?;
         f(&mut app).map_err(port_error)
     }
+
+    /// Records a pass of results read back from a provider, as the `sync` process, in one
+    /// transaction: what it records is all or nothing, and a pass that fails is read again whole
+    /// on the next one (a verification is settled in the same transaction as its result).
+    /// Returns how many changed anything.
+    fn record_pass<T>(
+        &self,
+        remote: &[T],
+        record: impl Fn(&Env, &Tx<'_>, &Actor, &T) -> Result<usize>,
+    ) -> std::result::Result<usize, PortError> {
+        if remote.is_empty() {
+            return Ok(0);
+        }
+        let actor = Actor::process(UserName::parse("sync").map_err(|_| PortError("bad actor".into()))?);
+        self.with(|app| {
+            app.write(|env, tx| {
+                let mut changed = 0;
+                for r in remote {
+                    changed += record(env, tx, &actor, r)?;
+                }
+                Ok(changed)
+            })
+        })
+    }
 }
 
 impl OutboxPort for SyncPort {
@@ -683,9 +707,6 @@ impl OutboxPort for SyncPort {
             app.write(|env, tx| {
                 for r in results {
                     record_result(env, tx, retry, r)?;
-                }
-                if limit == 0 {
-                    return Ok(Vec::new());
                 }
                 claim(env, tx, provider, limit)
             })
@@ -709,39 +730,11 @@ impl OutboxPort for SyncPort {
     }
 
     fn record_customer_statuses(&self, remote: Vec<RemoteCustomer>) -> std::result::Result<usize, PortError> {
-        if remote.is_empty() {
-            return Ok(0);
-        }
-        let actor = Actor::process(UserName::parse("sync").map_err(|_| PortError("bad actor".into()))?);
-        // One transaction for the whole pass: what it records is all or nothing, and a pass
-        // that fails is read again whole on the next one.
-        self.with(|app| {
-            app.write(|env, tx| {
-                let mut changed = 0;
-                for r in &remote {
-                    changed += record_customer_status(env, tx, &actor, r)?;
-                }
-                Ok(changed)
-            })
-        })
+        self.record_pass(&remote, record_customer_status)
     }
 
     fn reconcile(&self, remote: Vec<RemoteVerification>) -> std::result::Result<usize, PortError> {
-        if remote.is_empty() {
-            return Ok(0);
-        }
-        let actor = Actor::process(UserName::parse("sync").map_err(|_| PortError("bad actor".into()))?);
-        // One transaction for the whole pass, as above: a verification is settled in the same
-        // transaction as its result, so a pass that fails leaves every one to read again.
-        self.with(|app| {
-            app.write(|env, tx| {
-                let mut changed = 0;
-                for r in &remote {
-                    changed += reconcile_one(env, tx, &actor, r)?;
-                }
-                Ok(changed)
-            })
-        })
+        self.record_pass(&remote, reconcile_one)
     }
 }
 

@@ -35,8 +35,7 @@ pub const LOG_LIMIT_PAGES: u32 = 8192;
 pub const BUSY_EVERY: Duration = Duration::from_millis(50);
 
 /// A thread that checkpoints the database every `every` (every [`BUSY_EVERY`] while writes
-/// keep the log long), until dropped (it checkpoints once
-/// more on the way out).
+/// keep the log long), until dropped (it checkpoints once more on the way out).
 pub struct Checkpointer {
     stop: Arc<(Mutex<bool>, Condvar)>,
     handle: Option<JoinHandle<()>>,
