@@ -123,7 +123,7 @@ impl RawBench {
     /// Opens `path` (a migrated Dossier database) with the same pragmas as [`crate::Store`].
     pub fn open(path: &Path, key: &[u8; crate::KEY_BYTES]) -> Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::Open(e.to_string()))?;
+        let conn = crate::encryption::open_connection(path, flags)?;
         // The same encrypted file as the app's, keyed the same way: the baselines pay for the
         // encryption too, so the ratios compare like with like.
         crate::encryption::apply_key(&conn, "main", key)?;

