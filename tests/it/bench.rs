@@ -91,6 +91,22 @@ fn a_tiny_bench_reports_every_figure_make_bench_reads() {
     // The data directory keeps what the run made, and none of the raw baselines' tables.
     assert!(data.join("bench-import.csv").exists());
     let passphrase = dossier_app::Passphrase::new(dossier_app::bench::SCRATCH_PASSPHRASE.to_owned());
+    // The commands stored only the derived values that changed (an index is rewritten for each
+    // column an UPDATE names): every customer's still recompute to what is stored.
+    {
+        use std::sync::Arc;
+        let unlock = dossier_app::Unlock::Passphrase(&passphrase);
+        let app = dossier_app::Dossier::open_with(
+            &data,
+            unlock,
+            Arc::new(dossier_app::SystemClock),
+            Arc::new(dossier_app::UuidV7),
+        )
+        .unwrap();
+        let actor = dossier_app::Actor::new(dossier_app::UserName::parse("checker").unwrap(), dossier_app::Role::ALL);
+        let check = app.check_derived(&actor).unwrap();
+        assert_eq!((check.customers_checked, check.mismatched), (400, 0), "{:?}", check.mismatches);
+    }
     let key = dossier_app::keys::unlock_data_key(&data, &passphrase).unwrap();
     let conn = rusqlite::Connection::open(data.join("dossier.db")).unwrap();
     conn.pragma_update(None, "key", &*key.sqlcipher_literal()).unwrap();

@@ -156,7 +156,7 @@ impl Env {
             self.record_risk(tx, id, &a.risk, &factors)?;
         }
         if a.derived != before {
-            tx.set_derived(id, &a.derived)?;
+            tx.set_derived(id, &before, &a.derived)?;
         }
         if a.derived.identity_status != before.identity_status && customer.kind() == CustomerKind::Individual {
             for business in tx.businesses_with_member(id)? {
