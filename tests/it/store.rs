@@ -80,6 +80,33 @@ fn every_list_filter_is_served_by_an_index() {
              ORDER BY o.seq",
             "outbox_by_status",
         ),
+        // The same claim, for the question it asks of each message it reads.
+        (
+            "SELECT seq FROM outbox o WHERE o.status = 'pending' AND o.next_attempt_at <= 'x'
+             AND ('cybrid' IS NULL OR o.provider = 'cybrid')
+             AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.provider = o.provider AND e.aggregate_id = o.aggregate_id
+                             AND e.status IN ('pending', 'in_flight', 'needs_attention') AND e.seq < o.seq)
+             ORDER BY o.seq",
+            "COVERING INDEX outbox_by_customer",
+        ),
+        // Whether an older message of the same provider and customer is unfinished: read from
+        // the customer's index alone (migration 0013), never by walking every waiting message.
+        (
+            "SELECT 1 FROM outbox e WHERE e.provider = 'cybrid' AND e.aggregate_id = x'00'
+             AND e.status IN ('pending', 'in_flight', 'needs_attention') AND e.seq < 9",
+            "COVERING INDEX outbox_by_customer",
+        ),
+        (
+            "SELECT 1 FROM outbox e WHERE e.provider = 'cybrid' AND e.aggregate_id = x'00'
+             AND e.status = 'needs_attention' AND e.seq < 9",
+            "COVERING INDEX outbox_by_customer",
+        ),
+        // A customer's page: its messages in delivery order, of one status or all.
+        ("SELECT seq FROM outbox WHERE seq > 0 AND aggregate_id = x'00' ORDER BY seq LIMIT 51", "outbox_by_customer"),
+        (
+            "SELECT seq FROM outbox WHERE seq > 0 AND status = 'done' AND aggregate_id = x'00' ORDER BY seq LIMIT 51",
+            "outbox_by_customer",
+        ),
     ] {
         let p = plan(sql);
         assert!(p.contains(index), "{sql}\n  uses: {p}");

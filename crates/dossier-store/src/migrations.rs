@@ -23,6 +23,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0012_search_index_once_per_transaction.sql",
         include_str!("../../../migrations/0012_search_index_once_per_transaction.sql"),
     ),
+    (
+        "0013_one_outbox_index_by_customer.sql",
+        include_str!("../../../migrations/0013_one_outbox_index_by_customer.sql"),
+    ),
 ];
 
 fn migrations() -> Migrations<'static> {
