@@ -194,6 +194,13 @@ impl Tx<'_> {
 }
 
 impl Tx<'_> {
+    /// SQLite's `data_version`: it changes between two calls on this connection exactly when
+    /// another connection (this process's or another's) committed in between. A result taken
+    /// in one transaction still holds in a later one when this value is the same in both.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self.conn().query_row("PRAGMA data_version", [], |r| r.get(0))?)
+    }
+
     /// Runs `f` inside a savepoint that is always rolled back: `f` sees its own writes and every
     /// constraint, and the transaction goes on as if it had not run. A four-eyes request is
     /// validated this way, exactly as its approval would apply it.
