@@ -51,7 +51,10 @@ pub(crate) fn enqueue(
             subject_id: subject,
             payload_version: 1,
             payload: text.get_or_insert_with(|| payload.to_string()).clone(),
-            idempotency_key: format!("{provider}:{op}:{id}"),
+            // The time-ordered id first: a command's messages (one per provider) then sit side
+            // by side at the end of the key's unique index, one page for the commit to write
+            // where a provider-first key put each in a page of its own.
+            idempotency_key: format!("{id}:{provider}:{op}"),
             created_at: env.clock.now(),
         })?;
     }
