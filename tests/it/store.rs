@@ -81,6 +81,14 @@ fn every_list_filter_is_served_by_an_index() {
              ORDER BY o.seq",
             "outbox_by_status + COVERING INDEX outbox_by_customer",
         ),
+        // When the next message is due: the same walk of the waiting statuses.
+        (
+            "SELECT min(o.next_attempt_at) FROM outbox o WHERE o.status IN ('pending', 'in_flight')
+             AND ('cybrid' IS NULL OR o.provider = 'cybrid')
+             AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.provider = o.provider AND e.aggregate_id = o.aggregate_id
+                             AND e.status = 'needs_attention' AND e.seq < o.seq)",
+            "outbox_by_status + COVERING INDEX outbox_by_customer",
+        ),
         // Whether an older message of the same provider and customer is unfinished: read from
         // the customer's index alone (migration 0013), never by walking every waiting message.
         (

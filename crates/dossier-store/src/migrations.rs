@@ -27,6 +27,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0013_one_outbox_index_by_customer.sql",
         include_str!("../../../migrations/0013_one_outbox_index_by_customer.sql"),
     ),
+    ("0014_drop_the_unused_due_index.sql", include_str!("../../../migrations/0014_drop_the_unused_due_index.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {
