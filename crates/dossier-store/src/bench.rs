@@ -123,10 +123,9 @@ impl RawBench {
     /// Opens `path` (a migrated Dossier database) with the same pragmas as [`crate::Store`].
     pub fn open(path: &Path, key: &[u8; crate::KEY_BYTES]) -> Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = crate::encryption::open_connection(path, flags)?;
         // The same encrypted file as the app's, keyed the same way: the baselines pay for the
         // encryption too, so the ratios compare like with like.
-        crate::encryption::apply_key(&conn, "main", key)?;
+        let conn = crate::encryption::open_keyed(path, flags, key)?;
         crate::configure(&conn)?;
         // The app's store leaves checkpoints to a background thread during a bench (see
         // `Checkpointer`); so does this connection, or its first commit after a run of the app's

@@ -46,8 +46,7 @@ impl Checkpointer {
     /// thread.
     pub fn start(path: &Path, key: &[u8; KEY_BYTES], every: Duration) -> Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let conn = crate::encryption::open_connection(path, flags)?;
-        crate::encryption::apply_key(&conn, "main", key)?;
+        let conn = crate::encryption::open_keyed(path, flags, key)?;
         conn.busy_timeout(Duration::from_millis(100))?;
         // This connection never writes a row; it must not checkpoint on close while the owner
         // works either (it does so itself, last, below).

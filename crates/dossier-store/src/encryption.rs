@@ -76,6 +76,13 @@ pub(crate) fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connectio
     Connection::open_with_flags(path, flags).map_err(|e| StoreError::Open(e.to_string()))
 }
 
+/// [`open_connection`], keyed with `key` and checked to open with it.
+pub(crate) fn open_keyed(path: &Path, flags: OpenFlags, key: &[u8; KEY_BYTES]) -> Result<Connection> {
+    let conn = open_connection(path, flags)?;
+    apply_key(&conn, "main", key)?;
+    Ok(conn)
+}
+
 /// Keys the schema `schema` of `conn` and checks that the key opens it: SQLCipher only finds
 /// out at the first read, which fails with "file is not a database" for a wrong key.
 pub(crate) fn apply_key(conn: &Connection, schema: &str, key: &[u8; KEY_BYTES]) -> Result<()> {
@@ -127,8 +134,7 @@ pub fn encrypt_plain(plain: &Path, target: &Path, key: &[u8; KEY_BYTES]) -> Resu
     std::fs::File::open(target).and_then(|f| f.sync_all()).map_err(|e| StoreError::Open(e.to_string()))?;
     // The copy must open with the key and hold what the original holds.
     // Read-write (without create): a WAL database opened read-only needs its -shm file to exist.
-    let check = open_connection(target, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)?;
-    apply_key(&check, "main", key)?;
+    let check = open_keyed(target, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX, key)?;
     let ok: String = check.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
     if ok != "ok" {
         return Err(StoreError::Open("the encrypted copy failed its integrity check".into()));
