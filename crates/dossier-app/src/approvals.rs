@@ -290,10 +290,14 @@ impl Dossier {
             Ok((customer_id, tx.data_version()?))
         })?;
         self.write(|env, tx| {
-            refuse_pending(tx)?;
-            // Another connection committed since: rehearse again against what is there now.
-            let customer_id =
-                if tx.data_version()? == version { rehearsed } else { tx.rehearse(|tx| env.apply(tx, maker, held))? };
+            // Nothing committed since, so the rehearsal's checks hold; otherwise they are made
+            // again against what is there now.
+            let customer_id = if tx.data_version()? == version {
+                rehearsed
+            } else {
+                refuse_pending(tx)?;
+                tx.rehearse(|tx| env.apply(tx, maker, held))?
+            };
             let mut row = ApprovalRow {
                 seq: 0,
                 id: ApprovalId::from_uuid(env.ids.next_id()),

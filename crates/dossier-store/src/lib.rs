@@ -80,8 +80,7 @@ impl Store {
     /// database from a newer build is refused; both before anything is written.
     pub fn open(path: &Path, key: &[u8; KEY_BYTES]) -> Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-        let mut conn = crate::encryption::open_connection(path, flags)?;
-        encryption::apply_key(&conn, "main", key)?;
+        let mut conn = encryption::open_keyed(path, flags, key)?;
         configure(&conn)?;
         migrations::migrate(&mut conn)?;
         let mut store = Self { conn };
@@ -202,8 +201,10 @@ impl Tx<'_> {
     }
 
     /// Runs `f` inside a savepoint that is always rolled back: `f` sees its own writes and every
-    /// constraint, and the transaction goes on as if it had not run. A four-eyes request is
-    /// validated this way, exactly as its approval would apply it.
+    /// constraint, and the transaction goes on as if it had not run. Its pages stay dirty and the
+    /// commit writes them again, so [`Store::rehearse`] is cheaper where a transaction of its own
+    /// will do; a four-eyes request comes here only when another connection committed between
+    /// its rehearsal and its record.
     pub fn rehearse<T, E: From<StoreError>>(&self, f: impl FnOnce(&Tx<'_>) -> Result<T, E>) -> Result<T, E> {
         let run = |sql: &str| -> Result<()> {
             self.conn().prepare_cached(sql)?.execute([])?;
