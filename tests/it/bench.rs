@@ -107,9 +107,8 @@ fn a_tiny_bench_reports_every_figure_make_bench_reads() {
         let check = app.check_derived(&actor).unwrap();
         assert_eq!((check.customers_checked, check.mismatched), (400, 0), "{:?}", check.mismatches);
     }
-    let key = dossier_app::keys::unlock_data_key(&data, &passphrase).unwrap();
-    let conn = rusqlite::Connection::open(data.join("dossier.db")).unwrap();
-    conn.pragma_update(None, "key", &*key.sqlcipher_literal()).unwrap();
+    let conn =
+        dossier_store::connect(&data.join("dossier.db"), &crate::support::key_bytes(&data, &passphrase)).unwrap();
     let customers: i64 = conn.query_row("SELECT count(*) FROM customers", [], |r| r.get(0)).unwrap();
     assert_eq!(customers, 400);
     let scratch: i64 =

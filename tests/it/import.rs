@@ -395,10 +395,7 @@ fn the_real_binary_imports_and_exports_with_the_contract_exit_codes() {
 fn the_benchs_raw_baseline_stores_exactly_what_the_import_stored() {
     let mut t = TestApp::new();
     crate::outbox::enable_all(&mut t);
-    let key = dossier_app::keys::unlock_data_key(t.dir.path(), &crate::support::passphrase()).unwrap();
-    let literal = key.sqlcipher_literal();
-    let bytes: [u8; 32] =
-        hex::decode(literal.trim_start_matches("x'").trim_end_matches('\'')).unwrap().try_into().unwrap();
+    let bytes = crate::support::key_bytes(t.dir.path(), &crate::support::passphrase());
     let mut raw = dossier_store::RawBench::open(&t.db_path(), &bytes).unwrap();
 
     let mark = raw.import_mark().unwrap();

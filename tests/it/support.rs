@@ -86,11 +86,15 @@ fn password_of_users() -> dossier_app::Password {
 /// tampering as an attacker with the key would.
 pub fn open_db(db: impl AsRef<Path>) -> rusqlite::Result<rusqlite::Connection> {
     let db = db.as_ref();
-    let key = dossier_app::keys::unlock_data_key(db.parent().expect("a database has a folder"), &passphrase())
-        .expect("the test passphrase opens the key");
-    let conn = rusqlite::Connection::open(db)?;
-    conn.pragma_update(None, "key", &*key.sqlcipher_literal())?;
-    Ok(conn)
+    let key = key_bytes(db.parent().expect("a database has a folder"), &passphrase());
+    Ok(dossier_store::connect(db, &key).expect("the data key opens the database"))
+}
+
+/// The data key of the directory `dir`, as bytes.
+pub fn key_bytes(dir: &Path, passphrase: &dossier_app::Passphrase) -> [u8; 32] {
+    let key = dossier_app::keys::unlock_data_key(dir, passphrase).expect("the passphrase opens the key");
+    let literal = key.sqlcipher_literal();
+    hex::decode(literal.trim_start_matches("x'").trim_end_matches('\'')).unwrap().try_into().unwrap()
 }
 
 /// Every test user's password.

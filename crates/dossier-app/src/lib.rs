@@ -186,7 +186,7 @@ impl Dossier {
         if self.checkpointer.is_none() {
             let path = Self::database_path(&self.data_dir);
             let checkpointer = dossier_store::Checkpointer::start(&path, self.key.bytes(), CHECKPOINT_EVERY)?;
-            self.store.set_auto_checkpoint(dossier_store::LOG_LIMIT_PAGES)?;
+            self.store.set_log_limit(dossier_store::LOG_LIMIT_BYTES)?;
             self.checkpointer = Some(checkpointer);
         }
         Ok(())

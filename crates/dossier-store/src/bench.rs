@@ -377,12 +377,7 @@ impl RawBench {
     /// The database's size: its pages, including those still in the write-ahead log.
     pub fn database_bytes(&self) -> Result<u64> {
         let pages: i64 = self.conn.query_row("PRAGMA page_count", [], |r| r.get(0))?;
-        // SQLCipher answers `page_size` as text (its cipher page size).
-        let size: i64 = self.conn.query_row("PRAGMA page_size", [], |r| match r.get_ref(0)? {
-            rusqlite::types::ValueRef::Integer(n) => Ok(n),
-            other => Ok(other.as_str().ok().and_then(|t| t.parse().ok()).unwrap_or(0)),
-        })?;
-        Ok(u64::try_from(pages * size).unwrap_or(0))
+        Ok(u64::try_from(pages).unwrap_or(0) * u64::from(crate::encryption::page_size(&self.conn)?))
     }
 
     /// Drops the scratch tables.

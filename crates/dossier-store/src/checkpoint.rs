@@ -12,7 +12,7 @@
 //! bench, where every page read then searched an ever longer log index), and a blocking
 //! checkpoint from this thread never gets its turn between back-to-back write transactions.
 //! So the writer keeps a backstop: its own commit checkpoints once the log passes
-//! [`LOG_LIMIT_PAGES`] (`Store::set_auto_checkpoint`), which with no other writer copies the
+//! [`LOG_LIMIT_BYTES`] (`Store::set_log_limit`), which with no other writer copies the
 //! rest and lets the next commit start the log over; and while writes go on, this thread runs
 //! every [`BUSY_EVERY`], so what is left for the writer to copy is a moment's worth.
 
@@ -25,13 +25,13 @@ use rusqlite::OpenFlags;
 
 use crate::{KEY_BYTES, Result, StoreError};
 
-/// The log length, in pages, at which the writer's own commit checkpoints when a
-/// [`Checkpointer`] runs: 32 MiB of 4 KiB pages, far more than a desktop writes between two
-/// rounds of the thread, so only writes that never pause reach it.
-pub const LOG_LIMIT_PAGES: u32 = 8192;
+/// The log length at which the writer's own commit checkpoints when a [`Checkpointer`] runs
+/// (`Store::set_log_limit`): 32 MiB, far more than a desktop writes between two rounds of the
+/// thread, so only writes that never pause reach it.
+pub const LOG_LIMIT_BYTES: u32 = 32 << 20;
 
 /// How soon the next round comes when the last one found the log busy (longer than a sixteenth
-/// of [`LOG_LIMIT_PAGES`] after checkpointing it).
+/// of [`LOG_LIMIT_BYTES`] after checkpointing it).
 pub const BUSY_EVERY: Duration = Duration::from_millis(50);
 
 /// A thread that checkpoints the database every `every` (every [`BUSY_EVERY`] while writes
@@ -51,6 +51,7 @@ impl Checkpointer {
         // This connection never writes a row; it must not checkpoint on close while the owner
         // works either (it does so itself, last, below).
         conn.pragma_update(None, "wal_autocheckpoint", 0)?;
+        let busy_pages = i64::from(LOG_LIMIT_BYTES / 16 / crate::encryption::page_size(&conn)?);
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let signal = Arc::clone(&stop);
         let handle = std::thread::Builder::new()
@@ -65,7 +66,7 @@ impl Checkpointer {
                     // A busy database (a writer mid-commit) is fine: the next round catches up.
                     // The second column is the log's length in pages.
                     let log = conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |r| r.get::<_, i64>(1));
-                    let busy = log.is_ok_and(|pages| pages > i64::from(LOG_LIMIT_PAGES / 16));
+                    let busy = log.is_ok_and(|pages| pages > busy_pages);
                     wait = if busy { BUSY_EVERY.min(every) } else { every };
                     if *stopped {
                         break;

@@ -30,8 +30,8 @@ pub use approvals::{ApprovalFilter, ApprovalRow};
 pub use audit::{AuditRecord, AuditRow, ChainCheck, DeviceKeyRow, GENESIS, chain_hash};
 pub use bench::{ImportMark, ImportedRows, RawBench};
 pub use bulk::{BulkBatch, BulkCustomer, BulkLoad, BulkRisk, EncodedBatch, RowCounts};
-pub use checkpoint::{Checkpointer, LOG_LIMIT_PAGES};
-pub use encryption::{DatabaseKind, KEY_BYTES, database_kind, encrypt_plain, raw_key_literal};
+pub use checkpoint::{Checkpointer, LOG_LIMIT_BYTES};
+pub use encryption::{DatabaseKind, KEY_BYTES, PageFormat, connect, database_kind, encrypt_plain, raw_key_literal};
 pub use kyc::{DashboardStats, Derived, QueueCursor, QueueFilter, QueueRow, QueueSort, VerificationFilter};
 pub use migrations::{MIGRATIONS, schema_version};
 pub use outbox::{Claimed, ConflictRow, NewOutbox, OutboxCount, OutboxRow, ProviderRow};
@@ -100,19 +100,53 @@ impl Store {
 
     /// The length of the write-ahead log, in pages, at which a commit of this connection folds
     /// the log back into the database itself (0: never). SQLite's default is 1,000; a process
-    /// that runs a [`Checkpointer`] sets [`checkpoint::LOG_LIMIT_PAGES`], a backstop for writes
-    /// that never pause (see the `checkpoint` module).
+    /// that runs a [`Checkpointer`] sets [`checkpoint::LOG_LIMIT_BYTES`] with
+    /// [`Store::set_log_limit`], a backstop for writes that never pause (see the `checkpoint`
+    /// module).
     pub fn set_auto_checkpoint(&self, pages: u32) -> Result<()> {
         self.conn.pragma_update(None, "wal_autocheckpoint", pages)?;
         Ok(())
     }
 
+    /// [`Store::set_auto_checkpoint`] at `bytes` of log, whatever this database's page size.
+    pub fn set_log_limit(&self, bytes: u32) -> Result<()> {
+        self.set_auto_checkpoint(bytes / encryption::page_size(&self.conn)?)
+    }
+
+    /// How this database's pages are laid out and sealed.
+    pub fn page_format(&self) -> Result<PageFormat> {
+        PageFormat::of(&self.conn)
+    }
+
     /// Writes a consistent copy of the whole database to `path` (a new file), encrypted with the
-    /// same key, while other connections go on reading and writing (`VACUUM INTO`: one read
-    /// transaction, so the copy is one moment's snapshot, compacted).
+    /// same key in the same [`PageFormat`], while other connections go on reading and writing:
+    /// `sqlcipher_export` in one transaction, so the copy is one moment's snapshot, compacted.
+    /// (Not `VACUUM INTO`: SQLCipher opens its copy in its default page format, which only a
+    /// database of that format shares, so the copy of a compact database could not be read.)
     pub fn snapshot_to(&self, path: &Path) -> Result<()> {
         let target = path.to_str().ok_or_else(|| StoreError::Open("the backup path is not UTF-8".into()))?;
-        self.conn.execute("VACUUM INTO ?1", [target])?;
+        if path.exists() {
+            return Err(StoreError::Open("the snapshot's file exists already".into()));
+        }
+        let format = self.page_format()?;
+        // Without a KEY clause the copy is keyed with this database's key.
+        self.conn.execute("ATTACH DATABASE ?1 AS snapshot", [target])?;
+        let copied = (|| -> Result<()> {
+            self.conn.execute_batch(&format.pragmas("snapshot"))?;
+            self.conn.execute_batch("BEGIN")?;
+            let version: i64 = self.conn.query_row("PRAGMA main.user_version", [], |r| r.get(0))?;
+            self.conn.query_row("SELECT sqlcipher_export('snapshot')", [], |_| Ok(()))?;
+            // The migrations' bookmark lives in the header, which the export does not copy.
+            self.conn.pragma_update(Some("snapshot"), "user_version", version)?;
+            self.conn.execute_batch("COMMIT")?;
+            Ok(())
+        })();
+        if copied.is_err() && !self.conn.is_autocommit() {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+        let detached = self.conn.execute("DETACH DATABASE snapshot", []);
+        copied?;
+        detached?;
         Ok(())
     }
 
