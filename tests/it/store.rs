@@ -48,6 +48,29 @@ fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
     assert_eq!(std::fs::read(&path).unwrap(), before, "the file is not modified");
 }
 
+/// `sync status` (and the end of every `sync run`) never reads every message's row: the counts
+/// come from the customer index alone, the oldest waiting message from the waiting ones.
+#[test]
+fn the_outbox_counts_read_an_index_not_every_message() {
+    let t = TestApp::new();
+    let conn = crate::support::open_db(t.db_path()).unwrap();
+    let plan = |sql: &str| -> String {
+        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+        let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
+        rows.map(|r| r.unwrap()).collect::<Vec<_>>().join("; ")
+    };
+    let counts = plan(
+        "SELECT provider, status, count(*) FROM outbox INDEXED BY outbox_by_customer
+         GROUP BY provider, status ORDER BY provider, status",
+    );
+    assert!(counts.contains("SCAN outbox USING COVERING INDEX outbox_by_customer"), "{counts}");
+    let oldest = plan(
+        "SELECT provider, status, min(created_at) FROM outbox WHERE status IN ('pending', 'in_flight')
+         GROUP BY provider, status",
+    );
+    assert!(oldest.contains("SEARCH outbox USING INDEX outbox_by_status (status=?)"), "{oldest}");
+}
+
 #[test]
 fn every_list_filter_is_served_by_an_index() {
     let t = TestApp::new();
