@@ -73,6 +73,7 @@ fn a_tiny_bench_reports_every_figure_make_bench_reads() {
     let drained = report["drain_ops"].as_u64().unwrap() + report["drain_needs_attention"].as_u64().unwrap();
     assert!(drained >= 4 * 100, "each imported customer was sent to the four providers: {report}");
     assert_eq!(report["simulator_failed"], 0, "the replayed messages are new to the simulator: {report}");
+    assert_eq!(report["simulator_in_process"], true, "{report}");
     let workloads: Vec<&str> = report["rss_mb"].as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(workloads, ["commands", "drain", "generate", "import", "queue", "simulator"]);
     let rises = report["rss_growth_mb"].as_object().unwrap();
@@ -122,6 +123,29 @@ fn a_tiny_bench_reports_every_figure_make_bench_reads() {
     assert_eq!(after, 400);
 }
 
+/// `--simulator URL`: the drain and the capacity run go to simulators another process serves
+/// (here the tests' own), which then hold the records, not the bench's process.
+#[test]
+fn the_drain_can_go_to_simulators_served_elsewhere() {
+    let sim = crate::sync::Sim::start("", std::time::Duration::from_secs(3600));
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let url = format!("{}/", sim.url);
+    let mut args = TINY.to_vec();
+    args.extend_from_slice(&["--simulator", &url]);
+    let (code, report) = bench(&data, &args);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["simulator_in_process"], false, "{report}");
+    let drained = report["drain_ops"].as_u64().unwrap() + report["drain_needs_attention"].as_u64().unwrap();
+    assert!(drained >= 4 * 100, "each imported customer was sent to the four providers: {report}");
+    assert!(number(&report, "simulator_ops_per_s") > 0.0, "{report}");
+    assert_eq!(report["simulator_failed"], 0, "{report}");
+    // The tests' simulators took the customers: the imported ones, then the capacity run's.
+    let stats = sim.admin(reqwest::Method::GET, "/_sim/stats", None);
+    let created = stats["requests"]["paxos"]["POST /v2/identity/identities"].as_u64().unwrap_or(0);
+    assert!(created >= 100, "the imported customers reached these simulators: {stats}");
+}
+
 #[test]
 fn counts_out_of_range_are_refused_before_anything_is_made() {
     let dir = tempfile::tempdir().unwrap();
@@ -130,6 +154,7 @@ fn counts_out_of_range_are_refused_before_anything_is_made() {
         (&["--customers", "0"][..], "customers"),
         (&["--customers", "10", "--import-rows", "10", "--samples", "11"][..], "samples"),
         (&["--customers", "10", "--queue-pages", "2"][..], "queue_pages"),
+        (&["--customers", "10", "--simulator", "127.0.0.1:9"][..], "simulator"),
     ] {
         let (code, body) = bench(&data, args);
         assert_eq!((code, body["code"].as_str()), (2, Some("invalid_input")), "{args:?}: {body}");

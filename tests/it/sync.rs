@@ -34,7 +34,7 @@ impl Sim {
         Self { url: handle.url.clone(), runtime, handle: Some(handle) }
     }
 
-    fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
+    pub fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
         let client = reqwest::blocking::Client::new();
         let mut req = client.request(method, format!("{}{path}", self.url));
         if let Some(b) = body {

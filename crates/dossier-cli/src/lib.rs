@@ -245,6 +245,10 @@ enum DevCommand {
         /// Timed pages per work-queue filter.
         #[arg(long, value_name = "N", default_value_t = 60)]
         queue_pages: usize,
+        /// Drain to simulators already serving at URL (`dossier sim` in another process), so the
+        /// drain's memory is Dossier's alone; by default they run in this process.
+        #[arg(long, value_name = "URL")]
+        simulator: Option<String>,
         /// Print the figures as one JSON object (what every command prints; accepted for scripts).
         #[arg(long)]
         json: bool,
@@ -1162,7 +1166,7 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
     if let Command::Audit(AuditCommand::Verify { export: Some(file) }) = &cli.command {
         return verify_export(file, cli.data_dir.as_deref(), ctx);
     }
-    if let Command::Dev(DevCommand::Bench { customers, seed, samples, import_rows, queue_pages, json: _ }) =
+    if let Command::Dev(DevCommand::Bench { customers, seed, samples, import_rows, queue_pages, simulator, json: _ }) =
         &cli.command
     {
         let options = dossier_app::bench::BenchOptions {
@@ -1171,6 +1175,7 @@ fn execute(cli: Cli, ctx: &Context, stdout: &mut dyn Write) -> Result<Output, Er
             samples: *samples,
             import_rows: *import_rows,
             queue_pages: *queue_pages,
+            simulator_url: simulator.clone(),
         };
         return bench(cli.data_dir.as_deref(), &options, ctx);
     }

@@ -71,11 +71,15 @@ pub struct BenchOptions {
     /// from there, a third from cursors deep in the queue; fewer when the filter has fewer
     /// pages, or when its pages are so slow that they use up its four seconds.
     pub queue_pages: usize,
+    /// Simulators already serving at this address (`dossier sim`, another process) instead of
+    /// ones started in this process, so the drain's memory is Dossier's alone: the simulators
+    /// keep every record they are sent.
+    pub simulator_url: Option<String>,
 }
 
 impl Default for BenchOptions {
     fn default() -> Self {
-        Self { customers: 10_000, seed: 1, samples: 1_000, import_rows: 10_000, queue_pages: 60 }
+        Self { customers: 10_000, seed: 1, samples: 1_000, import_rows: 10_000, queue_pages: 60, simulator_url: None }
     }
 }
 
@@ -160,6 +164,9 @@ pub struct BenchReport {
     pub rss_growth_mb: BTreeMap<&'static str, f64>,
     /// False where peaks could not be reset between workloads: then each is the peak so far.
     pub rss_per_workload: bool,
+    /// Whether the simulators ran in this process (their records then count in `drain`'s
+    /// memory), or in another one (`--simulator`).
+    pub simulator_in_process: bool,
     pub elapsed_s: f64,
 }
 
@@ -228,7 +235,8 @@ struct Simulator {
 }
 
 impl Simulator {
-    fn start() -> Result<Self> {
+    /// Simulators at `url`, served by another process, or else started in this one.
+    fn start(url: Option<&str>) -> Result<Self> {
         // One thread, as the sandbox the desktop app hosts.
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -236,6 +244,9 @@ impl Simulator {
             .enable_all()
             .build()
             .map_err(|e| failed(format!("could not start the simulator: {}", e.kind())))?;
+        if let Some(url) = url {
+            return Ok(Self { url: url.trim_end_matches('/').to_owned(), runtime, handle: None });
+        }
         let handle = runtime
             .block_on(dossier_sim::spawn(dossier_sim::SimConfig::default()))
             .map_err(|e| failed(format!("could not start the simulator: {}", e.kind())))?;
@@ -287,6 +298,11 @@ fn check(options: &BenchOptions) -> Result<()> {
     if !(3..=100_000).contains(&options.queue_pages) {
         return Err(invalid("queue_pages", "queue_pages must be from 3 to 100000".into()));
     }
+    if let Some(url) = &options.simulator_url
+        && !(url.starts_with("http://") || url.starts_with("https://"))
+    {
+        return Err(invalid("simulator", "simulator must be an http:// or https:// address".into()));
+    }
     Ok(())
 }
 
@@ -325,7 +341,7 @@ pub fn run(data_dir: &Path, options: &BenchOptions, mut progress: impl FnMut(&st
     let db_bytes = raw.database_bytes().map_err(store)?;
 
     // Every provider on the sandbox, so each command writes its outbox messages.
-    let simulator = Simulator::start()?;
+    let simulator = Simulator::start(options.simulator_url.as_deref())?;
     app.set_sandbox_url(Some(simulator.url.clone()));
     for p in Provider::ALL {
         let input = ProviderInput {
@@ -429,6 +445,7 @@ pub fn run(data_dir: &Path, options: &BenchOptions, mut progress: impl FnMut(&st
         rss_mb: memory.peaks,
         rss_growth_mb: memory.growth,
         rss_per_workload: memory.per_workload,
+        simulator_in_process: options.simulator_url.is_none(),
         elapsed_s: (started.elapsed().as_secs_f64() * 10.0).round() / 10.0,
     })
 }
