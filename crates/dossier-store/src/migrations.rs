@@ -28,6 +28,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../../../migrations/0013_one_outbox_index_by_customer.sql"),
     ),
     ("0014_drop_the_unused_due_index.sql", include_str!("../../../migrations/0014_drop_the_unused_due_index.sql")),
+    (
+        "0015_no_unique_index_on_the_idempotency_key.sql",
+        include_str!("../../../migrations/0015_no_unique_index_on_the_idempotency_key.sql"),
+    ),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -56,6 +60,54 @@ mod tests {
     #[test]
     fn the_migrations_validate() {
         migrations().validate().expect("migrations apply cleanly to an empty database");
+    }
+
+    /// Migration 0015 makes the outbox table again: a database with messages keeps every one,
+    /// with its sequence number, and the next message follows the last.
+    #[test]
+    fn the_outbox_keeps_its_messages_when_its_key_index_goes() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        Migrations::new(MIGRATIONS[..14].iter().map(|(_, sql)| M::up(sql)).collect()).to_latest(&mut conn).unwrap();
+        let insert = "INSERT INTO outbox (seq, id, provider, operation, aggregate_id, payload_version, payload,
+                          idempotency_key, status, attempts, maybe_sent, next_attempt_at, last_error, remote_id,
+                          created_at, updated_at)
+                      VALUES (?1, ?2, 'paxos', 'customer.create', x'01', 1, '{}', ?3, ?4, 2, 1, 't', 'e', 'r', 'c', 'u')";
+        conn.execute(insert, rusqlite::params![3, vec![3u8; 16], "k3", "done"]).unwrap();
+        conn.execute(insert, rusqlite::params![7, vec![7u8; 16], "k7", "pending"]).unwrap();
+        let rows = |conn: &Connection| -> Vec<(i64, String, String, i64, i64, String)> {
+            let mut stmt = conn
+                .prepare(
+                    "SELECT seq, idempotency_key, status, attempts, maybe_sent, last_error FROM outbox ORDER BY seq",
+                )
+                .unwrap();
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+                .unwrap()
+                .map(Result::unwrap)
+                .collect()
+        };
+        let before = rows(&conn);
+        migrate(&mut conn).unwrap();
+        assert_eq!(rows(&conn), before);
+        let indexes: Vec<String> = conn
+            .prepare("SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'outbox' ORDER BY name")
+            .unwrap()
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(indexes, ["outbox_by_customer", "outbox_by_status", "sqlite_autoindex_outbox_1"]);
+        conn.execute(
+            "INSERT INTO outbox (id, provider, operation, aggregate_id, payload_version, payload, idempotency_key,
+                                 status, next_attempt_at, created_at, updated_at)
+             VALUES (x'09', 'paxos', 'customer.create', x'01', 1, '{}', 'k9', 'pending', 't', 'c', 'u')",
+            [],
+        )
+        .unwrap();
+        assert_eq!(conn.last_insert_rowid(), 8, "the next message follows the last");
+        assert!(
+            conn.execute(insert, rusqlite::params![10, vec![3u8; 16], "k10", "pending"]).is_err(),
+            "a message's id is still unique"
+        );
     }
 
     #[test]
