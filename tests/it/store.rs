@@ -48,17 +48,20 @@ fn a_database_from_a_newer_version_is_refused_and_left_untouched() {
     assert_eq!(std::fs::read(&path).unwrap(), before, "the file is not modified");
 }
 
+/// SQLite's plan for `sql`, its steps joined with "; ".
+fn query_plan(conn: &rusqlite::Connection, sql: &str) -> String {
+    let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+    let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
+    rows.map(|r| r.unwrap()).collect::<Vec<_>>().join("; ")
+}
+
 /// `sync status` (and the end of every `sync run`) never reads every message's row: the counts
 /// come from the customer index alone, the oldest waiting message from the waiting ones.
 #[test]
 fn the_outbox_counts_read_an_index_not_every_message() {
     let t = TestApp::new();
     let conn = crate::support::open_db(t.db_path()).unwrap();
-    let plan = |sql: &str| -> String {
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
-        rows.map(|r| r.unwrap()).collect::<Vec<_>>().join("; ")
-    };
+    let plan = |sql: &str| query_plan(&conn, sql);
     let counts = plan(
         "SELECT provider, status, count(*) FROM outbox INDEXED BY outbox_by_customer
          GROUP BY provider, status ORDER BY provider, status",
@@ -75,11 +78,7 @@ fn the_outbox_counts_read_an_index_not_every_message() {
 fn every_list_filter_is_served_by_an_index() {
     let t = TestApp::new();
     let conn = crate::support::open_db(t.db_path()).unwrap();
-    let plan = |sql: &str| -> String {
-        let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
-        let rows = stmt.query_map([], |r| r.get::<_, String>(3)).unwrap();
-        rows.map(|r| r.unwrap()).collect::<Vec<_>>().join("; ")
-    };
+    let plan = |sql: &str| query_plan(&conn, sql);
     for (sql, index) in [
         (
             "SELECT id FROM customers WHERE state = 'pending' AND id < x'00' ORDER BY id DESC LIMIT 51",
