@@ -6,10 +6,14 @@
 // table's first page, a filter, the next keyset pages, a search, and the longest frame the window
 // was stuck during each step (the main thread must stay free: queries run off it).
 //
+//   DOSSIER_PASSPHRASE=… DOSSIER_USER=… DOSSIER_PASSWORD=… \
 //   xvfb-run -a node e2e/bench.mjs --data-dir DIR [--app target/release/dossier-desktop] [--runs 3] [--out FILE]
 //
+// It also reads the app's resident memory (VmRSS, Linux) on the lock screen and after the
+// dashboard has been idle for two seconds: the desktop budget's "idle memory".
+//
 // Prints one JSON object. Not a test: `make bench` runs it and writes the figures to the report.
-import { writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
@@ -27,9 +31,28 @@ const { values } = parseArgs({
   },
 });
 const passphrase = process.env.DOSSIER_PASSPHRASE;
-if (!values['data-dir'] || !passphrase) {
-  console.error('usage: DOSSIER_PASSPHRASE=… node e2e/bench.mjs --data-dir DIR [--app PATH] [--runs N] [--pages N] [--search TEXT]');
+const user = process.env.DOSSIER_USER;
+const password = process.env.DOSSIER_PASSWORD;
+if (!values['data-dir'] || !passphrase || !user || !password) {
+  console.error(
+    'usage: DOSSIER_PASSPHRASE=… DOSSIER_USER=… DOSSIER_PASSWORD=… node e2e/bench.mjs --data-dir DIR [--app PATH] [--runs N] [--pages N] [--search TEXT]',
+  );
   process.exit(2);
+}
+
+// The app's resident memory in MB (VmRSS of the process running `values.app`), or null.
+function appRssMb() {
+  const name = values.app.split('/').pop().slice(0, 15);
+  for (const pid of readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== name) continue;
+      const kb = /VmRSS:\s+([0-9]+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (kb) return Math.round(Number(kb[1]) / 102.4) / 10;
+    } catch {
+      // The process ended meanwhile.
+    }
+  }
+  return null;
 }
 
 // Runs `action` in the page, then waits (on a short timer) until `ready` holds; returns the
@@ -86,12 +109,16 @@ async function run() {
     );
     const painted = await d.script('return window.__dossierFirstScreenAt ?? null;');
     out.app_first_screen_ms = launched && painted ? Math.round(painted - launched) : null;
-    // Unlocking: the passphrase's key derivation (deliberately slow), opening, the shell.
+    out.lock_screen_rss_mb = appRssMb();
+    // Unlocking: the passphrase's key derivation (deliberately slow), signing in, opening, the
+    // shell.
     const unlockStart = Date.now();
-    await d.unlock(passphrase);
+    await d.unlock(passphrase, user, password);
     await d.find('dashboard-funnel', 30000);
     out.unlock_to_dashboard_ms = Date.now() - unlockStart;
     await d.shot('dashboard');
+    await new Promise((r) => setTimeout(r, 2000));
+    out.idle_dashboard_rss_mb = appRssMb();
 
     out.customers_first_page = await measure(d, `location.hash = '#/customers';`, tableReady);
     // The table shows its skeleton while a query runs: ready once it has come and gone.
@@ -116,6 +143,8 @@ async function run() {
       out.search = await measure(d, `window.__sawLoading = false;` + setInput('filter-search', values.search), afterLoading);
       await d.shot('filter-search');
     }
+    await new Promise((r) => setTimeout(r, 2000));
+    out.idle_after_tables_rss_mb = appRssMb();
     return out;
   } finally {
     await d.stop();
@@ -140,6 +169,9 @@ const summary = {
   next_page_ms_p50: median(allPages),
   next_page_ms_max: max(allPages),
   search_ms_p50: median(pick((r) => r.search?.ms)),
+  lock_screen_rss_mb_max: max(pick((r) => r.lock_screen_rss_mb)),
+  idle_dashboard_rss_mb_max: max(pick((r) => r.idle_dashboard_rss_mb)),
+  idle_after_tables_rss_mb_max: max(pick((r) => r.idle_after_tables_rss_mb)),
   worst_frame_ms: max(
     runs.flatMap((r) => [r.customers_first_page, r.filter_state_verified, ...r.next_pages, r.search].filter(Boolean).map((m) => m.worst_frame_ms)),
   ),
