@@ -51,9 +51,8 @@ pub(crate) fn enqueue(
             subject_id: subject,
             payload_version: 1,
             payload: text.get_or_insert_with(|| payload.to_string()).clone(),
-            // The time-ordered id first: a command's messages (one per provider) then sit side
-            // by side at the end of the key's unique index, one page for the commit to write
-            // where a provider-first key put each in a page of its own.
+            // Made from the message's id, which is unique, so the key is too without an index of
+            // its own (migration 0015).
             idempotency_key: format!("{id}:{provider}:{op}"),
             created_at: env.clock.now(),
         })?;

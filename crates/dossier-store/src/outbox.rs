@@ -342,12 +342,12 @@ impl Tx<'_> {
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
-            let (provider, status): (String, String) = (r.get(0)?, r.get(1)?);
+            let key: (String, String) = (r.get(0)?, r.get(1)?);
             out.push(OutboxCount {
-                oldest_created_at: oldest.remove(&(provider.clone(), status.clone())),
-                provider: Provider::parse(&provider).or_corrupt("outbox", "provider")?,
-                status: OutboxStatus::parse(&status).or_corrupt("outbox", "status")?,
+                provider: Provider::parse(&key.0).or_corrupt("outbox", "provider")?,
+                status: OutboxStatus::parse(&key.1).or_corrupt("outbox", "status")?,
                 count: r.get(2)?,
+                oldest_created_at: oldest.remove(&key),
             });
         }
         Ok(out)
