@@ -135,4 +135,15 @@ fn every_list_filter_is_served_by_an_index() {
         assert!(index.split(" + ").all(|i| p.contains(i)), "{sql}\n  uses: {p}");
         assert!(!p.contains("TEMP B-TREE"), "{sql}\n  sorts in memory: {p}");
     }
+    // The claim's search for expired leases reads the in-flight messages whose lease ran out,
+    // from the index of leases (migration 0016), and sorts only those: not every message a
+    // running drain has in flight.
+    let expired = plan(
+        "SELECT seq FROM outbox o INDEXED BY outbox_leases
+         WHERE o.status = 'in_flight' AND o.next_attempt_at <= 'x' AND ('cybrid' IS NULL OR o.provider = 'cybrid')
+           AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.provider = o.provider AND e.aggregate_id = o.aggregate_id
+                           AND e.status IN ('pending', 'in_flight', 'needs_attention') AND e.seq < o.seq)
+         ORDER BY o.seq",
+    );
+    assert!(expired.contains("SEARCH o USING INDEX outbox_leases (next_attempt_at<?)"), "{expired}");
 }

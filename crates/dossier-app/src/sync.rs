@@ -563,8 +563,11 @@ impl Dossier {
                     .with_reasons(vec![Reason::new("sync_running", "another sync run is in progress")]),
             ));
         }
-        // The worker writes through its own connection, so this one stays free for reads.
+        // The worker writes through its own connection, so this one stays free for reads. A
+        // drain writes without pause: the log is folded back in the background (by this
+        // process's checkpointer, or one started for the run), not in the worker's commits.
         let mut worker_app = self.reopen()?;
+        worker_app.checkpoint_in_background()?;
         worker_app.write(|env, tx| Ok(tx.outbox_release_orphans(env.clock.now())?))?;
         let port = Arc::new(SyncPort { app: Mutex::new(worker_app), retry: RetryPolicy::default() });
         let options = RunOptions { provider, once, deadline, ..RunOptions::default() };

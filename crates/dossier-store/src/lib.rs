@@ -108,6 +108,12 @@ impl Store {
         Ok(())
     }
 
+    /// The log length, in pages, at which this connection's commits checkpoint (see
+    /// [`Store::set_auto_checkpoint`]).
+    pub fn auto_checkpoint(&self) -> Result<u32> {
+        Ok(self.conn.pragma_query_value(None, "wal_autocheckpoint", |r| r.get(0))?)
+    }
+
     /// [`Store::set_auto_checkpoint`] at `bytes` of log, whatever this database's page size.
     pub fn set_log_limit(&self, bytes: u32) -> Result<()> {
         self.set_auto_checkpoint(bytes / encryption::page_size(&self.conn)?)

@@ -32,6 +32,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0015_no_unique_index_on_the_idempotency_key.sql",
         include_str!("../../../migrations/0015_no_unique_index_on_the_idempotency_key.sql"),
     ),
+    ("0016_in_flight_leases.sql", include_str!("../../../migrations/0016_in_flight_leases.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -95,7 +96,7 @@ mod tests {
             .unwrap()
             .map(Result::unwrap)
             .collect();
-        assert_eq!(indexes, ["outbox_by_customer", "outbox_by_status", "sqlite_autoindex_outbox_1"]);
+        assert_eq!(indexes, ["outbox_by_customer", "outbox_by_status", "outbox_leases", "sqlite_autoindex_outbox_1"]);
         conn.execute(
             "INSERT INTO outbox (id, provider, operation, aggregate_id, payload_version, payload, idempotency_key,
                                  status, next_attempt_at, created_at, updated_at)

@@ -141,10 +141,12 @@ impl Tx<'_> {
     /// In-flight messages whose lease ran out come first (their worker died), then pending ones,
     /// oldest first.
     ///
-    /// Each status is read in `seq` order from its index and the rows are read only until
-    /// `limit` are found, so a claim costs about the same with 100 or 100,000 messages waiting
-    /// (there is no `LIMIT` in the SQL: a bound `LIMIT` makes SQLite prepare the statement again
-    /// at every run).
+    /// Pending messages are read in `seq` order from their index and the rows are read only
+    /// until `limit` are found, so a claim costs about the same with 100 or 100,000 messages
+    /// waiting (there is no `LIMIT` in the SQL: a bound `LIMIT` makes SQLite prepare the
+    /// statement again at every run). Expired leases are read from `outbox_leases`, which holds
+    /// in-flight messages only, by lease end: the messages a running drain has in flight are
+    /// not read at all.
     pub fn claim_outbox(
         &self,
         provider: Option<Provider>,
@@ -152,21 +154,29 @@ impl Tx<'_> {
         lease: Duration,
         limit: usize,
     ) -> Result<Vec<Claimed>> {
-        let sql = format!(
-            "SELECT {COLUMNS}, maybe_sent FROM outbox o
-             WHERE o.status = ?1 AND o.next_attempt_at <= ?2 AND (?3 IS NULL OR o.provider = ?3)
-               AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.provider = o.provider AND e.aggregate_id = o.aggregate_id
-                               AND e.status IN ('pending', 'in_flight', 'needs_attention') AND e.seq < o.seq)
+        let unfinished_before = "NOT EXISTS (SELECT 1 FROM outbox e WHERE e.provider = o.provider
+            AND e.aggregate_id = o.aggregate_id AND e.status IN ('pending', 'in_flight', 'needs_attention')
+            AND e.seq < o.seq)";
+        let expired = format!(
+            "SELECT {COLUMNS}, maybe_sent FROM outbox o INDEXED BY outbox_leases
+             WHERE o.status = 'in_flight' AND o.next_attempt_at <= ?1 AND (?2 IS NULL OR o.provider = ?2)
+               AND {unfinished_before}
+             ORDER BY o.seq"
+        );
+        let pending = format!(
+            "SELECT {COLUMNS}, maybe_sent FROM outbox o INDEXED BY outbox_by_status
+             WHERE o.status = 'pending' AND o.next_attempt_at <= ?1 AND (?2 IS NULL OR o.provider = ?2)
+               AND {unfinished_before}
              ORDER BY o.seq"
         );
         let at = codec::timestamp(now);
         let mut claimed = Vec::new();
-        let mut stmt = self.conn().prepare_cached(&sql)?;
-        for status in [OutboxStatus::InFlight, OutboxStatus::Pending] {
+        for sql in [&expired, &pending] {
             if claimed.len() >= limit {
                 break;
             }
-            let mut rows = stmt.query(params![status.as_str(), at, provider.map(|p| p.as_str())])?;
+            let mut stmt = self.conn().prepare_cached(sql)?;
+            let mut rows = stmt.query(params![at, provider.map(|p| p.as_str())])?;
             while claimed.len() < limit
                 && let Some(r) = rows.next()?
             {
@@ -176,7 +186,6 @@ impl Tx<'_> {
                 claimed.push(Claimed { row, maybe_sent });
             }
         }
-        drop(stmt);
         let lease_until = codec::timestamp(now + lease);
         let mut update = self.conn().prepare_cached(
             "UPDATE outbox SET status = 'in_flight', attempts = attempts + 1, next_attempt_at = ?2, updated_at = ?3,
