@@ -9,10 +9,13 @@
 //   DOSSIER_PASSPHRASE=… DOSSIER_USER=… DOSSIER_PASSWORD=… \
 //   xvfb-run -a node e2e/bench.mjs --data-dir DIR [--app target/release/dossier-desktop] [--runs 3] [--out FILE]
 //
-// It also reads the app's resident memory (VmRSS, Linux) on the lock screen and after the
-// dashboard has been idle for two seconds: the desktop budget's "idle memory".
+// It also reads the app's memory on the lock screen, and after the dashboard and then the tables
+// have been idle for two seconds (the desktop budget's "idle memory"): the app process's resident
+// size (VmRSS), and the whole app's proportional set size (PSS: the app process and WebKit's web
+// and network processes under it, each shared page counted once), in all and by process. Linux.
 //
-// Prints one JSON object. Not a test: `make bench` runs it and writes the figures to the report.
+// Prints one JSON object. Not a test, and not part of `make bench` (it needs the release desktop
+// app and a display): run it by hand; docs/performance.md keeps its figures.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -53,6 +56,67 @@ function appRssMb() {
     }
   }
   return null;
+}
+
+// The whole app's memory in MB, in all and by process: the proportional set size (PSS) of the app's process and every
+// process under it (WebKit's web and network processes), from /proc/PID/smaps_rollup. PSS counts
+// a page shared by several of them (the GTK and WebKit libraries) once in all, so the sum is what
+// the app costs the machine. Linux only; null elsewhere.
+function appPssMb() {
+  const name = values.app.split('/').pop().slice(0, 15);
+  const children = (pid) => {
+    const out = [];
+    try {
+      for (const task of readdirSync(`/proc/${pid}/task`)) {
+        const list = readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim();
+        if (list) out.push(...list.split(/\s+/));
+      }
+    } catch {
+      // The process ended meanwhile.
+    }
+    return out;
+  };
+  const pss = (pid) => {
+    try {
+      const kb = /^Pss:\s+([0-9]+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      return kb ? Number(kb[1]) : 0;
+    } catch {
+      return 0;
+    }
+  };
+  // The largest tree: an instance from the run before may still be on its way out.
+  let best = { total: null, by: {} };
+  for (const pid of readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p))) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== name) continue;
+    } catch {
+      continue;
+    }
+    const seen = new Set();
+    const todo = [pid];
+    while (todo.length) {
+      const p = todo.pop();
+      if (seen.has(p)) continue;
+      seen.add(p);
+      todo.push(...children(p));
+    }
+    const by = {};
+    for (const p of seen) {
+      let comm = String(p);
+      try {
+        comm = readFileSync(`/proc/${p}/comm`, 'utf8').trim();
+      } catch {
+        // Ended meanwhile: counted as nothing.
+      }
+      by[comm] = (by[comm] ?? 0) + pss(p);
+    }
+    const mb = (kb) => Math.round(kb / 102.4) / 10;
+    const total = Object.values(by).reduce((sum, kb) => sum + kb, 0);
+    if (best.total === null || mb(total) > best.total) {
+      best = { total: mb(total), by: Object.fromEntries(Object.entries(by).map(([k, kb]) => [k, mb(kb)])) };
+    }
+  }
+  return best;
 }
 
 // Runs `action` in the page, then waits (on a short timer) until `ready` holds; returns the
@@ -110,6 +174,7 @@ async function run() {
     const painted = await d.script('return window.__dossierFirstScreenAt ?? null;');
     out.app_first_screen_ms = launched && painted ? Math.round(painted - launched) : null;
     out.lock_screen_rss_mb = appRssMb();
+    ({ total: out.lock_screen_pss_mb, by: out.lock_screen_pss_by_process } = appPssMb());
     // Unlocking: the passphrase's key derivation (deliberately slow), signing in, opening, the
     // shell.
     const unlockStart = Date.now();
@@ -119,6 +184,7 @@ async function run() {
     await d.shot('dashboard');
     await new Promise((r) => setTimeout(r, 2000));
     out.idle_dashboard_rss_mb = appRssMb();
+    ({ total: out.idle_dashboard_pss_mb, by: out.idle_dashboard_pss_by_process } = appPssMb());
 
     out.customers_first_page = await measure(d, `location.hash = '#/customers';`, tableReady);
     // The table shows its skeleton while a query runs: ready once it has come and gone.
@@ -145,6 +211,7 @@ async function run() {
     }
     await new Promise((r) => setTimeout(r, 2000));
     out.idle_after_tables_rss_mb = appRssMb();
+    ({ total: out.idle_after_tables_pss_mb, by: out.idle_after_tables_pss_by_process } = appPssMb());
     return out;
   } finally {
     await d.stop();
@@ -172,6 +239,9 @@ const summary = {
   lock_screen_rss_mb_max: max(pick((r) => r.lock_screen_rss_mb)),
   idle_dashboard_rss_mb_max: max(pick((r) => r.idle_dashboard_rss_mb)),
   idle_after_tables_rss_mb_max: max(pick((r) => r.idle_after_tables_rss_mb)),
+  lock_screen_pss_mb_max: max(pick((r) => r.lock_screen_pss_mb)),
+  idle_dashboard_pss_mb_max: max(pick((r) => r.idle_dashboard_pss_mb)),
+  idle_after_tables_pss_mb_max: max(pick((r) => r.idle_after_tables_pss_mb)),
   worst_frame_ms: max(
     runs.flatMap((r) => [r.customers_first_page, r.filter_state_verified, ...r.next_pages, r.search].filter(Boolean).map((m) => m.worst_frame_ms)),
   ),
