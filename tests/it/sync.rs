@@ -387,7 +387,7 @@ fn expired_tokens_are_refreshed() {
         operation: dossier_core::Operation::CustomerCreate,
         aggregate_id: uuid::Uuid::from_u128(n),
         subject_id: None,
-        payload: json!({"type": "individual"}),
+        payload: json!({"type": "individual"}).into(),
         idempotency_key: format!("k{n}"),
         maybe_sent: false,
         customer_remote_id: None,
@@ -648,7 +648,7 @@ fn a_message_handed_out_again_while_on_its_way_is_not_sent_twice() {
         operation: dossier_core::Operation::CustomerCreate,
         aggregate_id: uuid::Uuid::from_u128(seq as u128),
         subject_id: None,
-        payload: json!({"type": "individual"}),
+        payload: json!({"type": "individual"}).into(),
         idempotency_key: format!("cybrid:customer.create:{seq}"),
         // What the port says does not matter: the worker must not start what it still has.
         maybe_sent: false,

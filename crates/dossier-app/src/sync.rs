@@ -769,7 +769,8 @@ fn claim(env: &Env, tx: &Tx<'_>, provider: Option<Provider>, limit: usize) -> Re
             operation: row.operation,
             aggregate_id: row.aggregate_id,
             subject_id: row.subject_id,
-            payload: serde_json::from_str(&row.payload).unwrap_or(Value::Null),
+            // Parsed by the sender that delivers it, off this (the database's) thread.
+            payload: dossier_sync::Payload::new(row.payload),
             idempotency_key: row.idempotency_key,
             maybe_sent: c.maybe_sent,
             customer_remote_id,

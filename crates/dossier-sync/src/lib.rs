@@ -13,4 +13,6 @@ pub use adapters::{Adapters, RemoteCustomer, RemoteVerification};
 pub use client::ProviderConfig;
 pub use client::{install_crypto, probe};
 pub use error::DeliveryError;
-pub use worker::{Delivered, Delivery, DeliveryResult, OutboxPort, PortError, Progress, RunOptions, RunReport, run};
+pub use worker::{
+    Delivered, Delivery, DeliveryResult, OutboxPort, Payload, PortError, Progress, RunOptions, RunReport, run,
+};

@@ -24,6 +24,40 @@ use uuid::Uuid;
 use crate::adapters::{Adapters, RemoteCustomer, RemoteVerification};
 use crate::error::DeliveryError;
 
+/// A message's payload as the outbox stores it (JSON text), parsed on first use: by the sender
+/// that delivers the message, not by the worker's loop, whose thread does the database's work
+/// for every message and so bounds how fast a drain can go. Reads as a JSON [`Value`] (a text
+/// that is not JSON reads as `null`, and the provider refuses what it lacks).
+#[derive(Debug, Clone, Default)]
+pub struct Payload {
+    text: String,
+    value: std::sync::OnceLock<Value>,
+}
+
+impl Payload {
+    pub fn new(text: String) -> Self {
+        Self { text, value: std::sync::OnceLock::new() }
+    }
+
+    pub fn value(&self) -> &Value {
+        self.value.get_or_init(|| serde_json::from_str(&self.text).unwrap_or(Value::Null))
+    }
+}
+
+impl From<Value> for Payload {
+    fn from(value: Value) -> Self {
+        Self { text: value.to_string(), value: std::sync::OnceLock::from(value) }
+    }
+}
+
+impl std::ops::Deref for Payload {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        self.value()
+    }
+}
+
 /// One message ready to send, with the provider ids it refers to already looked up.
 #[derive(Debug, Clone)]
 pub struct Delivery {
@@ -32,7 +66,7 @@ pub struct Delivery {
     pub operation: Operation,
     pub aggregate_id: Uuid,
     pub subject_id: Option<Uuid>,
-    pub payload: Value,
+    pub payload: Payload,
     pub idempotency_key: String,
     /// An earlier attempt may have reached the provider: look before creating again.
     pub maybe_sent: bool,
@@ -355,4 +389,22 @@ where
         out.extend(joined.into_iter().flatten().filter_map(Result::ok));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::Payload;
+
+    #[test]
+    fn a_payload_is_parsed_where_it_is_read() {
+        let p = Payload::new(r#"{"type":"business","level":"full"}"#.into());
+        assert!(p.value.get().is_none(), "not parsed until read");
+        assert_eq!(p["type"], "business");
+        assert_eq!(p.value.get(), Some(&json!({"type": "business", "level": "full"})));
+        assert!(Payload::new("{not json".into()).is_null(), "the provider is told nothing, and refuses");
+        let from = Payload::from(json!({"ref_id": "R1"}));
+        assert_eq!((from.text.as_str(), &from["ref_id"]), (r#"{"ref_id":"R1"}"#, &json!("R1")));
+    }
 }

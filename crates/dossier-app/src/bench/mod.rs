@@ -804,7 +804,8 @@ fn replay_deliveries(app: &Dossier, limit: usize) -> Result<Vec<Delivery>> {
                 operation: row.operation,
                 aggregate_id,
                 subject_id: None,
-                payload,
+                // As the worker hands it over: text, parsed by the sender that delivers it.
+                payload: dossier_sync::Payload::new(payload.to_string()),
                 idempotency_key: format!("{}:{}:replay-{}", row.provider, row.operation, row.id),
                 maybe_sent: false,
                 customer_remote_id: None,
