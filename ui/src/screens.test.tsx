@@ -105,7 +105,9 @@ describe('screens', () => {
     fireEvent.click(retry[0]!);
     await waitFor(() => expect(screen.queryByTestId(`sync-retry-${first}`)).toBeNull());
 
-    const second = screen.getAllByTestId(/^sync-retry-/)[0]!.getAttribute('data-testid')!.replace('sync-retry-', '');
+    // The list reloads after a retry: wait for it to show the message still waiting.
+    const second = (await screen.findAllByTestId(/^sync-retry-/))[0]!.getAttribute('data-testid')!.replace('sync-retry-', '');
+    expect(second).not.toBe(first);
     fireEvent.click(screen.getByTestId(`sync-discard-${second}`));
     fireEvent.change(await screen.findByTestId('discard-dialog-reason'), { target: { value: 'Already at the provider' } });
     fireEvent.click(screen.getByTestId('discard-dialog-confirm'));
