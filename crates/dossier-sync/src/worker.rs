@@ -27,11 +27,18 @@ use crate::error::DeliveryError;
 /// A message's payload as the outbox stores it (JSON text), parsed on first use: by the sender
 /// that delivers the message, not by the worker's loop, whose thread does the database's work
 /// for every message and so bounds how fast a drain can go. Reads as a JSON [`Value`] (a text
-/// that is not JSON reads as `null`, and the provider refuses what it lacks).
-#[derive(Debug, Clone, Default)]
+/// that is not JSON reads as `null`, and the provider refuses what it lacks). It holds a
+/// customer's personal data, so its `Debug` shows only its length.
+#[derive(Clone, Default)]
 pub struct Payload {
     text: String,
     value: std::sync::OnceLock<Value>,
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Payload({} bytes)", self.text.len())
+    }
 }
 
 impl Payload {
@@ -404,6 +411,7 @@ mod tests {
         assert_eq!(p["type"], "business");
         assert_eq!(p.value.get(), Some(&json!({"type": "business", "level": "full"})));
         assert!(Payload::new("{not json".into()).is_null(), "the provider is told nothing, and refuses");
+        assert_eq!(format!("{p:?}"), "Payload(34 bytes)", "no personal data in debug output");
         let from = Payload::from(json!({"ref_id": "R1"}));
         assert_eq!((from.text.as_str(), &from["ref_id"]), (r#"{"ref_id":"R1"}"#, &json!("R1")));
     }
