@@ -88,28 +88,8 @@ fn data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("dossier-data"))
 }
 
-/// WebKitGTK draws the page without GPU compositing unless the environment already says
-/// otherwise (`WEBKIT_DISABLE_COMPOSITING_MODE=0` before launch turns it back on). Compositing
-/// puts the page in GL layers; where there is no GPU driver (virtual machines, remote desktops)
-/// Mesa's software renderer and its LLVM are loaded into the web process for it. The app's
-/// screens are tables and forms, with no animation or 3D to composite. Drawn on the processor,
-/// the web process took about 80 MB less (PSS on the lock screen: 187 to 107 MB; the whole app
-/// 303 to 218 MB), with no slower screen (docs/performance.md, "Desktop app at 1 M customers").
-#[cfg(target_os = "linux")]
-fn draw_without_compositing() {
-    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-    if std::env::var_os(VAR).is_none() {
-        // SAFETY: called first thing in `run()`, before Tauri, GTK or WebKit start a thread, so
-        // nothing reads the environment meanwhile. WebKit reads it when it creates its first
-        // settings; its web process inherits it.
-        unsafe { std::env::set_var(VAR, "1") };
-    }
-}
-
 /// Builds and runs the app until its window closes.
 pub fn run() {
-    #[cfg(target_os = "linux")]
-    draw_without_compositing();
     let launched_at_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
