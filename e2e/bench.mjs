@@ -43,12 +43,23 @@ if (!values['data-dir'] || !passphrase || !user || !password) {
   process.exit(2);
 }
 
+// The processes running `values.app` (by their 15-character command name).
+function appPids() {
+  const name = values.app.split('/').pop().slice(0, 15);
+  return readdirSync('/proc').filter((pid) => {
+    if (!/^[0-9]+$/.test(pid)) return false;
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === name;
+    } catch {
+      return false; // The process ended meanwhile.
+    }
+  });
+}
+
 // The app's resident memory in MB (VmRSS of the process running `values.app`), or null.
 function appRssMb() {
-  const name = values.app.split('/').pop().slice(0, 15);
-  for (const pid of readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p))) {
+  for (const pid of appPids()) {
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== name) continue;
       const kb = /VmRSS:\s+([0-9]+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       if (kb) return Math.round(Number(kb[1]) / 102.4) / 10;
     } catch {
@@ -58,12 +69,12 @@ function appRssMb() {
   return null;
 }
 
-// The whole app's memory in MB, in all and by process: the proportional set size (PSS) of the app's process and every
-// process under it (WebKit's web and network processes), from /proc/PID/smaps_rollup. PSS counts
-// a page shared by several of them (the GTK and WebKit libraries) once in all, so the sum is what
-// the app costs the machine. Linux only; null elsewhere.
+// The whole app's memory in MB, in all and by process: the proportional set size (PSS) of the
+// app's process and every process under it (WebKit's web and network processes), from
+// /proc/PID/smaps_rollup. PSS counts a page shared by several of them (the GTK and WebKit
+// libraries) once in all, so the sum is what the app costs the machine. Linux only; null
+// elsewhere.
 function appPssMb() {
-  const name = values.app.split('/').pop().slice(0, 15);
   const children = (pid) => {
     const out = [];
     try {
@@ -86,12 +97,7 @@ function appPssMb() {
   };
   // The largest tree: an instance from the run before may still be on its way out.
   let best = { total: null, by: {} };
-  for (const pid of readdirSync('/proc').filter((p) => /^[0-9]+$/.test(p))) {
-    try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== name) continue;
-    } catch {
-      continue;
-    }
+  for (const pid of appPids()) {
     const seen = new Set();
     const todo = [pid];
     while (todo.length) {
