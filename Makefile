@@ -7,8 +7,11 @@ SHELL := bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian packages: a C compiler and libcrypto (OpenSSL) for the bundled SQLCipher; WebKitGTK and friends for the Tauri
 # desktop app; Xvfb and WebKitWebDriver for the end-to-end tests; Node for the UI.
+# Node comes from Debian only when the machine has none: a Node from elsewhere (NodeSource's package) carries its
+# own npm and conflicts with Debian's.
 APT_PACKAGES := build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev \
-	libjavascriptcoregtk-4.1-dev libdbus-1-dev xvfb xauth webkit2gtk-driver nodejs npm python3 python3-venv
+	libjavascriptcoregtk-4.1-dev libdbus-1-dev xvfb xauth webkit2gtk-driver python3 python3-venv \
+	$(shell command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || echo nodejs npm)
 TAURI_DRIVER := $(HOME)/.cargo/bin/tauri-driver
 
 .PHONY: run demo test e2e bench check lint fmt build ui desktop deps deps-system deps-rust deps-ui clean
@@ -47,7 +50,7 @@ e2e: deps ui deps-e2e
 ## latency.svg and prints where each budget of DESIGN.md holds (docs/performance.md)
 BENCH_SIZES ?= 10000 100000 1000000
 BENCH_DIR := target/bench
-bench: deps-rust
+bench: deps
 	$(CARGO) build --release --locked -p dossier-cli -p dossier-bench
 	$(CARGO) bench --locked -p dossier-core -p dossier-app --bench domain --bench app --no-run
 	@mkdir -p $(BENCH_DIR)
