@@ -188,9 +188,36 @@ export class Driver {
     await this.script(`window.location.hash = arguments[0];`, [hash]);
   }
 
+  /**
+   * Saves a screenshot of the window. WebKit answers WebDriver's screenshot after the page's next
+   * paint. Drawn without GPU compositing (the app's default on Linux, see src-tauri), a page with
+   * nothing to repaint made each screenshot wait about 0.6 s, and now and then for ever (the
+   * request then failed after five minutes as `fetch failed`). So while the screenshot is taken,
+   * a one-pixel mark in the corner, all but transparent, changes on every frame.
+   */
   async shot(name) {
     this.step += 1;
-    const png = await this.call('GET', '/screenshot');
+    await this.asyncScript(
+      `const done = arguments[arguments.length - 1];
+       const mark = document.createElement('div');
+       mark.id = 'e2e-paint-mark';
+       mark.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;pointer-events:none;opacity:0.01;background:#000;z-index:2147483647';
+       document.body.appendChild(mark);
+       let n = 0;
+       const tick = () => {
+         if (!mark.isConnected) return;
+         mark.style.opacity = n++ % 2 ? '0.01' : '0.02';
+         requestAnimationFrame(tick);
+       };
+       requestAnimationFrame(tick);
+       requestAnimationFrame(() => done(true));`,
+    );
+    let png;
+    try {
+      png = await this.call('GET', '/screenshot');
+    } finally {
+      await this.script(`document.getElementById('e2e-paint-mark')?.remove();`);
+    }
     const file = `${this.shots}/${String(this.step).padStart(2, '0')}-${name}.png`;
     writeFileSync(file, Buffer.from(png, 'base64'));
     return file;

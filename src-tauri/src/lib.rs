@@ -88,8 +88,47 @@ fn data_dir() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("dossier-data"))
 }
 
+/// Sets WebKitGTK up for what the window is, one local page of tables and forms, not a browser
+/// (wry's defaults are a browser's): the "document viewer" cache model, which keeps no memory
+/// cache of pages and resources for browsing back and forth, as a single-page app never does;
+/// no back-forward page cache and no WebGL, which nothing here uses.
+///
+/// Measured at 1 M customers in docs/performance.md ("Desktop app at 1 M customers").
+#[cfg(target_os = "linux")]
+fn lighten_webview(webview: tauri::webview::PlatformWebview) {
+    use webkit2gtk::{CacheModel, SettingsExt, WebContextExt, WebViewExt};
+    let view = webview.inner();
+    if let Some(context) = view.context() {
+        context.set_cache_model(CacheModel::DocumentViewer);
+    }
+    if let Some(settings) = WebViewExt::settings(&view) {
+        settings.set_enable_page_cache(false);
+        settings.set_enable_webgl(false);
+    }
+}
+
+/// WebKitGTK draws the page without GPU compositing unless the environment already says
+/// otherwise (`WEBKIT_DISABLE_COMPOSITING_MODE=0` before launch turns it back on). Compositing
+/// puts the page in GL layers; where there is no GPU driver (virtual machines, remote desktops)
+/// Mesa's software renderer and its LLVM are loaded into the web process for it. The app's
+/// screens are tables and forms, with no animation or 3D to composite. It is an environment
+/// variable rather than the webview's hardware-acceleration setting because the setting comes
+/// after WebKit's web process has started, by when it has loaded the GL stack.
+#[cfg(target_os = "linux")]
+fn draw_without_compositing() {
+    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
+    if std::env::var_os(VAR).is_none() {
+        // SAFETY: called first thing in `run()`, before Tauri, GTK or WebKit start a thread, so
+        // nothing reads the environment meanwhile. WebKit reads it when it creates its first
+        // settings; its web process inherits it.
+        unsafe { std::env::set_var(VAR, "1") };
+    }
+}
+
 /// Builds and runs the app until its window closes.
 pub fn run() {
+    #[cfg(target_os = "linux")]
+    draw_without_compositing();
     let launched_at_ms = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
@@ -97,6 +136,15 @@ pub fn run() {
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .manage(desk)
+        .setup(|app| {
+            #[cfg(target_os = "linux")]
+            if let Some(window) = tauri::Manager::get_webview_window(app, "main") {
+                window.with_webview(lighten_webview)?;
+            }
+            #[cfg(not(target_os = "linux"))]
+            let _ = app;
+            Ok(())
+        })
         .invoke_handler(commands::handler())
         .run(tauri::generate_context!());
     if let Err(e) = result {
