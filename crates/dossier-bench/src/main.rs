@@ -50,6 +50,12 @@ struct Run {
     drain_needs_attention: u64,
     simulator_ops: u64,
     simulator_ops_per_s: f64,
+    /// The capacity run's halves, just before and just after the drain (absent from runs that
+    /// measured it once, after the drain).
+    #[serde(default)]
+    simulator_ops_per_s_before: Option<f64>,
+    #[serde(default)]
+    simulator_ops_per_s_after: Option<f64>,
     peak_rss_mb: f64,
     rss_mb: BTreeMap<String, f64>,
     #[serde(default)]
@@ -367,9 +373,15 @@ fn report(runs: &[Run], chart: &str, criterion: &[(String, String)]) -> String {
                 percent(ratio(r.import_rows_per_s, r.raw_flat_insert_rows_per_s))
             );
         }
+        let halves = match (r.simulator_ops_per_s_before, r.simulator_ops_per_s_after) {
+            (Some(before), Some(after)) => {
+                format!(": {} before the drain, {} after", thousands(before as u64), thousands(after as u64))
+            }
+            _ => String::new(),
+        };
         let _ = writeln!(
             md,
-            "| outbox drain ({} delivered, {} needing attention) | {} ops/s | {} ops/s (simulator, {} ops) | {} |\n",
+            "| outbox drain ({} delivered, {} needing attention) | {} ops/s | {} ops/s (simulator, {} ops{halves}) | {} |\n",
             thousands(r.drain_ops),
             thousands(r.drain_needs_attention),
             thousands(r.drain_ops_per_s as u64),

@@ -12,7 +12,8 @@
 //! 4. read work-queue pages for every filter the queue offers (first pages, pages after the
 //!    first by cursor, pages deep in the queue) next to raw keyset pages of the same columns;
 //! 5. drain the outbox those steps filled to the loopback simulator with the real sync worker,
-//!    next to the simulator's capacity for the same messages sent in a tight loop;
+//!    next to the simulator's capacity for its create messages sent in a tight loop, measured
+//!    just before the drain and just after it;
 //!
 //! with the process's peak memory for each. Providers point at the built-in sandbox, served by
 //! this process on loopback with its records in memory.
@@ -142,10 +143,15 @@ pub struct BenchReport {
     pub drain_needs_attention: usize,
     /// Provider results read back at the end of the drain.
     pub drain_reconciled: usize,
-    /// The same create messages sent again by a tight loop of the same adapters, no database.
+    /// The drain's create messages sent by a tight loop of the same adapters, no database: once
+    /// just before the drain and once just after it, pooled.
     pub simulator_ops: usize,
     pub simulator_ops_per_s: f64,
-    /// Replayed messages the simulator refused (0 on a healthy run).
+    /// The capacity run's two halves: just before the drain, and just after it.
+    pub simulator_ops_per_s_before: f64,
+    pub simulator_ops_per_s_after: f64,
+    /// Replayed messages the simulator refused: in the run before the drain, the creates the drain
+    /// then finds needing attention (0 in the run after it, which replays delivered ones).
     pub simulator_failed: usize,
     /// CPU time the whole process (the in-process simulator included) used per message, during
     /// the drain and during the capacity run. Where both keep every core busy (two cores, say),
@@ -365,6 +371,20 @@ pub fn run(data_dir: &Path, options: &BenchOptions, mut progress: impl FnMut(&st
     let queue = queue(&app, &actor, &raw, options)?;
     memory.end("queue");
 
+    // The simulator's capacity is measured on both sides of the drain, and the two runs pooled:
+    // the machine's own speed drifts over a run (other work, clock changes), and the drain is
+    // compared with what the simulator did around it, not at one moment after it.
+    // The run before the drain goes to simulators of its own, in this process, stopped before
+    // the drain starts: the records it makes are freed, and the drain's memory stays its own.
+    progress("measuring the simulator's capacity");
+    memory.start();
+    let before = {
+        let fresh = Simulator::start(options.simulator_url.as_deref())?;
+        capacity(&app, &fresh, OutboxStatus::Pending, usize::MAX, "A")?
+    };
+    memory.end("simulator");
+    let before_peak = memory.peaks["simulator"];
+
     progress("draining the outbox to the simulator");
     memory.start();
     let drain_started = Instant::now();
@@ -374,16 +394,21 @@ pub fn run(data_dir: &Path, options: &BenchOptions, mut progress: impl FnMut(&st
     let drain_cpu = drain_cpu.zip(cpu_s()).map_or(0.0, |(before, after)| after - before);
     memory.end("drain");
 
-    progress("measuring the simulator's capacity");
+    progress("measuring the simulator's capacity again");
     memory.start();
-    let deliveries = replay_deliveries(&app, drained.delivered)?;
-    let adapters =
-        Adapters::new(simulator.configs()).map_err(|e| failed(format!("could not reach the simulator: {e}")))?;
-    let replay_cpu = cpu_s();
-    let replay = dossier_sync::bench::replay(Arc::new(adapters), deliveries, RunOptions::default().batch, REPLAY_CAP)
-        .map_err(|e| failed(format!("the capacity run failed: {e}")))?;
-    let replay_cpu = replay_cpu.zip(cpu_s()).map_or(0.0, |(before, after)| after - before);
+    let after = capacity(&app, &simulator, OutboxStatus::Done, before.replay.delivered + before.replay.failed, "B")?;
     memory.end("simulator");
+    if let Some(peak) = memory.peaks.get_mut("simulator") {
+        *peak = peak.max(before_peak);
+    }
+    let replay = Replayed {
+        replay: dossier_sync::bench::Replay {
+            delivered: before.replay.delivered + after.replay.delivered,
+            failed: before.replay.failed + after.replay.failed,
+            elapsed: before.replay.elapsed + after.replay.elapsed,
+        },
+        cpu_s: before.cpu_s + after.cpu_s,
+    };
     drop(simulator);
     raw.finish().map_err(store)?;
 
@@ -436,11 +461,15 @@ pub fn run(data_dir: &Path, options: &BenchOptions, mut progress: impl FnMut(&st
         drain_ops_per_s: rate((drained.delivered + drained.needs_attention) as f64, drain_time),
         drain_needs_attention: drained.needs_attention,
         drain_reconciled: drained.reconciled,
-        simulator_ops: replay.delivered,
-        simulator_ops_per_s: rate(replay.delivered as f64, replay.elapsed),
-        simulator_failed: replay.failed,
+        simulator_ops: replay.replay.delivered,
+        // Settled (accepted or refused) per second, as the drain's rate counts them: the run
+        // before the drain sends the creates a provider will refuse as well.
+        simulator_ops_per_s: replay.rate(),
+        simulator_ops_per_s_before: before.rate(),
+        simulator_ops_per_s_after: after.rate(),
+        simulator_failed: replay.replay.failed,
         drain_cpu_us_per_op: per_op_us(drain_cpu, drained.delivered + drained.needs_attention),
-        simulator_cpu_us_per_op: per_op_us(replay_cpu, replay.delivered + replay.failed),
+        simulator_cpu_us_per_op: per_op_us(replay.cpu_s, replay.replay.delivered + replay.replay.failed),
         peak_rss_mb,
         rss_mb: memory.peaks,
         rss_growth_mb: memory.growth,
@@ -779,22 +808,47 @@ fn queue(app: &Dossier, actor: &Actor, raw: &RawBench, options: &BenchOptions) -
 
 /// The create messages the drain delivered (at most `limit`), made new again: a fresh local id
 /// and a suffixed ref id, so each provider creates a record rather than finding one.
-fn replay_deliveries(app: &Dossier, limit: usize) -> Result<Vec<Delivery>> {
+/// One capacity run and the CPU time it took.
+struct Replayed {
+    replay: dossier_sync::bench::Replay,
+    cpu_s: f64,
+}
+
+impl Replayed {
+    fn rate(&self) -> f64 {
+        rate((self.replay.delivered + self.replay.failed) as f64, self.replay.elapsed)
+    }
+}
+
+/// Sends the create messages in `status` (up to `limit`, marked with `tag`) to the simulator
+/// with a tight loop of the sync adapters, at the drain's concurrency.
+fn capacity(app: &Dossier, simulator: &Simulator, status: OutboxStatus, limit: usize, tag: &str) -> Result<Replayed> {
+    let deliveries = replay_deliveries(app, status, limit, tag)?;
+    let adapters =
+        Adapters::new(simulator.configs()).map_err(|e| failed(format!("could not reach the simulator: {e}")))?;
+    let cpu = cpu_s();
+    let replay = dossier_sync::bench::replay(Arc::new(adapters), deliveries, RunOptions::default().batch, REPLAY_CAP)
+        .map_err(|e| failed(format!("the capacity run failed: {e}")))?;
+    let cpu_s = cpu.zip(cpu_s()).map_or(0.0, |(before, after)| after - before);
+    Ok(Replayed { replay, cpu_s })
+}
+
+fn replay_deliveries(app: &Dossier, status: OutboxStatus, limit: usize, tag: &str) -> Result<Vec<Delivery>> {
     let mut out = Vec::new();
     let mut after = None;
     while out.len() < limit {
-        let rows = app.read(|_, tx| Ok(tx.list_outbox(Some(OutboxStatus::Done), None, after, 500)?))?;
+        let rows = app.read(|_, tx| Ok(tx.list_outbox(Some(status), None, after, 500)?))?;
         let Some(last) = rows.last() else { break };
         after = Some(last.seq);
         for row in rows.into_iter().filter(|r| r.operation == Operation::CustomerCreate) {
             let mut payload: Value = serde_json::from_str(&row.payload).unwrap_or(Value::Null);
             // Providers keep ref ids and document numbers unique.
             if let Some(ref_id) = payload["ref_id"].as_str() {
-                payload["ref_id"] = Value::String(format!("{ref_id}-R"));
+                payload["ref_id"] = Value::String(format!("{ref_id}-{tag}"));
             }
             for doc in payload["documents"].as_array_mut().into_iter().flatten() {
                 if let Some(number) = doc["number"].as_str() {
-                    doc["number"] = Value::String(format!("{number}R"));
+                    doc["number"] = Value::String(format!("{number}{tag}"));
                 }
             }
             let aggregate_id = app.env.ids.next_id();
@@ -806,7 +860,7 @@ fn replay_deliveries(app: &Dossier, limit: usize) -> Result<Vec<Delivery>> {
                 subject_id: None,
                 // As the worker hands it over: text, parsed by the sender that delivers it.
                 payload: dossier_sync::Payload::new(payload.to_string()),
-                idempotency_key: format!("{}:{}:replay-{}", row.provider, row.operation, row.id),
+                idempotency_key: format!("{}:{}:replay-{tag}-{}", row.provider, row.operation, row.id),
                 maybe_sent: false,
                 customer_remote_id: None,
                 mapped_siblings: Vec::new(),
