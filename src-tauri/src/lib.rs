@@ -114,14 +114,20 @@ fn lighten_webview(webview: tauri::webview::PlatformWebview) {
 /// screens are tables and forms, with no animation or 3D to composite. It is an environment
 /// variable rather than the webview's hardware-acceleration setting because the setting comes
 /// after WebKit's web process has started, by when it has loaded the GL stack.
+///
+/// For the same reason the DMA-BUF renderer, which hands composited frames from the web process
+/// to the window through GPU buffers, is turned off (`WEBKIT_DISABLE_DMABUF_RENDERER`): with no
+/// compositing it has nothing to carry, and probing for it loads GPU buffer code into the app's
+/// own process (about 5 MB of it on a blank page, docs/performance.md).
 #[cfg(target_os = "linux")]
 fn draw_without_compositing() {
-    const VAR: &str = "WEBKIT_DISABLE_COMPOSITING_MODE";
-    if std::env::var_os(VAR).is_none() {
-        // SAFETY: called first thing in `run()`, before Tauri, GTK or WebKit start a thread, so
-        // nothing reads the environment meanwhile. WebKit reads it when it creates its first
-        // settings; its web process inherits it.
-        unsafe { std::env::set_var(VAR, "1") };
+    for var in ["WEBKIT_DISABLE_COMPOSITING_MODE", "WEBKIT_DISABLE_DMABUF_RENDERER"] {
+        if std::env::var_os(var).is_none() {
+            // SAFETY: called first thing in `run()`, before Tauri, GTK or WebKit start a thread,
+            // so nothing reads the environment meanwhile. WebKit reads these when it creates its
+            // first settings and its first web process, which inherits them.
+            unsafe { std::env::set_var(var, "1") };
+        }
     }
 }
 

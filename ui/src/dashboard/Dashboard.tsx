@@ -1,6 +1,6 @@
 // Dashboard: four numbers, the funnel pending → verified → active, queue age by case type,
 // my oldest cases, and sync health. Each part loads on its own: nothing blocks the screen.
-import { Suspense, lazy, useEffect } from 'react';
+import { useEffect } from 'react';
 
 import { useAppInfo, useBackend } from '../backend/context';
 import type { DashboardView } from '../bindings/DashboardView';
@@ -14,8 +14,7 @@ import { useAsync } from '../lib/useAsync';
 import { useCustomerNames } from '../lib/useCustomerNames';
 import { href } from '../shell/router';
 import { BUCKETS } from './buckets';
-
-const QueueAgeChart = lazy(() => import('./QueueAgeChart'));
+import QueueAgeChart from './QueueAgeChart';
 
 function Stat({ label, value, to, tone, testId }: { label: string; value: number | undefined; to: string; tone?: 'warn' | 'bad'; testId: string }) {
   return (
@@ -94,7 +93,7 @@ export function Dashboard() {
             ) : d.queue_age.every((r) => BUCKETS.every((b) => r[b.key] === 0)) ? (
               <EmptyState title="No open cases" testId="queue-age-empty" />
             ) : (
-              <Suspense fallback={<Skeleton rows={5} />}>
+              <>
                 <QueueAgeChart rows={d.queue_age} />
                 <table className="sr-only">
                   <caption>Open cases by age and case type</caption>
@@ -117,7 +116,7 @@ export function Dashboard() {
                     ))}
                   </tbody>
                 </table>
-              </Suspense>
+              </>
             )}
           </div>
         </div>
