@@ -147,7 +147,8 @@ function measureScript(action, ready) {
     setTimeout(tick, 4);`;
 }
 const q = (id) => `document.querySelector('[data-testid="${id}"]')`;
-const rows = `document.querySelectorAll('[data-testid^="customer-row-"]').length`;
+// Rows loaded (the grid's row count less its header): the table draws only the rows in view.
+const rows = `(Number(${q('customers-table')}?.getAttribute('aria-rowcount') ?? 1) - 1)`;
 const tableReady = `return !${q('customers-loading')} && ${rows} > 0;`;
 
 async function measure(d, action, ready) {
