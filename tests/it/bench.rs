@@ -72,7 +72,15 @@ fn a_tiny_bench_reports_every_figure_make_bench_reads() {
     assert!((14.0..20.0).contains(&table_rows), "rows per customer: {report}");
     let drained = report["drain_ops"].as_u64().unwrap() + report["drain_needs_attention"].as_u64().unwrap();
     assert!(drained >= 4 * 100, "each imported customer was sent to the four providers: {report}");
-    assert_eq!(report["simulator_failed"], 0, "the replayed messages are new to the simulator: {report}");
+    // The capacity run before the drain sends the creates the drain is about to send, so it
+    // meets the refusals the drain meets; the run after it sends delivered ones. A replay the
+    // simulator took for a duplicate would be refused on top of those.
+    assert!(
+        report["simulator_failed"].as_u64().unwrap() <= report["drain_needs_attention"].as_u64().unwrap(),
+        "the replayed messages are new to the simulator: {report}"
+    );
+    assert!(number(&report, "simulator_ops_per_s_before") > 0.0, "{report}");
+    assert!(number(&report, "simulator_ops_per_s_after") > 0.0, "{report}");
     assert_eq!(report["simulator_in_process"], true, "{report}");
     let workloads: Vec<&str> = report["rss_mb"].as_object().unwrap().keys().map(String::as_str).collect();
     assert_eq!(workloads, ["commands", "drain", "generate", "import", "queue", "simulator"]);
@@ -139,7 +147,10 @@ fn the_drain_can_go_to_simulators_served_elsewhere() {
     let drained = report["drain_ops"].as_u64().unwrap() + report["drain_needs_attention"].as_u64().unwrap();
     assert!(drained >= 4 * 100, "each imported customer was sent to the four providers: {report}");
     assert!(number(&report, "simulator_ops_per_s") > 0.0, "{report}");
-    assert_eq!(report["simulator_failed"], 0, "{report}");
+    assert!(
+        report["simulator_failed"].as_u64().unwrap() <= report["drain_needs_attention"].as_u64().unwrap(),
+        "{report}"
+    );
     // The tests' simulators took the customers: the imported ones, then the capacity run's.
     let stats = sim.admin(reqwest::Method::GET, "/_sim/stats", None);
     let created = stats["requests"]["paxos"]["POST /v2/identity/identities"].as_u64().unwrap_or(0);

@@ -597,6 +597,7 @@ mod tests {
             "raw_flat_insert_rows_per_s": 100_000.0, "import_cpu_s": 2.0, "raw_insert_cpu_s": 1.5,
             "drain_ops": 400, "drain_ops_per_s": 900.0, "drain_needs_attention": 0,
             "simulator_ops": 400, "simulator_ops_per_s": 1_000.0,
+            "simulator_ops_per_s_before": 800.0, "simulator_ops_per_s_after": 1_250.0,
             "peak_rss_mb": 100.0, "rss_mb": {"drain": 80.0}, "elapsed_s": 10.0
         }))
         .expect("a run")
@@ -636,6 +637,12 @@ mod tests {
         assert_eq!(
             line("| outbox drain to"),
             "| outbox drain to a loopback simulator ≥ 80 % of its capacity | holds (90.0 %) | holds (90.0 %) |"
+        );
+        assert!(
+            md.contains(
+                "| outbox drain (400 delivered, 0 needing attention) | 900 ops/s | 1,000 ops/s (simulator, 400 ops: 800 before the drain, 1,250 after) | 90.0 % |"
+            ),
+            "the capacity run's halves: {md}"
         );
         assert!(md.contains("## 1,000,000 customers"), "{md}");
     }
