@@ -294,7 +294,7 @@ test('the dashboard draws open cases by age', async () => {
   await d.go('#/customers');
   await d.go('#/dashboard');
   await d.until('the chart of open cases to draw', async () =>
-    (await d.script("return document.querySelector('[data-testid=\"page-error\"]') === null && document.querySelector('.recharts-surface') !== null")));
+    (await d.script("return document.querySelector('[data-testid=\"page-error\"]') === null && document.querySelector('[data-testid=\"queue-age-edd\"] .age-chart-part') !== null")));
   await d.shot('dashboard-open-case');
   assert.equal(await d.script("return document.getElementById('root').innerHTML.length > 1000"), true);
 });
