@@ -95,9 +95,11 @@ export function DataTable<T>({
     };
   }, [windowed]);
 
+  // Reading a row's height makes the browser lay the page out: only windowed tables need it.
   useLayoutEffect(() => {
+    if (!windowed) return;
     const measured = bodyRef.current?.querySelector<HTMLElement>('tr[data-index]')?.offsetHeight ?? 0;
-    if (windowed && measured > 0 && measured !== rowHeight) setRowHeight(measured);
+    if (measured > 0 && measured !== rowHeight) setRowHeight(measured);
   });
 
   const first = windowed ? Math.min(rows.length, Math.max(0, Math.floor(view.top / rowHeight) - OVERSCAN)) : 0;

@@ -226,10 +226,15 @@ impl Memory {
         self.started_at = rss_mb().unwrap_or(0.0);
     }
 
+    /// Ends a workload; one measured in several parts (the capacity run) keeps its highest peak
+    /// and rise.
     fn end(&mut self, workload: &'static str) {
         let peak = peak_rss_mb().unwrap_or(0.0);
-        self.peaks.insert(workload, peak);
-        self.growth.insert(workload, ((peak - self.started_at).max(0.0) * 10.0).round() / 10.0);
+        let rise = ((peak - self.started_at).max(0.0) * 10.0).round() / 10.0;
+        let kept = self.peaks.entry(workload).or_insert(peak);
+        *kept = kept.max(peak);
+        let kept = self.growth.entry(workload).or_insert(rise);
+        *kept = kept.max(rise);
     }
 }
 
@@ -383,7 +388,6 @@ pub fn run(data_dir: &Path, options: &BenchOptions, mut progress: impl FnMut(&st
         capacity(&app, &fresh, OutboxStatus::Pending, usize::MAX, "A")?
     };
     memory.end("simulator");
-    let before_peak = memory.peaks["simulator"];
 
     progress("draining the outbox to the simulator");
     memory.start();
@@ -398,17 +402,7 @@ pub fn run(data_dir: &Path, options: &BenchOptions, mut progress: impl FnMut(&st
     memory.start();
     let after = capacity(&app, &simulator, OutboxStatus::Done, before.replay.delivered + before.replay.failed, "B")?;
     memory.end("simulator");
-    if let Some(peak) = memory.peaks.get_mut("simulator") {
-        *peak = peak.max(before_peak);
-    }
-    let replay = Replayed {
-        replay: dossier_sync::bench::Replay {
-            delivered: before.replay.delivered + after.replay.delivered,
-            failed: before.replay.failed + after.replay.failed,
-            elapsed: before.replay.elapsed + after.replay.elapsed,
-        },
-        cpu_s: before.cpu_s + after.cpu_s,
-    };
+    let replay = before.pooled(&after);
     drop(simulator);
     raw.finish().map_err(store)?;
 
@@ -806,8 +800,6 @@ fn queue(app: &Dossier, actor: &Actor, raw: &RawBench, options: &BenchOptions) -
     Ok(run)
 }
 
-/// The create messages the drain delivered (at most `limit`), made new again: a fresh local id
-/// and a suffixed ref id, so each provider creates a record rather than finding one.
 /// One capacity run and the CPU time it took.
 struct Replayed {
     replay: dossier_sync::bench::Replay,
@@ -817,6 +809,18 @@ struct Replayed {
 impl Replayed {
     fn rate(&self) -> f64 {
         rate((self.replay.delivered + self.replay.failed) as f64, self.replay.elapsed)
+    }
+
+    /// Two runs as one: their messages over their time together.
+    fn pooled(&self, other: &Replayed) -> Replayed {
+        Replayed {
+            replay: dossier_sync::bench::Replay {
+                delivered: self.replay.delivered + other.replay.delivered,
+                failed: self.replay.failed + other.replay.failed,
+                elapsed: self.replay.elapsed + other.replay.elapsed,
+            },
+            cpu_s: self.cpu_s + other.cpu_s,
+        }
     }
 }
 
@@ -833,6 +837,9 @@ fn capacity(app: &Dossier, simulator: &Simulator, status: OutboxStatus, limit: u
     Ok(Replayed { replay, cpu_s })
 }
 
+/// The create messages in `status` (at most `limit`), made new again: a fresh local id and a ref
+/// id and document numbers suffixed with `tag`, so each provider creates a record rather than
+/// finding one.
 fn replay_deliveries(app: &Dossier, status: OutboxStatus, limit: usize, tag: &str) -> Result<Vec<Delivery>> {
     let mut out = Vec::new();
     let mut after = None;
